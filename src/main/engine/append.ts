@@ -1,0 +1,114 @@
+// Appending to a canonical ledger: validated, idempotent by id, all-or-nothing per
+// batch, with a per-run seq that stays unique and gap-free across processes.
+import { v7 as uuidv7 } from 'uuid';
+import { describeIssues, LedgerError } from '../../shared/errors.ts';
+import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
+import { INSERT_SQL, SEQ_INDEX, type CanonicalRow } from './schema.ts';
+import { wrap, type DB } from './sqlite.ts';
+import { appendMirrorLines, rowToLine } from './jsonl-format.ts';
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface AppendOptions {
+  maxPayloadBytes?: number;
+  /** A JSONL store kept as the ledger's mirror: each appended event is also written to `<dir>/<run_id>.jsonl`. */
+  mirrorDir?: string;
+}
+
+/** Validates a batch into canonical rows, or throws naming the first bad event and field. */
+export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): CanonicalRow[] {
+  if (!Array.isArray(events)) throw new LedgerError('invalid_argument', 'append takes a list of events', file);
+  const now = new Date().toISOString();
+  return events.map((raw, i) => {
+    const parsed = AppendEventSchema.safeParse(raw);
+    const label = `event ${i + 1}${typeof (raw as AppendEvent)?.id === 'string' ? ` (id ${(raw as AppendEvent).id})` : ''}`;
+    if (!parsed.success) throw new LedgerError('invalid_argument', `${label}: ${describeIssues(parsed.error.issues)}`, file);
+    const e = parsed.data;
+    const payload = JSON.stringify(e.payload);
+    if (payload.length > maxPayloadBytes / 4) {
+      const bytes = Buffer.byteLength(payload);
+      if (bytes > maxPayloadBytes)
+        throw new LedgerError(
+          'payload_too_large',
+          `${label}: payload is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxPayloadBytes)}`,
+          file,
+        );
+    }
+    return [
+      e.id ?? uuidv7(),
+      e.run_id,
+      e.turn,
+      e.kind,
+      e.actor,
+      payload,
+      e.created_at ?? now,
+      e.schema_version,
+      e.session_id ?? null,
+      e.model_profile ?? null,
+      e.model_id ?? null,
+      null,
+    ];
+  });
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Seed-written files have no seq column; the first append adds it (a nullable column the seed's code ignores). */
+export function ensureSeqColumn(db: DB): void {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
+  if (!cols.includes('seq')) db.exec('ALTER TABLE events ADD COLUMN seq INTEGER');
+  db.exec(SEQ_INDEX);
+}
+
+export class Appender {
+  private readonly insert;
+  private readonly maxSeq;
+  private readonly run;
+  private readonly file: string;
+
+  constructor(db: DB, file: string) {
+    this.file = file;
+    wrap(file, () => ensureSeqColumn(db));
+    this.insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
+    this.maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
+    // IMMEDIATE takes the write lock before reading max(seq), so two processes never hand out the same seq.
+    this.run = db.transaction((rows: CanonicalRow[]) => this.insertRows(rows)).immediate;
+  }
+
+  append(events: unknown[], opts: AppendOptions = {}): AppendResult {
+    const rows = toRows(events, this.file, opts.maxPayloadBytes);
+    const result = wrap(this.file, () => this.run(rows));
+    if (opts.mirrorDir)
+      appendMirrorLines(
+        opts.mirrorDir,
+        rows.filter((_, i) => result.results[i]!.status === 'appended').map(rowToLine),
+      );
+    return result;
+  }
+
+  private insertRows(rows: CanonicalRow[]): AppendResult {
+    const next = new Map<string, number>();
+    const results: AppendResult['results'] = [];
+    let appended = 0;
+    for (const row of rows) {
+      const run = row[1];
+      let seq = next.get(run);
+      if (seq === undefined) seq = ((this.maxSeq.get(run) as number | null) ?? 0) + 1;
+      row[11] = seq;
+      const info = this.insert.run(row);
+      if (info.changes === 0) {
+        results.push({ id: row[0], status: 'duplicate' });
+        next.set(run, seq);
+        continue;
+      }
+      next.set(run, seq + 1);
+      appended++;
+      results.push({ id: row[0], offset: Number(info.lastInsertRowid), seq, status: 'appended' });
+    }
+    return { results, appended, duplicates: rows.length - appended };
+  }
+}

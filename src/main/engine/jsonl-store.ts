@@ -1,0 +1,260 @@
+// A JSONL store (a folder of `<stream>.jsonl` files, or one file) read through an
+// index in the app's cache: built once, extended as the files grow, rebuilt when
+// one is replaced or shrinks. The user's folder is only ever read.
+import fs from 'node:fs';
+import path from 'node:path';
+import { LedgerError } from '../../shared/errors.ts';
+import { BulkWriter } from './bulk.ts';
+import { cacheFileFor } from './cache.ts';
+import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
+import { lineToRow, readLines } from './jsonl-format.ts';
+import { INSERT_SQL, type CanonicalRow } from './schema.ts';
+import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
+
+const INDEX_VERSION = '1';
+const MAX_STORED_WARNINGS = 1000;
+
+export interface JsonlSource {
+  /** The folder, or the single file, as given. */
+  root: string;
+  files: string[];
+  /** The seed's state.db (runs, node_runs) beside the store, when there is one. */
+  stateDb: string | null;
+}
+
+export function isJsonlPath(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) return true;
+    return p.endsWith('.jsonl') || p.endsWith('.ndjson');
+  } catch {
+    return p.endsWith('.jsonl') || p.endsWith('.ndjson');
+  }
+}
+
+export function describeJsonl(root: string): JsonlSource {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (e) {
+    throw fsError(e, root);
+  }
+  const dir = st.isDirectory() ? root : path.dirname(root);
+  let files: string[];
+  if (st.isDirectory()) {
+    try {
+      files = fs
+        .readdirSync(root)
+        .filter((f) => f.endsWith('.jsonl') || f.endsWith('.ndjson'))
+        .sort()
+        .map((f) => path.join(root, f));
+    } catch (e) {
+      throw fsError(e, root);
+    }
+    if (!files.length) throw new LedgerError('not_a_ledger', 'the folder has no .jsonl files', root);
+  } else files = [root];
+  for (const f of files) {
+    try {
+      fs.accessSync(f, fs.constants.R_OK);
+    } catch (e) {
+      throw fsError(e, f);
+    }
+  }
+  const stateDb = [path.join(dir, 'state.db'), path.join(path.dirname(dir), 'state.db')].find((f) => fs.existsSync(f)) ?? null;
+  return { root, files, stateDb };
+}
+
+const streamOf = (file: string) => path.basename(file).replace(/\.(jsonl|ndjson)$/, '');
+
+interface FileState {
+  name: string;
+  ino: number;
+  size: number;
+  mtime_ms: number;
+  indexed_bytes: number;
+  next_line: number;
+}
+
+export interface IndexResult {
+  cacheFile: string;
+  /** Events added by this call (all of them on a fresh build). */
+  added: number;
+  warnings: string[];
+  rebuilt: boolean;
+}
+
+/** Collects line problems: all are counted, the first ones kept for the user. */
+class Warnings {
+  readonly list: Array<{ file: string; line: number; message: string }> = [];
+  /** Unfinished last lines: not stored, since the next sync may find them finished. */
+  readonly torn: string[] = [];
+  count = 0;
+  tornTail(file: string, line: number, bytes: number) {
+    if (bytes) this.torn.push(`${file}:${line}: last line is incomplete (${bytes} bytes, no newline yet); held until its writer finishes it`);
+  }
+  add(file: string, line: number, message: string) {
+    this.count++;
+    if (this.list.length < MAX_STORED_WARNINGS) this.list.push({ file, line, message });
+  }
+}
+
+/** A line as a row, with the `offset` our own exports record (the order to restore on import). */
+function parseLine(text: string, file: string, lineNo: number, warnings: Warnings): { row: CanonicalRow; offset?: number } | null {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    warnings.add(file, lineNo, `invalid JSON (${(e as Error).message}); line skipped`);
+    return null;
+  }
+  const row = lineToRow(obj, streamOf(file), lineNo);
+  if (typeof row === 'string') {
+    warnings.add(file, lineNo, `${row}; line skipped`);
+    return null;
+  }
+  const offset = (obj as { offset?: unknown }).offset;
+  return { row, offset: typeof offset === 'number' ? offset : undefined };
+}
+
+function statFile(file: string): Omit<FileState, 'indexed_bytes' | 'next_line'> {
+  try {
+    const st = fs.statSync(file);
+    return { name: file, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs };
+  } catch (e) {
+    throw fsError(e, file);
+  }
+}
+
+const EXTRA_TABLES = [
+  'CREATE TABLE IF NOT EXISTS jsonl_meta (key TEXT PRIMARY KEY, value TEXT)',
+  'CREATE TABLE IF NOT EXISTS jsonl_files (name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ms REAL, indexed_bytes INTEGER, next_line INTEGER)',
+  'CREATE TABLE IF NOT EXISTS jsonl_warnings (file TEXT, line INTEGER, message TEXT)',
+];
+const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?)';
+
+/**
+ * Writes the JSONL files as a new canonical ledger at `dest`. Several streams
+ * merge in time order (each file's own line order kept); one file keeps its order.
+ */
+export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, opts: { overwrite?: boolean; cacheTables?: boolean } = {}) {
+  const warnings = new Warnings();
+  const total = src.files.reduce((n, f) => n + statFile(f).size, 0);
+  const progress = progressReporter(ctl, total, 'bytes');
+  const multi = src.files.length > 1;
+  const writer = new BulkWriter(dest, { overwrite: opts.overwrite, orderBy: multi ? 'key' : 'arrival' });
+  const states: FileState[] = [];
+  let bytesBefore = 0;
+  try {
+    src.files.forEach((file, f) => {
+      const st = statFile(file);
+      let runningMax = -Infinity;
+      const res = readLines(
+        file,
+        0,
+        1,
+        (text, lineNo, end) => {
+          const parsed = parseLine(text, file, lineNo, warnings);
+          if (parsed) {
+            // Exports carry their offsets; otherwise a running maximum of times merges
+            // the streams while keeping each file's own order.
+            runningMax = Math.max(runningMax, parsed.offset ?? (Date.parse(parsed.row[6]) || 0));
+            writer.add(parsed.row, multi ? [runningMax, f, lineNo] : undefined);
+          }
+          if ((lineNo & 0x3fff) === 0) progress.report(bytesBefore + end);
+        },
+        () => !!ctl?.signal?.aborted,
+      );
+      throwIfCancelled(ctl?.signal, dest);
+      warnings.tornTail(file, res.nextLine, res.tornBytes);
+      states.push({ ...st, indexed_bytes: res.end, next_line: res.nextLine });
+      bytesBefore += st.size;
+      progress.report(bytesBefore);
+    });
+    if (opts.cacheTables) {
+      for (const sql of EXTRA_TABLES) writer.exec(sql);
+      writer.exec('INSERT INTO jsonl_meta VALUES (?, ?), (?, ?)', 'version', INDEX_VERSION, 'root', path.resolve(src.root));
+      for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line);
+      for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
+    }
+    throwIfCancelled(ctl?.signal, dest);
+    writer.finish();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+  progress.done();
+  return {
+    events: writer.rows - writer.duplicates,
+    duplicates: writer.duplicates,
+    warnings: [...warnings.torn, ...warnings.list.map(formatWarning)],
+    warningCount: warnings.count + warnings.torn.length,
+  };
+}
+
+const formatWarning = (w: { file: string; line: number; message: string }) => `${w.file}:${w.line}: ${w.message}`;
+
+/** Brings the cache index of a JSONL store up to date with its files and returns its path. */
+export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobControl): IndexResult {
+  const cacheFile = cacheFileFor(cacheDir, src.root, 'jsonl');
+  if (fs.existsSync(cacheFile)) {
+    const updated = tryExtend(src, cacheFile, ctl);
+    if (updated) return updated;
+  }
+  const res = importJsonl(src, cacheFile, ctl, { overwrite: true, cacheTables: true });
+  return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true };
+}
+
+/** Appends what the files gained since the index was written; null when only a rebuild will do. */
+function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): IndexResult | null {
+  let db: DB;
+  try {
+    db = openWritable(cacheFile);
+  } catch {
+    return null;
+  }
+  try {
+    const version = wrap(cacheFile, () => db.prepare("SELECT value FROM jsonl_meta WHERE key = 'version'").pluck().get()) as string | undefined;
+    if (version !== INDEX_VERSION) return null;
+    const known = new Map((db.prepare('SELECT * FROM jsonl_files').all() as FileState[]).map((s) => [s.name, s]));
+    const now = src.files.map(statFile);
+    if (known.size > now.length || [...known.keys()].some((k) => !src.files.includes(k))) return null;
+    for (const st of now) {
+      const k = known.get(st.name);
+      // Replaced or cut short: offsets already handed out no longer describe the file.
+      if (k && (k.ino !== st.ino || st.size < k.indexed_bytes)) return null;
+      if (k && st.size === k.size && st.mtime_ms !== k.mtime_ms && st.size === k.indexed_bytes) return null;
+    }
+    const warnings = new Warnings();
+    const insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
+    const maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
+    const upsert = db.prepare(UPSERT_FILE);
+    const addWarning = db.prepare('INSERT INTO jsonl_warnings VALUES (?, ?, ?)');
+    let added = 0;
+    const extend = db.transaction(() => {
+      const seqs = new Map<string, number>();
+      for (const st of now) {
+        const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1 };
+        if (st.size === k.indexed_bytes && st.size === k.size) continue;
+        const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
+          const row = parseLine(text, st.name, lineNo, warnings)?.row;
+          if (!row) return;
+          if (row[11] === null) {
+            const next = (seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0)) + 1;
+            seqs.set(row[1], next);
+            row[11] = next;
+          }
+          added += insert.run(row).changes;
+        });
+        warnings.tornTail(st.name, res.nextLine, res.tornBytes);
+        upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine);
+      }
+      for (const w of warnings.list) addWarning.run(w.file, w.line, w.message);
+    });
+    throwIfCancelled(ctl?.signal, cacheFile);
+    wrap(cacheFile, () => extend());
+    const stored = db.prepare('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20').all() as Array<{ file: string; line: number; message: string }>;
+    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,157 @@
+// Recognising a ledger's layout and describing it as a Source: which table holds
+// the events and which SQL expression yields each field of a LedgerEvent.
+import { describeIssues, LedgerError } from '../../shared/errors.ts';
+import { MappingSchema, type Layout, type Mapping } from '../../shared/ledger.ts';
+import { listTables, quoteIdent, type DB, type TableInfo } from './sqlite.ts';
+
+export type TimeFormat = 'iso' | 'unix_s' | 'unix_ms';
+export const FIELDS = [
+  'offset',
+  'id',
+  'run_id',
+  'seq',
+  'kind',
+  'actor',
+  'time',
+  'session_id',
+  'model_id',
+  'node_id',
+  'payload',
+] as const;
+export type Field = (typeof FIELDS)[number];
+
+export interface Source {
+  layout: Layout;
+  /** Quoted table name. */
+  table: string;
+  /** SQL expression per field; 'NULL' where the layout has no such column. */
+  col: Record<Field, string>;
+  timeFormat: TimeFormat;
+  /** Canonical tables take appends. */
+  appendable: boolean;
+  /** Canonical files written by the seed system lack `seq` until the first append adds it. */
+  hasSeq: boolean;
+}
+
+const q = quoteIdent;
+
+function fromColumns(
+  layout: Layout,
+  table: TableInfo,
+  pick: Partial<Record<Field, string>>,
+  timeFormat: TimeFormat = 'iso',
+): Source {
+  const have = new Set(table.columns);
+  const col = {} as Record<Field, string>;
+  for (const f of FIELDS) {
+    const name = pick[f];
+    col[f] = name && have.has(name) ? q(name) : 'NULL';
+  }
+  // Ids of integer-keyed layouts are their row keys, shown as text.
+  if (col.id !== 'NULL' && layout !== 'canonical' && layout !== 'jsonl') col.id = `CAST(${col.id} AS TEXT)`;
+  return {
+    layout,
+    table: q(table.name),
+    col,
+    timeFormat,
+    appendable: layout === 'canonical' || layout === 'jsonl',
+    hasSeq: col.seq !== 'NULL',
+  };
+}
+
+const CANONICAL_PICK: Partial<Record<Field, string>> = {
+  offset: 'offset',
+  id: 'id',
+  run_id: 'run_id',
+  seq: 'seq',
+  kind: 'kind',
+  actor: 'actor',
+  time: 'created_at',
+  session_id: 'session_id',
+  model_id: 'model_id',
+  payload: 'payload',
+};
+
+const has = (t: TableInfo | undefined, ...cols: string[]): t is TableInfo =>
+  !!t && cols.every((c) => t.columns.includes(c));
+
+/** Finds the layout of an open SQLite ledger, or explains how to map it. */
+export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
+  const tables = listTables(db);
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  if (mapping) return mappedSource(tables, mapping, file);
+
+  const events = byName.get('events');
+  if (has(events, 'offset', 'id', 'run_id', 'kind', 'payload')) return fromColumns('canonical', events, CANONICAL_PICK);
+  if (has(events, 'id', 'workflow_id', 'event_type')) return supervisorSource(events);
+  const sessions = byName.get('session_events');
+  if (has(sessions, 'session_id', 'type'))
+    return fromColumns('session_events', { ...sessions, columns: [...sessions.columns, 'rowid'] }, {
+      offset: sessions.columns.includes('id') ? 'id' : 'rowid',
+      id: 'id',
+      run_id: 'session_id',
+      seq: 'seq',
+      kind: 'type',
+      actor: 'source',
+      time: 'created_at',
+      payload: 'payload',
+    });
+
+  if (tables.length === 0) throw new LedgerError('not_a_ledger', 'the database has no tables', file);
+  const found = tables.map((t) => `${t.name}(${t.columns.join(', ')})`).join('; ');
+  throw new LedgerError(
+    'unrecognised',
+    `no ledger table recognised in ${file}. Tables found: ${found}. ` +
+      'Map one with --map table=NAME,order=COLUMN,run=COLUMN,kind=COLUMN[,time=COLUMN,payload=COLUMN,id=COLUMN,actor=COLUMN,seq=COLUMN,session=COLUMN,model=COLUMN,node=COLUMN,time_format=iso|unix_s|unix_ms]',
+    file,
+  );
+}
+
+/** The supervisor layout keeps a node's identity in step_id or component_id columns. */
+function supervisorSource(events: TableInfo): Source {
+  const src = fromColumns('supervisor', events, {
+    offset: 'id',
+    id: 'id',
+    run_id: 'workflow_id',
+    kind: 'event_type',
+    actor: 'role',
+    time: 'timestamp',
+    payload: 'payload',
+  });
+  const nodeCols = ['step_id', 'component_id'].filter((c) => events.columns.includes(c)).map(q);
+  src.col.node_id = nodeCols.length === 0 ? 'NULL' : nodeCols.length === 1 ? nodeCols[0]! : `COALESCE(${nodeCols.join(', ')})`;
+  return src;
+}
+
+function mappedSource(tables: TableInfo[], raw: Mapping, file: string): Source {
+  const parsed = MappingSchema.safeParse(raw);
+  if (!parsed.success) throw new LedgerError('invalid_argument', `bad column mapping: ${describeIssues(parsed.error.issues)}`, file);
+  const m = parsed.data;
+  const table = tables.find((t) => t.name === m.table);
+  if (!table)
+    throw new LedgerError('invalid_argument', `mapping names table "${m.table}", which is not in the file; tables: ${tables.map((t) => t.name).join(', ')}`, file);
+  const pick: Partial<Record<Field, string>> = {
+    offset: m.order,
+    id: m.id ?? m.order,
+    run_id: m.run,
+    kind: m.kind,
+    time: m.time,
+    payload: m.payload,
+    actor: m.actor,
+    seq: m.seq,
+    session_id: m.session,
+    model_id: m.model,
+    node_id: m.node,
+  };
+  const missing = Object.entries(pick).filter(([, c]) => c && c !== 'rowid' && !table.columns.includes(c));
+  if (missing.length)
+    throw new LedgerError(
+      'invalid_argument',
+      `mapping names columns not in table "${m.table}": ${missing.map(([, c]) => c).join(', ')}; its columns: ${table.columns.join(', ')}`,
+      file,
+    );
+  const src = fromColumns('mapped', { ...table, columns: [...table.columns, 'rowid'] }, pick, m.time_format);
+  src.appendable = false;
+  if (src.col.payload === 'NULL') src.col.payload = "'{}'";
+  return src;
+}

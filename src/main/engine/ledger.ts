@@ -1,0 +1,312 @@
+// A ledger opened for reading (and, on request, appending): layout detection,
+// keyset pages, single events, facets, stats and time seeks over any layout.
+import type { Statement } from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeIssues, LedgerError } from '../../shared/errors.ts';
+import {
+  PageRequestSchema,
+  QuerySchema,
+  type AppendResult,
+  type FacetField,
+  type FacetValue,
+  type LedgerEvent,
+  type LedgerStats,
+  type Mapping,
+  type Page,
+  type PageRequest,
+  type Query,
+} from '../../shared/ledger.ts';
+import { Appender, type AppendOptions } from './append.ts';
+import { defaultCacheDir } from './cache.ts';
+import type { JobControl } from './jobs.ts';
+import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
+import { detectSource, type Source } from './layouts.ts';
+import { and, buildWhere, selectList, timeDisplay } from './query.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
+import { openReadOnly, openWritable, wrap, type DB } from './sqlite.ts';
+
+export interface OpenOptions extends JobControl {
+  cacheDir?: string;
+  mapping?: Mapping;
+}
+
+type Row = Omit<LedgerEvent, 'truncated'> & { truncated: number };
+
+export class Ledger {
+  /** The path the user opened. */
+  readonly path: string;
+  readonly source: Source;
+  readonly cacheDir: string;
+  /** For a JSONL store: its files and the index in the cache. */
+  readonly jsonl: (JsonlSource & { cacheFile: string }) | null;
+  private readonly db: DB;
+  /** The SQLite file actually read: the user's file, or a JSONL store's cache index. */
+  private readonly dbFile: string;
+  private readonly stmts = new Map<string, Statement<unknown[]>>();
+  private writer: { db: DB; appender: Appender } | null = null;
+  warnings: string[] = [];
+
+  private constructor(p: string, db: DB, dbFile: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
+    this.path = p;
+    this.db = db;
+    this.dbFile = dbFile;
+    this.source = source;
+    this.cacheDir = cacheDir;
+    this.jsonl = jsonl;
+  }
+
+  static open(p: string, opts: OpenOptions = {}): Ledger {
+    const file = path.resolve(p);
+    const cacheDir = opts.cacheDir ?? defaultCacheDir();
+    if (isJsonlPath(file)) {
+      const src = describeJsonl(file);
+      const idx = syncJsonlIndex(src, cacheDir, opts);
+      const db = openReadOnly(idx.cacheFile);
+      const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
+      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
+      ledger.warnings = idx.warnings;
+      return ledger;
+    }
+    const db = openReadOnly(file);
+    try {
+      const source = wrap(file, () => detectSource(db, file, opts.mapping));
+      return new Ledger(file, db, file, source, cacheDir, null);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Re-reads a JSONL store's files into its index; a no-op for SQLite ledgers, which see new rows as they commit. */
+  refresh(ctl?: JobControl): number {
+    if (!this.jsonl) return 0;
+    const res = syncJsonlIndex(describeJsonl(this.jsonl.root), this.cacheDir, ctl);
+    if (res.rebuilt) throw new LedgerError('source_changed', 'the JSONL store was replaced or cut short; reopen it', this.path);
+    this.warnings = res.warnings;
+    return res.added;
+  }
+
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = wrap(this.path, () => this.db.prepare<unknown[]>(sql));
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private all<T>(sql: string, params: unknown[]): T[] {
+    return wrap(this.path, () => this.stmt(sql).all(...params) as T[]);
+  }
+
+  private get<T>(sql: string, params: unknown[]): T | undefined {
+    return wrap(this.path, () => this.stmt(sql).get(...params) as T | undefined);
+  }
+
+  parseQuery(raw: unknown): Query {
+    const parsed = QuerySchema.safeParse(raw ?? {});
+    if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, this.path);
+    if (parsed.data.since_seq !== undefined && !this.source.hasSeq)
+      throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${this.source.layout} ledger has none`, this.path);
+    return parsed.data;
+  }
+
+  /** One keyset page of events in ledger order. */
+  page(raw: PageRequest = {}): Page {
+    const parsed = PageRequestSchema.safeParse(raw);
+    if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, this.path);
+    const req = parsed.data;
+    const query = this.parseQuery(req.query);
+    const { col, table } = this.source;
+    const w = buildWhere(this.source, query);
+    const backward = req.before !== undefined || req.from_end === true;
+    const params = [...w.params];
+    let keyset = '';
+    if (req.after !== undefined) {
+      keyset = `${col.offset} > ?`;
+      params.push(req.after);
+    } else if (req.before !== undefined) {
+      keyset = `${col.offset} < ?`;
+      params.push(req.before);
+    }
+    params.push(req.limit + 1);
+    const sql = `SELECT ${selectList(this.source, req.payload)} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.all<Row>(sql, params);
+    const has_more = rows.length > req.limit;
+    if (has_more) rows.pop();
+    if (backward) rows.reverse();
+    const events = rows.map(toEvent);
+    return {
+      events,
+      first_offset: events[0]?.offset ?? null,
+      last_offset: events.at(-1)?.offset ?? null,
+      has_more,
+    };
+  }
+
+  /** The whole event at an offset, or null. */
+  event(offset: number): LedgerEvent | null {
+    const { col, table } = this.source;
+    const row = this.get<Row>(`SELECT ${selectList(this.source, 'full')} FROM ${table} WHERE ${col.offset} = ?`, [offset]);
+    return row ? toEvent(row) : null;
+  }
+
+  /** Iterates every matching event in ledger order, full payloads, without holding them all. */
+  *iterate(raw: unknown = {}, fromOffset?: number): Generator<LedgerEvent> {
+    const query = this.parseQuery(raw);
+    const { col, table } = this.source;
+    const w = buildWhere(this.source, query);
+    const params = [...w.params];
+    let keyset = '';
+    if (fromOffset !== undefined) {
+      keyset = `${col.offset} > ?`;
+      params.push(fromOffset);
+    }
+    const sql = `SELECT ${selectList(this.source, 'full')} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
+    // A dedicated statement: iterate() keeps it busy until the loop ends.
+    const it = wrap(this.path, () => this.db.prepare(sql).iterate(...params)) as IterableIterator<Row>;
+    for (const row of it) yield toEvent(row);
+  }
+
+  /** Distinct values of a field with their counts, most frequent first. */
+  facets(field: FacetField, raw: unknown = {}, limit = 100): FacetValue[] {
+    const query = this.parseQuery(raw);
+    const expr = this.source.col[field];
+    if (expr === 'NULL') return [];
+    const w = buildWhere(this.source, query);
+    return this.all<FacetValue>(
+      `SELECT ${expr} AS value, count(*) AS count FROM ${this.source.table} ${and(w.sql)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
+      [...w.params, limit],
+    );
+  }
+
+  /** How many events match: a full count, for callers that can wait for it. */
+  count(raw: unknown = {}): number {
+    const w = buildWhere(this.source, this.parseQuery(raw));
+    return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${this.source.table} ${and(w.sql)}`, w.params)!.n;
+  }
+
+  /**
+   * The first offset whose time is at or after `iso`, by binary search over the
+   * ledger order: exact when times rise with offsets, a close landing otherwise.
+   */
+  seekTime(iso: string): number | null {
+    const t = Date.parse(iso);
+    if (Number.isNaN(t)) throw new LedgerError('invalid_argument', `not a time: ${iso}`, this.path);
+    const { col, table } = this.source;
+    if (col.time === 'NULL') throw new LedgerError('invalid_argument', 'this ledger has no time column', this.path);
+    const bounds = this.get<{ lo: number | null; hi: number | null }>(`SELECT min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`, []);
+    if (!bounds || bounds.lo === null || bounds.hi === null) return null;
+    // The time of the first event at or after an offset.
+    const at = (o: number) => {
+      const r = this.get<{ offset: number; time: string | null }>(
+        `SELECT ${col.offset} AS offset, ${timeDisplay(this.source)} AS time FROM ${table} WHERE ${col.offset} >= ? ORDER BY ${col.offset} LIMIT 1`,
+        [o],
+      );
+      return r ? { offset: r.offset, time: r.time ? Date.parse(r.time) : NaN } : null;
+    };
+    let lo = bounds.lo;
+    let hi = bounds.hi;
+    if (!(at(hi)!.time >= t)) return null;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (at(mid)!.time >= t) hi = mid;
+      else lo = mid + 1;
+    }
+    return at(lo)?.offset ?? null;
+  }
+
+  stats(): LedgerStats {
+    const { col, table } = this.source;
+    const s = this.get<{ n: number; lo: number | null; hi: number | null }>(
+      `SELECT count(*) AS n, min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`,
+      [],
+    )!;
+    const runs = this.get<{ n: number }>(`SELECT count(DISTINCT ${col.run_id}) AS n FROM ${table}`, [])!.n;
+    const timeAt = (o: number | null) =>
+      o === null ? null : (this.get<{ t: string | null }>(`SELECT ${timeDisplay(this.source)} AS t FROM ${table} WHERE ${col.offset} = ?`, [o])?.t ?? null);
+    const kinds: Record<string, number> = {};
+    for (const f of this.facets('kind', {}, 100_000)) kinds[String(f.value)] = f.count;
+    return {
+      path: this.path,
+      layout: this.source.layout,
+      table: this.source.table.replaceAll('"', ''),
+      events: s.n,
+      runs,
+      first_offset: s.lo,
+      last_offset: s.hi,
+      first_time: timeAt(s.lo),
+      last_time: timeAt(s.hi),
+      kinds,
+      warnings: this.warnings,
+    };
+  }
+
+  /** The highest offset now in the ledger (cheap: an index lookup). */
+  lastOffset(): number | null {
+    const { col, table } = this.source;
+    return this.get<{ hi: number | null }>(`SELECT max(${col.offset}) AS hi FROM ${table}`, [])!.hi;
+  }
+
+  /** Appends events (validated, idempotent by id, one transaction). Opens a write connection on first use. */
+  append(events: unknown[], opts: AppendOptions = {}): AppendResult {
+    if (!this.source.appendable)
+      throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
+    if (!this.writer) {
+      try {
+        fs.accessSync(this.dbFile, fs.constants.W_OK);
+      } catch {
+        throw new LedgerError('read_only', 'the file is not writable', this.path);
+      }
+      const db = openWritable(this.dbFile);
+      this.writer = { db, appender: new Appender(db, this.dbFile) };
+      // The read connection prepared its statements against the old schema.
+      this.stmts.clear();
+      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: '"seq"' } });
+    }
+    return this.writer.appender.append(events, opts);
+  }
+
+  close(): void {
+    this.writer?.db.close();
+    this.writer = null;
+    if (this.db.open) this.db.close();
+  }
+
+  /** Direct access for engine modules built on top (projections, search, snapshots). */
+  get connection(): DB {
+    return this.db;
+  }
+}
+
+function toEvent(r: Row): LedgerEvent {
+  const e: LedgerEvent = {
+    offset: r.offset,
+    id: r.id,
+    run_id: r.run_id,
+    seq: r.seq,
+    kind: r.kind,
+    actor: r.actor,
+    time: r.time,
+    session_id: r.session_id,
+    model_id: r.model_id,
+    node_id: r.node_id,
+    payload: r.payload,
+  };
+  if (r.truncated) e.truncated = true;
+  return e;
+}
+
+/** Creates a new, empty canonical ledger. */
+export function createCanonical(file: string): void {
+  const db = openWritable(file);
+  try {
+    wrap(file, () => {
+      db.exec(CANONICAL_TABLE);
+      for (const sql of CANONICAL_INDEXES) db.exec(sql);
+    });
+  } finally {
+    db.close();
+  }
+}

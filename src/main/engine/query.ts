@@ -1,0 +1,108 @@
+// Filters to SQL over a Source. Paging is keyset on the ledger order, never OFFSET,
+// and nothing here counts rows before returning the first ones.
+import type { Query } from '../../shared/ledger.ts';
+import type { Source, TimeFormat } from './layouts.ts';
+
+export const PREVIEW_CHARS = 240;
+
+export interface Where {
+  sql: string;
+  params: unknown[];
+}
+
+/** The number a time column is compared as, and the same number for an ISO bound. */
+function timeKey(expr: string, format: TimeFormat): string {
+  return format === 'iso' ? `julianday(${expr})` : expr;
+}
+function timeBound(iso: string, format: TimeFormat): number {
+  const ms = Date.parse(iso);
+  if (format === 'unix_s') return ms / 1000;
+  if (format === 'unix_ms') return ms;
+  return ms / 86_400_000 + 2_440_587.5;
+}
+
+/** ISO text for display, whatever the stored format. */
+export function timeDisplay(src: Source): string {
+  const c = src.col.time;
+  if (c === 'NULL' || src.timeFormat === 'iso') return c;
+  const secs = src.timeFormat === 'unix_ms' ? `${c} / 1000.0` : c;
+  return `strftime('%Y-%m-%dT%H:%M:%fZ', ${secs}, 'unixepoch')`;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+export function buildWhere(src: Source, query: Query): Where {
+  const c = src.col;
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const inList = (expr: string, values: string[], negate = false) => {
+    parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (query.runs) inList(c.run_id, query.runs);
+  if (query.kinds) inList(c.kind, query.kinds);
+  if (query.exclude_kinds) inList(c.kind, query.exclude_kinds, true);
+  if (query.actors) inList(c.actor, query.actors);
+  if (query.sessions) inList(c.session_id, query.sessions);
+  if (query.models) inList(c.model_id, query.models);
+  if (query.offset_from !== undefined) {
+    parts.push(`${c.offset} >= ?`);
+    params.push(query.offset_from);
+  }
+  if (query.offset_to !== undefined) {
+    parts.push(`${c.offset} <= ?`);
+    params.push(query.offset_to);
+  }
+  if (query.time_from !== undefined) {
+    parts.push(`${timeKey(c.time, src.timeFormat)} >= ?`);
+    params.push(timeBound(query.time_from, src.timeFormat));
+  }
+  if (query.time_to !== undefined) {
+    parts.push(`${timeKey(c.time, src.timeFormat)} <= ?`);
+    params.push(timeBound(query.time_to, src.timeFormat));
+  }
+  if (query.since_seq !== undefined) {
+    parts.push(`${c.seq} > ?`);
+    params.push(query.since_seq);
+  }
+  if (query.text !== undefined) {
+    // LIKE folds ASCII case; other scripts match as typed.
+    parts.push(`${c.payload} LIKE ? ESCAPE '\\'`);
+    params.push(`%${likeEscape(query.text)}%`);
+  }
+  if (query.json_path) {
+    const v = query.json_path.value;
+    if (v === null) {
+      parts.push(`json_type(${c.payload}, ?) = 'null'`);
+      params.push(query.json_path.path);
+    } else {
+      parts.push(`json_extract(${c.payload}, ?) = ?`);
+      params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
+    }
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+export function selectList(src: Source, payload: 'preview' | 'full'): string {
+  const c = src.col;
+  const p = payload === 'full' ? `${c.payload} AS payload, 0 AS truncated` :
+    `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(${c.payload}) > ${PREVIEW_CHARS} AS truncated`;
+  return [
+    `${c.offset} AS offset`,
+    `${c.id} AS id`,
+    `${c.run_id} AS run_id`,
+    `${c.seq} AS seq`,
+    `${c.kind} AS kind`,
+    `${c.actor} AS actor`,
+    `${timeDisplay(src)} AS time`,
+    `${c.session_id} AS session_id`,
+    `${c.model_id} AS model_id`,
+    `${c.node_id} AS node_id`,
+    p,
+  ].join(', ');
+}
+
+export function and(...wheres: string[]): string {
+  const parts = wheres.filter(Boolean);
+  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}

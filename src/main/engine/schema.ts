@@ -1,0 +1,63 @@
+// The canonical ledger schema: the `events` table of the seed system (same
+// columns, same index names) plus a per-run `seq`. The one place it is written.
+
+export const CANONICAL_TABLE = `
+CREATE TABLE IF NOT EXISTS events (
+    offset          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT    UNIQUE NOT NULL,
+    run_id          TEXT    NOT NULL,
+    turn            INTEGER NOT NULL,
+    kind            TEXT    NOT NULL,
+    actor           TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    schema_version  INTEGER NOT NULL DEFAULT 1,
+    session_id      TEXT,
+    model_profile   TEXT,
+    model_id        TEXT,
+    seq             INTEGER
+)`;
+
+export const SEQ_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS idx_run_seq ON events(run_id, seq)';
+
+export const CANONICAL_INDEXES = [
+  'CREATE INDEX IF NOT EXISTS idx_run_offset ON events(run_id, offset)',
+  'CREATE INDEX IF NOT EXISTS idx_kind       ON events(kind)',
+  'CREATE INDEX IF NOT EXISTS idx_actor      ON events(actor)',
+  'CREATE INDEX IF NOT EXISTS idx_session_id ON events(session_id)',
+  'CREATE INDEX IF NOT EXISTS idx_model_id   ON events(model_id)',
+  SEQ_INDEX,
+];
+
+export const INSERT_COLUMNS = [
+  'id',
+  'run_id',
+  'turn',
+  'kind',
+  'actor',
+  'payload',
+  'created_at',
+  'schema_version',
+  'session_id',
+  'model_profile',
+  'model_id',
+  'seq',
+] as const;
+
+/** A row ready for the canonical table, in INSERT_COLUMNS order. */
+export type CanonicalRow = [
+  id: string,
+  run_id: string,
+  turn: number,
+  kind: string,
+  actor: string,
+  payload: string,
+  created_at: string,
+  schema_version: number,
+  session_id: string | null,
+  model_profile: string | null,
+  model_id: string | null,
+  seq: number | null,
+];
+
+export const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;

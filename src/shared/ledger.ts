@@ -1,0 +1,147 @@
+// The shapes of events, queries and pages: one definition, used by the engine,
+// the CLI, the IPC contract and the renderer alike.
+import { z } from 'zod';
+
+export const LAYOUTS = ['canonical', 'supervisor', 'session_events', 'jsonl', 'mapped'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+/** One event as every layout presents it. `payload` is JSON text (a preview in list pages). */
+export interface LedgerEvent {
+  offset: number;
+  id: string;
+  run_id: string;
+  seq: number | null;
+  kind: string;
+  actor: string | null;
+  time: string | null;
+  session_id: string | null;
+  model_id: string | null;
+  node_id: string | null;
+  payload: string;
+  /** True when `payload` was cut to a preview; fetch the event by offset for all of it. */
+  truncated?: boolean;
+}
+
+const names = z.array(z.string().min(1)).min(1);
+const offset = z.number().int().nonnegative();
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time');
+
+export const QuerySchema = z
+  .object({
+    runs: names.optional(),
+    kinds: names.optional(),
+    exclude_kinds: names.optional(),
+    actors: names.optional(),
+    sessions: names.optional(),
+    models: names.optional(),
+    time_from: isoTime.optional(),
+    time_to: isoTime.optional(),
+    offset_from: offset.optional(),
+    offset_to: offset.optional(),
+    since_seq: z.number().int().optional(),
+    text: z.string().min(1).optional(),
+    json_path: z
+      .object({
+        path: z.string().regex(/^\$/, 'a JSON path starts with $'),
+        value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((q) => q.since_seq === undefined || q.runs?.length === 1, {
+    message: 'since_seq needs exactly one run',
+    path: ['since_seq'],
+  });
+export type Query = z.infer<typeof QuerySchema>;
+
+export const PageRequestSchema = z
+  .object({
+    query: QuerySchema.default({}),
+    /** Forward page: events with offset > after. */
+    after: z.number().int().optional(),
+    /** Backward page: events with offset < before. */
+    before: z.number().int().optional(),
+    /** The last page of the selection. */
+    from_end: z.boolean().optional(),
+    limit: z.number().int().min(1).max(10_000).default(200),
+    payload: z.enum(['preview', 'full']).default('preview'),
+  })
+  .strict()
+  .refine((p) => [p.after, p.before, p.from_end].filter((v) => v !== undefined && v !== false).length <= 1, {
+    message: 'give at most one of after, before, from_end',
+  });
+export type PageRequest = z.input<typeof PageRequestSchema>;
+
+/** A keyset page in ledger order; has_more says whether more lie beyond it in the paging direction. */
+export interface Page {
+  events: LedgerEvent[];
+  first_offset: number | null;
+  last_offset: number | null;
+  has_more: boolean;
+}
+
+export const FACET_FIELDS = ['run_id', 'kind', 'actor', 'session_id', 'model_id'] as const;
+export type FacetField = (typeof FACET_FIELDS)[number];
+export interface FacetValue {
+  value: string | null;
+  count: number;
+}
+
+export interface LedgerStats {
+  path: string;
+  layout: Layout;
+  table: string;
+  events: number;
+  runs: number;
+  first_offset: number | null;
+  last_offset: number | null;
+  first_time: string | null;
+  last_time: string | null;
+  kinds: Record<string, number>;
+  warnings: string[];
+}
+
+/** What an appended event may carry; the engine fills in the rest. */
+export const AppendEventSchema = z
+  .object({
+    id: z.string().min(1).max(200).optional(),
+    run_id: z.string().min(1).max(500),
+    kind: z.string().min(1).max(200),
+    actor: z.string().min(1).max(200).default('system'),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    created_at: isoTime.optional(),
+    turn: z.number().int().nonnegative().default(0),
+    schema_version: z.number().int().positive().default(1),
+    session_id: z.string().nullable().optional(),
+    model_profile: z.string().nullable().optional(),
+    model_id: z.string().nullable().optional(),
+  })
+  .strict();
+export type AppendEvent = z.input<typeof AppendEventSchema>;
+
+export interface AppendResult {
+  /** Per input event, in order: where it landed, or that its id was already there. */
+  results: Array<{ id: string; offset: number; seq: number; status: 'appended' } | { id: string; status: 'duplicate' }>;
+  appended: number;
+  duplicates: number;
+}
+
+/** Column mapping for a table of any other shape: each value names a column of `table`. */
+export const MappingSchema = z
+  .object({
+    table: z.string().min(1),
+    order: z.string().min(1),
+    run: z.string().min(1),
+    kind: z.string().min(1),
+    time: z.string().min(1).optional(),
+    time_format: z.enum(['iso', 'unix_s', 'unix_ms']).default('iso'),
+    payload: z.string().min(1).optional(),
+    id: z.string().min(1).optional(),
+    actor: z.string().min(1).optional(),
+    seq: z.string().min(1).optional(),
+    session: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    node: z.string().min(1).optional(),
+  })
+  .strict();
+export type Mapping = z.input<typeof MappingSchema>;

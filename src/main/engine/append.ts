@@ -67,13 +67,16 @@ export function ensureSeqColumn(db: DB): void {
 export class Appender {
   private readonly insert;
   private readonly maxSeq;
+  private readonly exists;
   private readonly run;
   private readonly file: string;
 
   constructor(db: DB, file: string) {
     this.file = file;
     wrap(file, () => ensureSeqColumn(db));
-    this.insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
+    this.insert = db.prepare(INSERT_SQL);
+    // Checked before inserting: a conflicting INSERT would still burn an AUTOINCREMENT offset.
+    this.exists = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
     this.maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
     // IMMEDIATE takes the write lock before reading max(seq), so two processes never hand out the same seq.
     this.run = db.transaction((rows: CanonicalRow[]) => this.insertRows(rows)).immediate;
@@ -98,13 +101,13 @@ export class Appender {
       const run = row[1];
       let seq = next.get(run);
       if (seq === undefined) seq = ((this.maxSeq.get(run) as number | null) ?? 0) + 1;
-      row[11] = seq;
-      const info = this.insert.run(row);
-      if (info.changes === 0) {
+      if (this.exists.get(row[0])) {
         results.push({ id: row[0], status: 'duplicate' });
         next.set(run, seq);
         continue;
       }
+      row[11] = seq;
+      const info = this.insert.run(row);
       next.set(run, seq + 1);
       appended++;
       results.push({ id: row[0], offset: Number(info.lastInsertRowid), seq, status: 'appended' });

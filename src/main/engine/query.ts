@@ -66,9 +66,14 @@ export function buildWhere(src: Source, query: Query): Where {
     params.push(query.since_seq);
   }
   if (query.text !== undefined) {
-    // LIKE folds ASCII case; other scripts match as typed.
-    parts.push(`${c.payload} LIKE ? ESCAPE '\\'`);
-    params.push(`%${likeEscape(query.text)}%`);
+    // LIKE runs in C but folds ASCII case only; other needles take the slower function.
+    if (/^[\x20-\x7e]*$/.test(query.text)) {
+      parts.push(`${c.payload} LIKE ? ESCAPE '\\'`);
+      params.push(`%${likeEscape(query.text)}%`);
+    } else {
+      parts.push(`li_icontains(${c.payload}, ?)`);
+      params.push(query.text.toLowerCase());
+    }
   }
   if (query.json_path) {
     const v = query.json_path.value;

@@ -16,7 +16,28 @@ export function openReadOnly(file: string): DB {
     // Reading the schema is what fails on a file that is not a database.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
   });
+  registerFunctions(db);
   return db;
+}
+
+/**
+ * li_icontains(text, needle): case-insensitive substring match beyond ASCII (SQLite's
+ * LIKE folds ASCII only), also through the \uXXXX escapes of Python's json.dumps.
+ * `needle` must already be lower-case.
+ */
+function registerFunctions(db: DB): void {
+  db.function('li_icontains', { deterministic: true }, (text: unknown, needle: unknown) => {
+    if (typeof text !== 'string' || typeof needle !== 'string') return 0;
+    let hay = text.toLowerCase();
+    if (hay.includes(needle)) return 1;
+    if (!text.includes('\\u')) return 0;
+    try {
+      hay = JSON.stringify(JSON.parse(text)).toLowerCase();
+    } catch {
+      return 0;
+    }
+    return hay.includes(needle) ? 1 : 0;
+  });
 }
 
 /** Opens (or creates) a file for writing, in WAL mode with a busy timeout. */

@@ -152,3 +152,25 @@ describe('query filters', () => {
     expect(() => ledger.page({ query: { bogus: 1 } as Query })).toThrow(/bogus/);
   });
 });
+
+describe('generate', () => {
+  it('writes exactly the events and runs asked for, the same for the same seed', () => {
+    const d = tempDir();
+    try {
+      for (const [n, r] of [[1, 1], [7, 5], [500, 3], [3000, 40]] as const) {
+        const a = path.join(d, `a-${n}-${r}.db`);
+        const b = path.join(d, `b-${n}-${r}.db`);
+        generateLedger(a, { events: n, runs: r, seed: 9 });
+        generateLedger(b, { events: n, runs: r, seed: 9 });
+        const la = Ledger.open(a, { cacheDir: d });
+        const lb = Ledger.open(b, { cacheDir: d });
+        expect(la.stats()).toMatchObject({ events: n, runs: r });
+        expect([...la.iterate()]).toEqual([...lb.iterate()]);
+        la.close();
+        lb.close();
+      }
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -123,6 +123,9 @@ function* runScript(rnd: () => number, runId: string, index: number, target: num
   yield { kind: 'run.completed', actor: 'scheduler', payload: { run_id: runId, nodes: nodes.length } };
 }
 
+const isEnd = (e: Emit) => e.kind.startsWith('run.') && e.kind !== 'run.started';
+const filler = (i: number): Emit => ({ kind: 'log', actor: 'worker', payload: { level: 'info', message: TEXTS[i % TEXTS.length] } });
+
 /** Writes a new canonical ledger of `events` events; the newest runs are left running. */
 export function generateLedger(dest: string, opts: GenerateOptions): { events: number; runs: number } {
   const total = opts.events;
@@ -136,25 +139,45 @@ export function generateLedger(dest: string, opts: GenerateOptions): { events: n
   const seedTag = seed.toString(36);
   let clock = Date.UTC(2026, 0, 5, 8, 0, 0);
   let started = 0;
-  const active: Array<{ id: string; session: string; it: Generator<Emit> }> = [];
+  const active: Array<{ id: string; session: string; it: Generator<Emit>; held?: Emit; silent: boolean }> = [];
   const startRun = () => {
     const id = `run-${seedTag}-${String(started + 1).padStart(6, '0')}`;
-    active.push({ id, session: `sess-${(started % 97) + 1}`, it: runScript(rnd, id, started, perRun) });
+    active.push({ id, session: `sess-${(started % 97) + 1}`, it: runScript(rnd, id, started, perRun), silent: true });
     started++;
   };
   try {
     let written = 0;
     while (written < total) {
-      while (active.length < concurrency && started < runs) startRun();
-      if (!active.length) startRun(); // every run ended early: keep going with new ones
-      const slot = Math.floor(rnd() * active.length);
-      const run = active[slot]!;
-      const next = run.it.next();
-      if (next.done) {
-        active.splice(slot, 1);
-        continue;
+      while (started < runs && active.length < concurrency) startRun();
+      // Every run gets at least its start event, so the ledger has exactly `runs` runs.
+      const silent = active.findIndex((r) => r.silent);
+      const owed = runs - started + active.filter((r) => r.silent).length;
+      let slot = Math.floor(rnd() * active.length);
+      if (owed >= total - written) {
+        if (silent < 0) startRun();
+        slot = silent < 0 ? active.length - 1 : silent;
       }
-      const e = next.value;
+      const run = active[slot]!;
+      let e: Emit;
+      if (run.held) {
+        // The last run standing fills the ledger to the requested size, then ends.
+        e = written === total - 1 ? run.held : filler(written);
+        if (e === run.held) run.held = undefined;
+      } else {
+        const next = run.it.next();
+        if (next.done) {
+          active.splice(slot, 1);
+          continue;
+        }
+        e = next.value;
+        if (isEnd(e) && started >= runs && active.length === 1 && written < total - 1) {
+          run.held = e;
+          e = filler(written);
+        }
+      }
+      // A run that has ended leaves the active set at once, so "the last run standing" is exact.
+      if (isEnd(e)) active.splice(slot, 1);
+      run.silent = false;
       clock += 1 + Math.floor(rnd() * 250);
       written++;
       const row: CanonicalRow = [

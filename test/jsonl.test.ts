@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../src/main/engine/ledger.ts';
+import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl-store.ts';
+import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
+import { generateLedger } from '../src/main/engine/generate.ts';
+import { fingerprint, seedLine, tempDir } from './fixtures.ts';
+
+let dir: string;
+let store: string;
+let cacheDir: string;
+beforeEach(() => {
+  dir = tempDir();
+  store = path.join(dir, 'events');
+  cacheDir = path.join(dir, 'cache');
+  fs.mkdirSync(store);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const kinds = (l: Ledger) => [...l.iterate()].map((e) => e.kind);
+
+describe('JSONL store', () => {
+  it('skips a torn last line with a warning and picks it up once its writer finishes it', () => {
+    const f = path.join(store, 'run-1.jsonl');
+    const torn = '{"ts": 3, "stream": "run-1", "ev';
+    fs.writeFileSync(f, seedLine('run-1', 'a', {}, 1) + seedLine('run-1', 'b', {}, 2) + torn);
+    const l = Ledger.open(store, { cacheDir });
+    expect(kinds(l)).toEqual(['a', 'b']);
+    expect(l.warnings).toEqual([`${f}:3: last line is incomplete (${torn.length} bytes, no newline yet); held until its writer finishes it`]);
+    expect(l.stats().warnings).toHaveLength(1);
+    fs.appendFileSync(f, 'ent": "c", "payload": {}}\n');
+    expect(l.refresh()).toBe(1);
+    expect(kinds(l)).toEqual(['a', 'b', 'c']);
+    expect(l.warnings).toEqual([]);
+    expect([...l.iterate()].map((e) => [e.id, e.seq])).toEqual([['run-1:1', 1], ['run-1:2', 2], ['run-1:3', 3]]);
+    l.close();
+  });
+
+  it('skips bad lines with the file and line named, and keeps every good one', () => {
+    const f = path.join(store, 's.jsonl');
+    fs.writeFileSync(f, [seedLine('s', 'a', {}, 1), 'not json\n', '[1,2]\n', '{"ts": 1, "payload": {}}\n', '\n', seedLine('s', 'b', {}, 2)].join(''));
+    const l = Ledger.open(store, { cacheDir });
+    expect(kinds(l)).toEqual(['a', 'b']);
+    expect(l.warnings).toEqual([
+      expect.stringMatching(new RegExp(`^${f}:2: invalid JSON .*line skipped$`)),
+      `${f}:3: not a JSON object; line skipped`,
+      `${f}:4: no "event" field; line skipped`,
+    ]);
+    l.close();
+  });
+
+  it('indexes once into the cache, reuses the index while files are unchanged, extends it as they grow', () => {
+    fs.writeFileSync(path.join(store, 'a.jsonl'), seedLine('a', 'x', {}, 1));
+    const src = () => describeJsonl(store);
+    const first = syncJsonlIndex(src(), cacheDir);
+    expect(first).toMatchObject({ added: 1, rebuilt: true });
+    const stamp = fs.statSync(first.cacheFile).mtimeMs;
+    const again = syncJsonlIndex(src(), cacheDir);
+    expect(again).toMatchObject({ added: 0, rebuilt: false, cacheFile: first.cacheFile });
+    expect(fs.statSync(first.cacheFile).mtimeMs).toBe(stamp);
+    // Growth of one file and a new stream file extend the same index.
+    fs.appendFileSync(path.join(store, 'a.jsonl'), seedLine('a', 'y', {}, 2));
+    fs.writeFileSync(path.join(store, 'b.jsonl'), seedLine('b', 'z', {}, 3));
+    expect(syncJsonlIndex(src(), cacheDir)).toMatchObject({ added: 2, rebuilt: false });
+    const l = Ledger.open(store, { cacheDir });
+    expect(kinds(l)).toEqual(['x', 'y', 'z']);
+    l.close();
+    // A replaced file means a rebuild.
+    fs.rmSync(path.join(store, 'a.jsonl'));
+    fs.writeFileSync(path.join(store, 'a.jsonl'), seedLine('a', 'new', {}, 1));
+    expect(syncJsonlIndex(src(), cacheDir)).toMatchObject({ rebuilt: true });
+    const l2 = Ledger.open(store, { cacheDir });
+    expect(kinds(l2)).toEqual(['new', 'z']);
+    // While open, a file cut short is reported, not silently ignored.
+    fs.writeFileSync(path.join(store, 'b.jsonl'), '');
+    expect(() => l2.refresh()).toThrow(expect.objectContaining({ code: 'source_changed' }));
+    l2.close();
+  });
+
+  it('round-trips a ledger through export and import: ids, order, seq, payloads and unicode intact', () => {
+    const db = path.join(dir, 'gen.db');
+    generateLedger(db, { events: 3000, runs: 25, seed: 3 });
+    const original = Ledger.open(db, { cacheDir });
+    const out = path.join(dir, 'export');
+    const before = fingerprint(db);
+    const res = exportJsonl(original, out);
+    expect(res).toEqual({ events: 3000, files: 25 });
+    const line = JSON.parse(fs.readFileSync(path.join(out, fs.readdirSync(out)[0]!), 'utf8').split('\n')[0]!);
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(['ts', 'stream', 'event', 'payload']));
+    const back = path.join(dir, 'back.db');
+    expect(importJsonl(describeJsonl(out), back)).toMatchObject({ events: 3000, duplicates: 0, warnings: [] });
+    const copy = Ledger.open(back, { cacheDir });
+    const a = [...original.iterate()];
+    const b = [...copy.iterate()];
+    expect(b.map((e) => e.id)).toEqual(a.map((e) => e.id));
+    expect(b.map((e) => [e.run_id, e.seq, e.kind, e.actor, e.time, e.session_id, e.model_id])).toEqual(
+      a.map((e) => [e.run_id, e.seq, e.kind, e.actor, e.time, e.session_id, e.model_id]),
+    );
+    expect(b.map((e) => JSON.parse(e.payload))).toEqual(a.map((e) => JSON.parse(e.payload)));
+    expect(b.some((e) => e.payload.includes('处理用户请求'))).toBe(true);
+    // A filtered export holds just the selection.
+    const failed = path.join(dir, 'failed');
+    expect(exportJsonl(original, failed, { kinds: ['node.failed'] }).events).toBe(a.filter((e) => e.kind === 'node.failed').length);
+    original.close();
+    copy.close();
+    expect(fingerprint(db)).toEqual(before);
+  });
+
+  it('leaves no partial file or folder behind when a job is cancelled', () => {
+    const db = path.join(dir, 'gen.db');
+    const controller = new AbortController();
+    expect(() =>
+      generateLedger(db, {
+        events: 200_000,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done > 20_000) controller.abort();
+        },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'cancelled' }));
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('gen.db'))).toEqual([]);
+    generateLedger(db, { events: 50_000 });
+    const l = Ledger.open(db, { cacheDir });
+    const ctl = new AbortController();
+    const out = path.join(dir, 'out');
+    expect(() => exportJsonl(l, out, {}, { signal: ctl.signal, onProgress: () => ctl.abort() })).toThrow(/cancelled/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('out'))).toEqual([]);
+    l.close();
+  });
+
+  it('refuses to export over a folder that has files in it', () => {
+    const db = path.join(dir, 'gen.db');
+    generateLedger(db, { events: 10 });
+    const l = Ledger.open(db, { cacheDir });
+    fs.writeFileSync(path.join(store, 'keep.jsonl'), 'mine\n');
+    expect(() => exportJsonl(l, store)).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringContaining(store) }));
+    expect(fs.readFileSync(path.join(store, 'keep.jsonl'), 'utf8')).toBe('mine\n');
+    l.close();
+  });
+});

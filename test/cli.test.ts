@@ -1,0 +1,119 @@
+// The CLI as a user runs it: a real process, real files, exit codes and one-line errors.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint, seedLine, tempDir, writeSessionEvents, writeSupervisor } from './fixtures.ts';
+
+const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
+let dir: string;
+let gen: string;
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const json = (args: string[]) => {
+  const r = cli([...args, '--json']);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
+};
+
+beforeAll(() => {
+  dir = tempDir();
+  gen = path.join(dir, 'gen.db');
+  expect(cli(['generate', gen, '--events', '5000', '--runs', '30', '--seed', '4']).code).toBe(0);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('ledger-inspector CLI', () => {
+  it('stats --json gives layout, counts, offsets and kinds', () => {
+    const s = json(['stats', gen]);
+    expect(s).toMatchObject({ layout: 'canonical', events: 5000, runs: 30, first_offset: 1, last_offset: 5000 });
+    expect(Object.values(s.kinds as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(5000);
+    expect(s.kinds['run.started']).toBe(30);
+    const human = cli(['stats', gen]);
+    expect(human.out).toMatch(/layout\s+canonical/);
+    expect(human.out).toMatch(/events\s+5,000/);
+  });
+
+  it('query filters and pages like seed 002 answers: {events, last_offset, has_more}', () => {
+    const p = json(['query', gen, '--kind', 'node.failed', '--limit', '3']);
+    expect(p.events).toHaveLength(3);
+    expect(p.events.every((e: { kind: string }) => e.kind === 'node.failed')).toBe(true);
+    expect(p).toMatchObject({ has_more: true, last_offset: p.events[2].offset });
+    const next = json(['query', gen, '--kind', 'node.failed', '--limit', '3', '--after', String(p.last_offset)]);
+    expect(next.events[0].offset).toBeGreaterThan(p.last_offset);
+    const where = json(['query', gen, '--where', '$.attempt=2', '--kind', 'node.started', '--limit', '1000']);
+    expect(where.events.length).toBeGreaterThan(0);
+    expect(where.events.every((e: { payload: string }) => JSON.parse(e.payload).attempt === 2)).toBe(true);
+    const run = p.events[0].run_id;
+    const seq = json(['query', gen, '--run', run, '--since-seq', '5', '--limit', '2']);
+    expect(seq.events.map((e: { seq: number }) => e.seq)).toEqual([6, 7]);
+    const text = cli(['query', gen, '--text', '处理用户请求', '--limit', '2']);
+    expect(text.code).toBe(0);
+    expect(text.out.trim().split('\n')).toHaveLength(2);
+    expect(text.out).toContain('处理用户请求');
+  });
+
+  it('append creates a canonical ledger, reports duplicates, and mirrors to JSONL', () => {
+    const file = path.join(dir, 'new.db');
+    const input = path.join(dir, 'in.jsonl');
+    fs.writeFileSync(input, ['{"id":"e1","run_id":"r","kind":"run.started"}', '{"id":"e2","run_id":"r","kind":"run.completed"}', ''].join('\n'));
+    expect(json(['append', file, '--file', input, '--mirror', path.join(dir, 'mirror')])).toMatchObject({ appended: 2, duplicates: 0 });
+    const again = cli(['append', file], '{"id":"e1","run_id":"r","kind":"run.started"}\n{"id":"e3","run_id":"r","kind":"note"}\n');
+    expect(again).toMatchObject({ code: 0, out: 'appended 1, already present 1\n' });
+    expect(json(['query', file]).events.map((e: { id: string; seq: number }) => [e.id, e.seq])).toEqual([['e1', 1], ['e2', 2], ['e3', 3]]);
+    expect(fs.readFileSync(path.join(dir, 'mirror', 'r.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('imports and exports JSONL stores', () => {
+    const out = path.join(dir, 'exported');
+    expect(json(['export-jsonl', gen, out])).toEqual({ events: 5000, files: 30 });
+    const back = path.join(dir, 'back.db');
+    expect(json(['import-jsonl', out, back])).toMatchObject({ events: 5000, duplicates: 0 });
+    expect(json(['stats', back])).toMatchObject({ events: 5000, runs: 30 });
+    expect(json(['stats', out])).toMatchObject({ layout: 'jsonl', events: 5000, runs: 30 });
+  });
+
+  it('opens every layout', () => {
+    const sup = path.join(dir, 'sup.db');
+    writeSupervisor(sup, [{ workflow_id: 'w', event_type: 'WORKFLOW_STARTED' }]);
+    const ses = path.join(dir, 'ses.db');
+    writeSessionEvents(ses, [{ session_id: 's', type: 'agent_start' }]);
+    const jl = path.join(dir, 'one.jsonl');
+    fs.writeFileSync(jl, seedLine('x', 'run.started', {}, 5));
+    expect(json(['stats', sup]).layout).toBe('supervisor');
+    expect(json(['stats', ses]).layout).toBe('session_events');
+    expect(json(['stats', jl]).layout).toBe('jsonl');
+    const mapped = json(['--map', 'table=session_events,order=id,run=session_id,kind=type,payload=payload', 'stats', ses]);
+    expect(mapped).toMatchObject({ layout: 'mapped', events: 1 });
+  });
+
+  it('prints one line naming the problem and the file, no stack trace, and a non-zero exit', () => {
+    const bad = path.join(dir, 'bad.db');
+    fs.writeFileSync(bad, 'x'.repeat(5000));
+    const before = fingerprint(bad);
+    const cases: Array<[string[], RegExp, number]> = [
+      [['stats', path.join(dir, 'nope.db')], /^ledger-inspector: no such file \(.*nope\.db\)\n$/, 1],
+      [['stats', bad], /^ledger-inspector: not a SQLite database or JSONL ledger \(.*bad\.db\)\n$/, 1],
+      [['query', gen, '--from', 'yesterday'], /^ledger-inspector: bad page request: query\.time_from: expected an ISO-8601 time \(.*gen\.db\)\n$/, 1],
+      [['query', gen, '--limit', 'ten'], /^ledger-inspector: --limit takes a whole number, not "ten"\n$/, 1],
+      [['append', gen], /^ledger-inspector: line 1 is not JSON: .*\(standard input\)\n$/, 1],
+      [['generate', gen, '--events', '10'], /^ledger-inspector: the destination already exists; choose a new file \(.*gen\.db\)\n$/, 1],
+    ];
+    for (const [args, pattern, code] of cases) {
+      const r = cli(args, args[0] === 'append' ? 'oops\n' : undefined);
+      expect(r.err).toMatch(pattern);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(r.code).toBe(code);
+    }
+    expect(cli(['frobnicate']).code).toBe(2);
+    expect(fingerprint(bad)).toEqual(before);
+  });
+});

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/shared/errors.ts';
+import type { Mapping } from '../src/shared/ledger.ts';
 import { Ledger } from '../src/main/engine/ledger.ts';
 import { fsError } from '../src/main/engine/sqlite.ts';
 import { fingerprint, seedLine, tempDir, writeSeed004, writeSessionEvents, writeStateDb, writeSupervisor } from './fixtures.ts';
@@ -15,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const open = (p: string, mapping?: Parameters<typeof Ledger.open>[1]['mapping']) => Ledger.open(p, { cacheDir, mapping });
+const open = (p: string, mapping?: Mapping) => Ledger.open(p, { cacheDir, mapping });
 
 function expectError(fn: () => unknown, code: string, ...fragments: string[]): LedgerError {
   try {

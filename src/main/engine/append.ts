@@ -8,6 +8,7 @@ import { wrap, type DB } from './sqlite.ts';
 import { appendMirrorLines, rowToLine } from './jsonl-format.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+const ID_CHUNK = 256;
 
 export interface AppendOptions {
   maxPayloadBytes?: number;
@@ -67,7 +68,7 @@ export function ensureSeqColumn(db: DB): void {
 export class Appender {
   private readonly insert;
   private readonly maxSeq;
-  private readonly exists;
+  private readonly existing;
   private readonly run;
   private readonly file: string;
 
@@ -75,8 +76,9 @@ export class Appender {
     this.file = file;
     wrap(file, () => ensureSeqColumn(db));
     this.insert = db.prepare(INSERT_SQL);
-    // Checked before inserting: a conflicting INSERT would still burn an AUTOINCREMENT offset.
-    this.exists = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
+    // Ids already present are looked up before inserting, a chunk at a time: a
+    // conflicting INSERT would still burn an AUTOINCREMENT offset.
+    this.existing = db.prepare(`SELECT id FROM events WHERE id IN (${Array(ID_CHUNK).fill('?').join(', ')})`).pluck();
     this.maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
     // IMMEDIATE takes the write lock before reading max(seq), so two processes never hand out the same seq.
     this.run = db.transaction((rows: CanonicalRow[]) => this.insertRows(rows)).immediate;
@@ -96,17 +98,24 @@ export class Appender {
   private insertRows(rows: CanonicalRow[]): AppendResult {
     const next = new Map<string, number>();
     const results: AppendResult['results'] = [];
+    const present = new Set<string>();
+    for (let i = 0; i < rows.length; i += ID_CHUNK) {
+      const ids = rows.slice(i, i + ID_CHUNK).map((r) => r[0]);
+      while (ids.length < ID_CHUNK) ids.push('');
+      for (const id of this.existing.all(ids) as string[]) present.add(id);
+    }
     let appended = 0;
     for (const row of rows) {
       const run = row[1];
       let seq = next.get(run);
       if (seq === undefined) seq = ((this.maxSeq.get(run) as number | null) ?? 0) + 1;
-      if (this.exists.get(row[0])) {
+      if (present.has(row[0])) {
         results.push({ id: row[0], status: 'duplicate' });
         next.set(run, seq);
         continue;
       }
       row[11] = seq;
+      present.add(row[0]);
       const info = this.insert.run(row);
       next.set(run, seq + 1);
       appended++;

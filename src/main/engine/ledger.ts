@@ -119,19 +119,25 @@ export class Ledger {
     const req = parsed.data;
     const query = this.parseQuery(req.query);
     const { col, table } = this.source;
-    const w = buildWhere(this.source, query);
     const backward = req.before !== undefined || req.from_end === true;
-    const params = [...w.params];
-    let keyset = '';
-    if (req.after !== undefined) {
-      keyset = `${col.offset} > ?`;
-      params.push(req.after);
-    } else if (req.before !== undefined) {
-      keyset = `${col.offset} < ?`;
-      params.push(req.before);
-    }
-    params.push(req.limit + 1);
-    const sql = `SELECT ${selectList(this.source, req.payload)} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+    const keyset = req.after !== undefined ? `${col.offset} > ?` : req.before !== undefined ? `${col.offset} < ?` : '';
+    const bound = req.after ?? req.before;
+    const order = `ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+    // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
+    // several values become one index walk each, merged.
+    const branches = splitForIndex(query).map((q) => {
+      const w = buildWhere(this.source, q);
+      return {
+        sql: `SELECT ${selectList(this.source, req.payload)} FROM ${table} ${and(w.sql, keyset)} ${order}`,
+        params: [...w.params, ...(bound === undefined ? [] : [bound]), req.limit + 1],
+      };
+    });
+    const sql =
+      branches.length === 1
+        ? branches[0]!.sql
+        : `${branches.map((b) => `SELECT * FROM (${b.sql})`).join(' UNION ALL ')} ORDER BY offset ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+    const params = branches.flatMap((b) => b.params);
+    if (branches.length > 1) params.push(req.limit + 1);
     const rows = this.all<Row>(sql, params);
     const has_more = rows.length > req.limit;
     if (has_more) rows.pop();
@@ -278,6 +284,15 @@ export class Ledger {
   get connection(): DB {
     return this.db;
   }
+}
+
+const MAX_SPLIT = 32;
+
+/** A query with several runs (or else kinds) as one query per value; otherwise itself. */
+function splitForIndex(q: Query): Query[] {
+  if (q.runs && q.runs.length > 1 && q.runs.length <= MAX_SPLIT) return q.runs.map((r) => ({ ...q, runs: [r] }));
+  if (q.kinds && q.kinds.length > 1 && q.kinds.length <= MAX_SPLIT) return q.kinds.map((k) => ({ ...q, kinds: [k] }));
+  return [q];
 }
 
 function toEvent(r: Row): LedgerEvent {

@@ -1,0 +1,120 @@
+// Issue 2 targets: append, open + first page, random pages, JSONL import.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
+import { describeJsonl, importJsonl } from '../src/main/engine/jsonl-store.ts';
+import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
+import { readLines } from '../src/main/engine/jsonl-format.ts';
+import { INSERT_SQL } from '../src/main/engine/schema.ts';
+import { info, median, ms, rate, report, samples, time } from './lib.ts';
+
+export function benchAppend(dir: string, n: number): void {
+  const events = Array.from({ length: n }, (_, i) => ({
+    id: `0${(1e12 + i).toString(36)}-bench`,
+    run_id: `run-${i % 50}`,
+    kind: i % 10 === 0 ? 'node.started' : 'tool_call',
+    actor: 'agent',
+    payload: { node_id: `n${i % 7}`, tool: 'http.get', args: { q: 'quarterly revenue 2026', limit: 10 }, i },
+    created_at: new Date(1_760_000_000_000 + i).toISOString(),
+  }));
+  // Baseline: a raw prepared insert loop in one transaction on the same schema.
+  const rawFile = path.join(dir, 'append-raw.db');
+  const apiFile = path.join(dir, 'append-api.db');
+  for (const f of [rawFile, apiFile]) for (const x of [f, `${f}-wal`, `${f}-shm`]) fs.rmSync(x, { force: true });
+  createCanonical(rawFile);
+  createCanonical(apiFile);
+  const db = new Database(rawFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const ins = db.prepare(INSERT_SQL);
+  const raw = time(() =>
+    db.transaction(() => {
+      const seq = new Map<string, number>();
+      for (const e of events) {
+        const s = (seq.get(e.run_id) ?? 0) + 1;
+        seq.set(e.run_id, s);
+        ins.run(e.id, e.run_id, 0, e.kind, e.actor, JSON.stringify(e.payload), e.created_at, 1, null, null, null, s);
+      }
+    })(),
+  );
+  db.close();
+  const ledger = Ledger.open(apiFile);
+  const BATCH = 10_000;
+  const api = time(() => {
+    for (let i = 0; i < n; i += BATCH) ledger.append(events.slice(i, i + BATCH));
+  });
+  ledger.close();
+  const ratio = raw.ms / api.ms;
+  report(`batched append (${BATCH}/batch) vs raw insert loop, ${n.toLocaleString('en-US')} events`, rate(n, api.ms), rate(n, raw.ms), ratio, '>= 0.8', ratio >= 0.8);
+}
+
+export function benchOpen(big: string, small: string): void {
+  const openPage = (file: string) => {
+    const l = Ledger.open(file);
+    l.page({ limit: 200 });
+    l.close();
+  };
+  openPage(big);
+  openPage(small);
+  const b = median(samples(30, () => openPage(big)));
+  const s = median(samples(30, () => openPage(small)));
+  report('open + first page of 200: large vs 10k-event ledger', ms(b), ms(s), b / s, '<= 2', b / s <= 2);
+}
+
+export function benchPages(file: string, events: number): void {
+  const ledger = Ledger.open(file);
+  const db = new Database(file, { readonly: true });
+  const run = String(ledger.facets('run_id', {}, 1)[0]!.value);
+  const span = db.prepare('SELECT min(offset) AS lo, max(offset) AS hi FROM events WHERE run_id = ?').get(run) as { lo: number; hi: number };
+  const anywhere = (i: number) => Math.floor((((i * 7919) % 300) / 300) * events);
+  const inRun = (i: number) => span.lo + Math.floor((((i * 7919) % 300) / 300) * (span.hi - span.lo));
+  const cases = [
+    { name: 'unfiltered', query: {}, sql: 'SELECT * FROM events WHERE offset > ? ORDER BY offset LIMIT 200', args: [] as string[], at: anywhere },
+    { name: 'by kind', query: { kinds: ['node.failed'] }, sql: 'SELECT * FROM events WHERE kind = ? AND offset > ? ORDER BY offset LIMIT 200', args: ['node.failed'], at: anywhere },
+    { name: 'by run', query: { runs: [run] }, sql: 'SELECT * FROM events WHERE run_id = ? AND offset > ? ORDER BY offset LIMIT 200', args: [run], at: inRun },
+    { name: 'by two common kinds', query: { kinds: ['tool_call', 'log'] }, sql: 'SELECT * FROM events WHERE kind IN (?, ?) AND offset > ? ORDER BY offset LIMIT 200', args: ['tool_call', 'log'], at: anywhere },
+  ];
+  for (const c of cases) {
+    const stmt = db.prepare(c.sql);
+    // Interleaved, so that cache warmth favours neither.
+    const ours: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const p = c.at(i);
+      bare.push(...samples(1, () => stmt.all(...c.args, p)));
+      ours.push(...samples(1, () => ledger.page({ query: c.query, after: p, limit: 200 })));
+    }
+    const r = median(ours) / median(bare);
+    report(`page of 200 at a random position, ${c.name}: engine vs bare keyset SQL`, ms(median(ours)), ms(median(bare)), r, '<= 1.5', r <= 1.5);
+  }
+  db.close();
+  ledger.close();
+}
+
+export function benchImport(dir: string, file: string): void {
+  const out = path.join(dir, 'export');
+  fs.rmSync(out, { recursive: true, force: true });
+  const ledger = Ledger.open(file);
+  const exp = time(() => exportJsonl(ledger, out));
+  ledger.close();
+  info('JSONL export', `${exp.value.events.toLocaleString('en-US')} events into ${exp.value.files} files, ${rate(exp.value.events, exp.ms)}`);
+  const src = describeJsonl(out);
+  // Baseline: merely reading and JSON.parse-ing the same lines.
+  const parse = time(() => {
+    let n = 0;
+    for (const f of src.files)
+      readLines(f, 0, 1, (t) => {
+        JSON.parse(t);
+        n++;
+      });
+    return n;
+  });
+  const dest = path.join(dir, 'imported.db');
+  fs.rmSync(dest, { force: true });
+  const imp = time(() => importJsonl(src, dest));
+  const ratio = parse.ms / imp.ms;
+  report(`JSONL import vs read + JSON.parse, ${parse.value.toLocaleString('en-US')} lines`, rate(imp.value.events, imp.ms), rate(parse.value, parse.ms), ratio, '>= 0.5', ratio >= 0.5);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.rmSync(dest, { force: true });
+}

@@ -1,0 +1,61 @@
+// Timing helpers: every figure is printed beside a baseline measured in the same run.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export function time<T>(fn: () => T): { ms: number; value: T } {
+  const t = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t, value };
+}
+
+export function samples(n: number, fn: (i: number) => void): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+export function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+export const median = (xs: number[]) => quantile(xs, 0.5);
+
+export interface Row {
+  name: string;
+  value: string;
+  baseline: string;
+  ratio: number;
+  target: string;
+  ok: boolean;
+}
+const rows: Row[] = [];
+
+/** Records one comparison; `ok` says whether the ratio meets the target. */
+export function report(name: string, value: string, baseline: string, ratio: number, target: string, ok: boolean): void {
+  rows.push({ name, value, baseline, ratio, target, ok });
+  console.log(`${ok ? 'ok  ' : 'MISS'} ${name}: ${value} vs ${baseline} -> ratio ${ratio.toFixed(2)} (target ${target})`);
+}
+
+export function info(name: string, value: string): void {
+  console.log(`     ${name}: ${value}`);
+}
+
+export function summary(): number {
+  console.log('\nsummary');
+  for (const r of rows) console.log(`  ${r.ok ? 'ok  ' : 'MISS'} ${r.name.padEnd(58)} ratio ${r.ratio.toFixed(2).padStart(6)}  target ${r.target}`);
+  return rows.filter((r) => !r.ok).length;
+}
+
+export const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`;
+export const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+export function benchDir(): string {
+  const d = path.join(os.tmpdir(), 'ledger-inspector-bench');
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}

@@ -1,0 +1,33 @@
+// npm run bench [-- --events N] [-- --10m]: every target as a ratio to a baseline measured in this run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateLedger } from '../src/main/engine/generate.ts';
+import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
+import { benchDir, info, rate, summary, time } from './lib.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const events = args.includes('--10m') ? 10_000_000 : Number(arg('--events') ?? 1_000_000);
+const dir = benchDir();
+
+function ledgerOf(n: number): string {
+  const file = path.join(dir, `gen-${n}.db`);
+  if (!fs.existsSync(file)) {
+    const g = time(() => generateLedger(file, { events: n, seed: 42 }));
+    info(`generate ${n.toLocaleString('en-US')} events`, `${rate(n, g.ms)} (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
+  }
+  return file;
+}
+
+console.log(`ledger-inspector bench: ${events.toLocaleString('en-US')} events, in ${dir}\n`);
+const big = ledgerOf(events);
+const small = ledgerOf(10_000);
+benchAppend(dir, Math.min(events, 200_000));
+benchOpen(big, small);
+benchPages(big, events);
+benchImport(dir, big);
+const misses = summary();
+console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

@@ -10,7 +10,9 @@ import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { createCanonical, Ledger } from '../engine/ledger.ts';
-import { printEvents, printStats, progressBar } from './output.ts';
+import { Projector } from '../engine/projector.ts';
+import { Replay } from '../engine/replay.ts';
+import { printEvents, printReplay, printRun, printRuns, printStats, progressBar } from './output.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const int = (name: string) => (v: string) => {
@@ -242,6 +244,63 @@ export function buildProgram(): Command {
         else console.log(`wrote ${res.events} events in ${res.runs} runs to ${dest} (${formatBytes(fs.statSync(dest).size)}, ${secs.toFixed(1)} s)`);
       } finally {
         ctl.end();
+      }
+    });
+
+  program
+    .command('runs <path>')
+    .description('every run rebuilt from its events: status, workflow, times, event counts')
+    .option('--status <status>', 'only runs with this status (running, completed, failed, cancelled, pending, unknown)')
+    .option('--json', 'machine-readable output')
+    .action((p: string, _o, cmd: Command) => {
+      const o = common(cmd);
+      const ledger = open(p, o);
+      const ctl = job('fold');
+      try {
+        const runs = new Projector(ledger).runs({ status: o.status as string | undefined, ...ctl });
+        ctl.end();
+        if (o.json) out(runs);
+        else printRuns(runs);
+      } finally {
+        ctl.end();
+        ledger.close();
+      }
+    });
+
+  program
+    .command('run <path> <run-id>')
+    .description('one run and its node-runs, with drift from stored runs/node_runs tables where the ledger has them')
+    .option('--json', 'machine-readable output')
+    .action((p: string, runId: string, _o, cmd: Command) => {
+      const o = common(cmd);
+      const ledger = open(p, o);
+      try {
+        const detail = new Projector(ledger).run(runId);
+        if (o.json) out(detail);
+        else printRun(detail);
+      } finally {
+        ledger.close();
+      }
+    });
+
+  program
+    .command('replay <path> <run-id>')
+    .description('the state of a run after step K of its replay (0 = before its first event)')
+    .requiredOption('--step <k>', 'the step', int('--step'))
+    .option('--json', 'machine-readable output: {step, steps, event, state: {run, node_runs}, changed}')
+    .action((p: string, runId: string, _o, cmd: Command) => {
+      const o = common(cmd);
+      const ledger = open(p, o);
+      const ctl = job('replay');
+      try {
+        const replay = Replay.open(ledger, runId, ctl);
+        ctl.end();
+        const pos = replay.at(o.step as number);
+        if (o.json) out(pos);
+        else printReplay(pos);
+      } finally {
+        ctl.end();
+        ledger.close();
       }
     });
 

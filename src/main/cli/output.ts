@@ -1,5 +1,8 @@
 // Human-readable output of the CLI: aligned, one event a line, colour-free so it pipes cleanly.
 import type { LedgerEvent, LedgerStats } from '../../shared/ledger.ts';
+import type { NodeRunProjection, RunProjection } from '../../shared/projection.ts';
+import type { RunDetail } from '../engine/projector.ts';
+import type { ReplayPosition } from '../engine/replay.ts';
 import type { Progress } from '../engine/jobs.ts';
 
 const n = (v: number | null) => (v === null ? '-' : v.toLocaleString('en-US'));
@@ -57,4 +60,60 @@ export function progressBar(label: string): { update: (p: Progress) => void; end
       if (shown) process.stderr.write('\n');
     },
   };
+}
+
+const dur = (from: string | null, to: string | null) => {
+  if (!from || !to) return '';
+  const ms = Date.parse(to) - Date.parse(from);
+  return ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+};
+
+export function printRuns(runs: RunProjection[]): void {
+  console.log(['run', 'status', 'workflow', 'version', 'started', 'duration', 'events'].map((h, i) => h.padEnd([24, 11, 16, 8, 24, 9, 8][i]!)).join(' '));
+  for (const r of runs) {
+    console.log(
+      [
+        cut(r.run_id, 24).padEnd(24),
+        `${r.status}${r.status_derived ? '*' : ''}`.padEnd(11),
+        cut(r.workflow_id ?? '', 16).padEnd(16),
+        cut(r.version ?? '', 8).padEnd(8),
+        (r.started_at ?? '').padEnd(24),
+        dur(r.started_at, r.ended_at).padEnd(9),
+        n(r.event_count).padStart(8),
+      ].join(' '),
+    );
+  }
+  console.error(`${runs.length} runs${runs.some((r) => r.status_derived) ? ' (* status derived from node-runs)' : ''}`);
+}
+
+function printNodeRuns(nodes: NodeRunProjection[], changed?: Set<string>): void {
+  for (const nr of nodes)
+    console.log(
+      `  ${changed?.has(nr.node_run_id) ? '>' : ' '} ${cut(nr.node_id, 20).padEnd(20)} #${String(nr.attempt).padEnd(3)} ${nr.status.padEnd(10)} ${(nr.started_at ?? '').padEnd(24)} ${(nr.duration_ms === null ? '' : `${nr.duration_ms}ms`).padEnd(9)} ${nr.error ?? ''}`,
+    );
+}
+
+function printRunFields(r: RunProjection, changed?: Set<string>): void {
+  for (const [k, v] of Object.entries(r)) console.log(`${changed?.has(k) ? '>' : ' '} ${k.padEnd(15)} ${v ?? '-'}`);
+}
+
+export function printRun(d: RunDetail): void {
+  printRunFields(d.run);
+  console.log(`node-runs (${d.node_runs.length})`);
+  printNodeRuns(d.node_runs);
+  if (d.drift === null) return;
+  if (!d.drift.length) console.log('drift: none (stored tables agree with the events)');
+  else {
+    console.log(`drift (${d.drift.length})`);
+    for (const x of d.drift) console.log(`  ${x.table} ${x.key} ${x.field}: stored ${JSON.stringify(x.stored)}, rebuilt ${JSON.stringify(x.rebuilt)}`);
+  }
+}
+
+export function printReplay(p: ReplayPosition): void {
+  console.log(`step ${p.step} of ${p.steps}`);
+  if (p.event) console.log(`event  ${p.event.offset} ${p.event.kind} ${p.event.time ?? ''} ${cut(p.event.payload, 100)}`);
+  if (!p.state.run) return console.log('(empty state: before the first event)');
+  printRunFields(p.state.run, new Set(p.changed.run));
+  console.log(`node-runs (${p.state.node_runs.length})`);
+  printNodeRuns(p.state.node_runs, new Set(p.changed.node_runs));
 }

@@ -45,7 +45,8 @@ function fromColumns(
   const col = {} as Record<Field, string>;
   for (const f of FIELDS) {
     const name = pick[f];
-    col[f] = name && have.has(name) ? q(name) : 'NULL';
+    // Qualified, so that ORDER BY "id" means the column and never a result alias of the same name.
+    col[f] = name && have.has(name) ? `${q(table.name)}.${q(name)}` : 'NULL';
   }
   // Ids of integer-keyed layouts are their row keys, shown as text.
   if (col.id !== 'NULL' && layout !== 'canonical' && layout !== 'jsonl') col.id = `CAST(${col.id} AS TEXT)`;
@@ -118,7 +119,7 @@ function supervisorSource(events: TableInfo): Source {
     time: 'timestamp',
     payload: 'payload',
   });
-  const nodeCols = ['step_id', 'component_id'].filter((c) => events.columns.includes(c)).map(q);
+  const nodeCols = ['step_id', 'component_id'].filter((c) => events.columns.includes(c)).map((c) => `${q(events.name)}.${q(c)}`);
   src.col.node_id = nodeCols.length === 0 ? 'NULL' : nodeCols.length === 1 ? nodeCols[0]! : `COALESCE(${nodeCols.join(', ')})`;
   return src;
 }

@@ -269,7 +269,7 @@ export class Ledger {
       this.writer = { db, appender: new Appender(db, this.dbFile) };
       // The read connection prepared its statements against the old schema.
       this.stmts.clear();
-      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: '"seq"' } });
+      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
     }
     return this.writer.appender.append(events, opts);
   }

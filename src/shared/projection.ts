@@ -1,0 +1,290 @@
+// The run and node-run projection rules of docs/projections.md, in one place.
+// Pure functions over events: the engine folds whole ledgers with them, the replay
+// stepper folds one run step by step, and the renderer can use the same types.
+
+export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
+export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'retrying' | 'skipped';
+export type Transition = NodeStatus;
+export type Entity = 'run' | 'node';
+
+export interface RunProjection {
+  run_id: string;
+  workflow_id: string | null;
+  version: string | null;
+  schedule_id: string | null;
+  status: RunStatus;
+  status_derived: boolean;
+  started_at: string | null;
+  ended_at: string | null;
+  event_count: number;
+  first_offset: number;
+  last_offset: number;
+  error: string | null;
+}
+
+export interface NodeRunProjection {
+  node_run_id: string;
+  run_id: string;
+  node_id: string;
+  attempt: number;
+  status: NodeStatus;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  first_offset: number;
+  last_offset: number;
+}
+
+/** What the fold needs of an event. `payload` is JSON text; `node_id` is an adapter column. */
+export interface FoldEvent {
+  offset: number;
+  run_id: string;
+  kind: string;
+  time: string | null;
+  node_id: string | null;
+  payload: string;
+}
+
+const ENTITY: Record<string, Entity> = {};
+for (const w of ['run', 'workflow', 'session', 'execution', 'job', 'pipeline']) ENTITY[w] = 'run';
+for (const w of ['node', 'step', 'task', 'component', 'activity', 'stage', 'agent']) ENTITY[w] = 'node';
+
+const TRANSITION: Record<string, Transition> = {};
+const words: Array<[Transition, string[]]> = [
+  ['running', ['started', 'start', 'begin', 'began', 'running', 'resumed']],
+  ['completed', ['completed', 'complete', 'succeeded', 'success', 'finished', 'finish', 'done', 'ok']],
+  ['failed', ['failed', 'fail', 'failure', 'error', 'errored']],
+  ['cancelled', ['cancelled', 'canceled', 'aborted', 'abort', 'terminated', 'killed']],
+  ['retrying', ['retried', 'retry', 'retrying']],
+  ['skipped', ['skipped', 'skip']],
+  ['pending', ['scheduled', 'queued', 'pending', 'created']],
+];
+for (const [t, ws] of words) for (const w of ws) TRANSITION[w] = t;
+
+/** Transitions that only nodes take; on a run they change nothing. */
+const NODE_ONLY = new Set<Transition>(['retrying', 'skipped']);
+
+export interface KindReading {
+  entity: Entity | null;
+  transition: Transition | null;
+}
+
+const readings = new Map<string, KindReading>();
+
+/** Lower-case, split on . _ : / - or spaces; the first token names the entity, the last the transition. */
+export function readKind(kind: string): KindReading {
+  let r = readings.get(kind);
+  if (!r) {
+    const tokens = kind.toLowerCase().split(/[._:/\-\s]+/).filter(Boolean);
+    const entity = ENTITY[tokens[0] ?? ''] ?? null;
+    const last = tokens.length > 1 ? tokens[tokens.length - 1]! : '';
+    let transition: Transition | null = Object.hasOwn(TRANSITION, last) ? TRANSITION[last]! : null;
+    if (entity === 'run' && transition && NODE_ONLY.has(transition)) transition = null;
+    r = { entity, transition: entity ? transition : null };
+    if (readings.size < 100_000) readings.set(kind, r);
+  }
+  return r;
+}
+
+/** A stored status word read with the same table, for comparing stored state with rebuilt state. */
+export function normaliseStatus(word: string | null | undefined): string | null {
+  if (word == null) return null;
+  const w = word.toLowerCase();
+  return Object.hasOwn(TRANSITION, w) ? TRANSITION[w]! : w;
+}
+
+const NODE_KEYS = ['node_id', 'step_id', 'task_id', 'component_id', 'node', 'step', 'task', 'name'];
+const META_KEYS = ['workflow_id', 'version', 'schedule_id'] as const;
+const ENDED: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped', 'retrying']);
+const OPENS_NEXT: ReadonlySet<NodeStatus> = new Set(['failed', 'cancelled', 'retrying']);
+const RUN_ENDED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+
+function parse(payload: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(payload);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The folded state of one run. Plain data (no Maps) so that it clones with
+ * structuredClone for replay checkpoints and serialises to the projection cache.
+ */
+export interface RunState {
+  run: RunProjection;
+  node_runs: NodeRunProjection[];
+  /** node_id -> index in node_runs of that node's latest attempt. */
+  latest: Record<string, number>;
+  /** Whether a run-entity transition has been seen (else the status is derived). */
+  explicit: boolean;
+  /** Meta fields still to be found in payloads. */
+  missing: string[];
+}
+
+export function emptyRun(e: FoldEvent): RunState {
+  return {
+    run: {
+      run_id: e.run_id,
+      workflow_id: null,
+      version: null,
+      schedule_id: null,
+      status: 'unknown',
+      status_derived: true,
+      started_at: e.time,
+      ended_at: null,
+      event_count: 0,
+      first_offset: e.offset,
+      last_offset: e.offset,
+      error: null,
+    },
+    node_runs: [],
+    latest: {},
+    explicit: false,
+    missing: [...META_KEYS],
+  };
+}
+
+/** A node's identity: the first present payload key of the rule's list, else the adapter column. */
+export function nodeIdFrom(payload: Record<string, unknown>, column: string | null): string | null {
+  for (const k of NODE_KEYS) {
+    const v = str(payload[k]);
+    if (v !== null) return v;
+  }
+  return column;
+}
+
+/** The node an event names, by the same rule, for any event. */
+export const nodeOf = (e: FoldEvent) => nodeIdFrom(parse(e.payload), e.node_id);
+
+const errorOf = (p: Record<string, unknown>) => str(p.error) ?? str(p.message) ?? (p.error != null ? JSON.stringify(p.error) : null);
+
+/** Applies one event of the run to its state, in place. */
+export function applyEvent(s: RunState, e: FoldEvent): void {
+  const run = s.run;
+  run.event_count++;
+  run.last_offset = e.offset;
+  const { entity, transition } = readKind(e.kind);
+  // Payloads are parsed only when something may be read from them.
+  let p: Record<string, unknown> | null = null;
+  const payload = () => (p ??= parse(e.payload));
+  if (s.missing.length && s.missing.some((k) => e.payload.includes(`"${k}"`))) {
+    const pl = payload();
+    s.missing = s.missing.filter((k) => {
+      const v = str(pl[k]);
+      if (v === null) return true;
+      (run as unknown as Record<string, unknown>)[k] = v;
+      return false;
+    });
+  }
+  if (entity === 'run') {
+    if (!transition) return;
+    s.explicit = true;
+    run.status = transition as RunStatus;
+    run.status_derived = false;
+    if (RUN_ENDED.has(run.status)) run.ended_at = e.time;
+    else run.ended_at = null;
+    if (transition === 'failed') run.error = errorOf(payload());
+    return;
+  }
+  if (entity !== 'node') return;
+  const pl = payload();
+  const nodeId = nodeIdFrom(pl, e.node_id);
+  if (nodeId === null) return;
+  applyNode(s, e, nodeId, transition, pl);
+  if (!s.explicit) deriveStatus(s);
+}
+
+function applyNode(s: RunState, e: FoldEvent, nodeId: string, transition: Transition | null, pl: Record<string, unknown>): void {
+  const latestIdx = s.latest[nodeId];
+  const latest = latestIdx === undefined ? undefined : s.node_runs[latestIdx];
+  let attempt: number;
+  if (Number.isInteger(pl.attempt)) attempt = pl.attempt as number;
+  else if (!latest) attempt = 1;
+  else if (transition === 'running' && OPENS_NEXT.has(latest.status)) attempt = latest.attempt + 1;
+  else attempt = latest.attempt;
+  let idx = latest && latest.attempt === attempt ? latestIdx! : s.node_runs.findIndex((n) => n.node_id === nodeId && n.attempt === attempt);
+  let nr = s.node_runs[idx];
+  if (!nr) {
+    if (!transition) return; // chatter about a node that has not begun changes nothing
+    nr = {
+      node_run_id: str(pl.node_run_id) ?? `${e.run_id}:${nodeId}:${attempt}`,
+      run_id: e.run_id,
+      node_id: nodeId,
+      attempt,
+      status: 'pending',
+      started_at: null,
+      ended_at: null,
+      duration_ms: null,
+      error: null,
+      first_offset: e.offset,
+      last_offset: e.offset,
+    };
+    idx = s.node_runs.push(nr) - 1;
+  }
+  if (latest === undefined || attempt >= latest.attempt) s.latest[nodeId] = idx;
+  nr.last_offset = e.offset;
+  if (!transition) return;
+  nr.status = transition;
+  if (transition === 'running') {
+    nr.started_at ??= e.time;
+    nr.ended_at = null;
+    nr.duration_ms = null;
+  } else if (ENDED.has(transition)) {
+    nr.ended_at ??= e.time;
+    nr.started_at ??= e.time;
+    nr.duration_ms = nr.started_at && nr.ended_at ? Date.parse(nr.ended_at) - Date.parse(nr.started_at) : null;
+  } else if (transition === 'pending') {
+    nr.ended_at = null;
+    nr.duration_ms = null;
+  }
+  if (transition === 'failed') nr.error = errorOf(pl);
+}
+
+/** A run with no run-level transition takes its status from each node's latest attempt. */
+function deriveStatus(s: RunState): void {
+  const latest = Object.values(s.latest).map((i) => s.node_runs[i]!);
+  let status: RunStatus = 'unknown';
+  if (latest.some((n) => n.status === 'running' || n.status === 'retrying')) status = 'running';
+  else if (latest.some((n) => n.status === 'failed')) status = 'failed';
+  else if (latest.length && latest.every((n) => n.status === 'completed' || n.status === 'skipped')) status = 'completed';
+  const run = s.run;
+  run.status = status;
+  run.status_derived = true;
+  run.ended_at =
+    status === 'completed' || status === 'failed'
+      ? latest.reduce<string | null>((m, n) => (n.ended_at && (!m || n.ended_at > m) ? n.ended_at : m), null)
+      : null;
+  if (status === 'failed') run.error = latest.find((n) => n.status === 'failed')?.error ?? null;
+  else run.error = null;
+}
+
+/** Folds events of one run from scratch. */
+export function foldRun(events: Iterable<FoldEvent>): RunState | null {
+  let s: RunState | null = null;
+  for (const e of events) {
+    s ??= emptyRun(e);
+    applyEvent(s, e);
+  }
+  return s;
+}
+
+export interface StepChange {
+  run: string[];
+  node_runs: string[];
+}
+
+/** Which run fields and node-runs differ between two states of one run. */
+export function diffStates(before: RunState | null, after: RunState | null): StepChange {
+  const run: string[] = [];
+  if (after) {
+    for (const k of Object.keys(after.run) as Array<keyof RunProjection>) if (!before || before.run[k] !== after.run[k]) run.push(k);
+  }
+  const prior = new Map((before?.node_runs ?? []).map((n) => [n.node_run_id, JSON.stringify(n)]));
+  const node_runs = (after?.node_runs ?? []).filter((n) => prior.get(n.node_run_id) !== JSON.stringify(n)).map((n) => n.node_run_id);
+  return { run, node_runs };
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
+import { benchFold, benchReplay } from './projection.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -29,5 +30,7 @@ benchAppend(dir, Math.min(events, 200_000));
 benchOpen(big, small);
 benchPages(big, events);
 benchImport(dir, big);
+benchFold(dir, big, events);
+benchReplay(dir, 1_000_000);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

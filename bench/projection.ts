@@ -1,0 +1,50 @@
+// Issue 3 targets: folding every run, and replay jumps in a long run.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateLedger } from '../src/main/engine/generate.ts';
+import { Ledger } from '../src/main/engine/ledger.ts';
+import { Projector } from '../src/main/engine/projector.ts';
+import { Replay } from '../src/main/engine/replay.ts';
+import { info, median, ms, quantile, rate, report, samples, time } from './lib.ts';
+
+export function benchFold(dir: string, file: string, events: number): void {
+  // Baseline: merely iterating the same rows with better-sqlite3 and JSON.parse-ing each payload.
+  const db = new Database(file, { readonly: true });
+  const base = time(() => {
+    let n = 0;
+    for (const row of db.prepare('SELECT offset, run_id, kind, created_at, payload FROM events ORDER BY offset').iterate() as IterableIterator<{ payload: string }>) {
+      JSON.parse(row.payload);
+      n++;
+    }
+    return n;
+  });
+  db.close();
+  const cacheDir = path.join(dir, 'fold-cache');
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const ledger = Ledger.open(file, { cacheDir });
+  const fold = time(() => new Projector(ledger).runs());
+  const again = time(() => new Projector(ledger).runs());
+  ledger.close();
+  const ratio = base.ms / fold.ms;
+  report(`fold all runs (${fold.value.length.toLocaleString('en-US')}) of ${events.toLocaleString('en-US')} events vs iterate + JSON.parse`, rate(events, fold.ms), rate(base.value, base.ms), ratio, '>= 0.5', ratio >= 0.5);
+  info('runs listing from the cached fold (new session, nothing new to fold)', ms(again.ms));
+}
+
+export function benchReplay(dir: string, steps: number): void {
+  const file = path.join(dir, `one-run-${steps}.db`);
+  if (!fs.existsSync(file)) generateLedger(file, { events: steps, runs: 1, seed: 3 });
+  const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'replay-cache') });
+  const runId = ledger.page({ limit: 1 }).events[0]!.run_id;
+  const opened = time(() => Replay.open(ledger, runId));
+  const replay = opened.value;
+  info(`replay open of a ${steps.toLocaleString('en-US')}-event run (offsets + checkpoints)`, ms(opened.ms));
+  let x = 12345;
+  const jumps = samples(200, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    replay.at(1 + (x % replay.steps));
+  });
+  const worst = Math.max(...jumps);
+  report(`replay jump to a random step of a ${steps.toLocaleString('en-US')}-event run, worst of 200 (median ${ms(median(jumps))}, p99 ${ms(quantile(jumps, 0.99))})`, ms(worst), '50 ms', worst / 50, '< 1 (under 50 ms)', worst < 50);
+  ledger.close();
+}

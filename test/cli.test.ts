@@ -1,5 +1,5 @@
 // The CLI as a user runs it: a real process, real files, exit codes and one-line errors.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,36 @@ describe('ledger-inspector CLI', () => {
     }
     expect(cli(['frobnicate']).code).toBe(2);
     expect(fingerprint(bad)).toEqual(before);
+  });
+
+  it('snapshot copies whole or in part, search uses the full-text index, tail follows until interrupted', async () => {
+    const full = path.join(dir, 'snap-full.db');
+    expect(json(['snapshot', gen, full])).toMatchObject({ path: full });
+    expect(json(['stats', full])).toMatchObject({ events: 5000 });
+    const part = path.join(dir, 'snap-part.db');
+    expect(json(['snapshot', gen, part, '--up-to-offset', '100'])).toMatchObject({ events: 100 });
+    expect(json(['query', part, '--last', '--limit', '1']).events[0].offset).toBe(100);
+
+    const found = json(['search', gen, 'UPSTREAM did', '--kind', 'node.failed']);
+    expect(found.indexed).toBe(true);
+    expect(found.events.length).toBeGreaterThan(0);
+    expect(found.events.every((e: { kind: string; payload: string }) => e.kind === 'node.failed' && e.payload.includes('upstream did'))).toBe(true);
+
+    const live = path.join(dir, 'live.db');
+    cli(['append', live], '{"id":"a","run_id":"r","kind":"first"}\n');
+    const child = spawn(process.execPath, [BIN, 'tail', live, '--json', '--lines', '1'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    const lines = () => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 300 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await waitFor(1);
+    cli(['append', live], '{"id":"b","run_id":"r","kind":"second"}\n{"id":"c","run_id":"r","kind":"third"}\n');
+    await waitFor(3);
+    expect(lines()).toEqual(['a', 'b', 'c']);
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
   });
 });

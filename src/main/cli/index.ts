@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import type { Mapping, Query } from '../../shared/ledger.ts';
+import type { LedgerEvent, Mapping, Query } from '../../shared/ledger.ts';
 import { formatBytes } from '../engine/append.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
@@ -11,6 +11,9 @@ import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { createCanonical, Ledger } from '../engine/ledger.ts';
 import { Projector } from '../engine/projector.ts';
+import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
+import { Follower } from '../engine/tail.ts';
+import { TextIndex } from '../engine/text-index.ts';
 import { Replay } from '../engine/replay.ts';
 import { printEvents, printReplay, printRun, printRuns, printStats, progressBar } from './output.ts';
 
@@ -303,6 +306,86 @@ export function buildProgram(): Command {
         ledger.close();
       }
     });
+
+  program
+    .command('snapshot <path> <dest>')
+    .description('copy the ledger to a new file: whole (online backup, safe while it is written) or up to an offset and/or for chosen runs')
+    .option('--up-to-offset <n>', 'only events up to this offset (the ledger as of a replay step)', int('--up-to-offset'))
+    .option('--run <id>', 'only this run (repeatable)', collect)
+    .option('--json', 'machine-readable output')
+    .action(async (p: string, dest: string, _o, cmd: Command) => {
+      const o = common(cmd);
+      const ledger = open(p, o);
+      const ctl = job('snapshot');
+      try {
+        const runs = o.run as string[] | undefined;
+        const upTo = o.upToOffset as number | undefined;
+        const res = upTo === undefined && !runs ? await fullSnapshot(ledger, dest, ctl) : partialSnapshot(ledger, dest, { upToOffset: upTo, runs }, ctl);
+        ctl.end();
+        if (o.json) out({ ...res, path: path.resolve(dest) });
+        else console.log(`wrote ${dest} (${'events' in res ? `${res.events} events` : formatBytes(res.bytes)})`);
+      } finally {
+        ctl.end();
+        ledger.close();
+      }
+    });
+
+  withFilters(
+    program
+      .command('tail <path>')
+      .description('print the last events, then new ones as other processes append them, until interrupted')
+      .option('--lines <n>', 'how many existing events to print first', int('--lines'), 10)
+      .option('--json', 'one JSON event per line'),
+  ).action(async (p: string, _o, cmd: Command) => {
+    const o = common(cmd);
+    const ledger = open(p, o);
+    const query = queryFrom(o);
+    const print = (events: LedgerEvent[]) => (o.json ? events.forEach((e) => process.stdout.write(`${JSON.stringify(e)}\n`)) : printEvents(events, false));
+    const lines = o.lines as number;
+    const first = lines > 0 ? ledger.page({ query, from_end: true, limit: lines }) : null;
+    if (first) print(first.events);
+    await new Promise<void>((resolve, reject) => {
+      const follower = new Follower(ledger, {
+        query,
+        after: first?.last_offset ?? ledger.lastOffset(),
+        onEvents: print,
+        onError: (err) => {
+          ledger.close();
+          reject(err);
+        },
+      }).start();
+      process.once('SIGINT', () => {
+        follower.stop();
+        ledger.close();
+        resolve();
+      });
+    });
+  });
+
+  withFilters(
+    program
+      .command('search <path> <text>')
+      .description('events whose payload contains the text, through a full-text index kept in the cache folder (built or extended first)')
+      .option('--limit <n>', 'events per page', int('--limit'), 50)
+      .option('--after <offset>', 'start after this offset', int('--after'))
+      .option('--json', 'machine-readable output'),
+  ).action((p: string, text: string, _o, cmd: Command) => {
+    const o = common(cmd);
+    const ledger = open(p, o);
+    const index = new TextIndex(ledger);
+    const ctl = job('index');
+    try {
+      index.build(ctl);
+      ctl.end();
+      const page = index.search({ query: { ...queryFrom(o), text }, limit: o.limit as number, after: o.after as number | undefined, payload: o.json ? 'full' : 'preview' });
+      if (o.json) out(page);
+      else printEvents(page.events, page.has_more);
+    } finally {
+      ctl.end();
+      index.close();
+      ledger.close();
+    }
+  });
 
   return program;
 }

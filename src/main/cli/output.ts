@@ -58,6 +58,7 @@ export function progressBar(label: string): { update: (p: Progress) => void; end
     },
     end() {
       if (shown) process.stderr.write('\n');
+      shown = false;
     },
   };
 }

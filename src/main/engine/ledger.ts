@@ -22,7 +22,7 @@ import { defaultCacheDir } from './cache.ts';
 import type { JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
-import { and, buildWhere, selectList, timeDisplay } from './query.ts';
+import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
 import { openReadOnly, openWritable, wrap, type DB } from './sqlite.ts';
 
@@ -42,15 +42,15 @@ export class Ledger {
   readonly jsonl: (JsonlSource & { cacheFile: string }) | null;
   private readonly db: DB;
   /** The SQLite file actually read: the user's file, or a JSONL store's cache index. */
-  private readonly dbFile: string;
+  readonly file: string;
   private readonly stmts = new Map<string, Statement<unknown[]>>();
   private writer: { db: DB; appender: Appender } | null = null;
   warnings: string[] = [];
 
-  private constructor(p: string, db: DB, dbFile: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
+  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
     this.path = p;
     this.db = db;
-    this.dbFile = dbFile;
+    this.file = file;
     this.source = source;
     this.cacheDir = cacheDir;
     this.jsonl = jsonl;
@@ -113,7 +113,7 @@ export class Ledger {
   }
 
   /** One keyset page of events in ledger order. */
-  page(raw: PageRequest = {}): Page {
+  page(raw: PageRequest = {}, fts?: FtsUse): Page {
     const parsed = PageRequestSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, this.path);
     const req = parsed.data;
@@ -126,7 +126,7 @@ export class Ledger {
     // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
     // several values become one index walk each, merged.
     const branches = splitForIndex(query).map((q) => {
-      const w = buildWhere(this.source, q);
+      const w = buildWhere(this.source, q, fts);
       return {
         sql: `SELECT ${selectList(this.source, req.payload)} FROM ${table} ${and(w.sql, keyset)} ${order}`,
         params: [...w.params, ...(bound === undefined ? [] : [bound]), req.limit + 1],
@@ -261,12 +261,12 @@ export class Ledger {
       throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
     if (!this.writer) {
       try {
-        fs.accessSync(this.dbFile, fs.constants.W_OK);
+        fs.accessSync(this.file, fs.constants.W_OK);
       } catch {
         throw new LedgerError('read_only', 'the file is not writable', this.path);
       }
-      const db = openWritable(this.dbFile);
-      this.writer = { db, appender: new Appender(db, this.dbFile) };
+      const db = openWritable(this.file);
+      this.writer = { db, appender: new Appender(db, this.file) };
       // The read connection prepared its statements against the old schema.
       this.stmts.clear();
       if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });

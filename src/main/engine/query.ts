@@ -31,7 +31,13 @@ export function timeDisplay(src: Source): string {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
-export function buildWhere(src: Source, query: Query): Where {
+/** A full-text index attached to the connection: its schema name and the MATCH expression for query.text. */
+export interface FtsUse {
+  ftsSchema: string;
+  ftsMatch: string;
+}
+
+export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
   const c = src.col;
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -64,6 +70,11 @@ export function buildWhere(src: Source, query: Query): Where {
   if (query.since_seq !== undefined) {
     parts.push(`${c.seq} > ?`);
     params.push(query.since_seq);
+  }
+  if (query.text !== undefined && fts) {
+    // The index narrows to candidates; the clause below checks each one exactly.
+    parts.push(`${c.offset} IN (SELECT rowid FROM ${fts.ftsSchema}.fts WHERE fts MATCH ?)`);
+    params.push(fts.ftsMatch);
   }
   if (query.text !== undefined) {
     // LIKE runs in C but folds ASCII case only; other needles take the slower function.

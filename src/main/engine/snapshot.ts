@@ -1,0 +1,155 @@
+// Snapshots: a full copy by SQLite's online backup, consistent while another
+// process appends; and a partial copy (up to an offset, chosen runs) as a new
+// canonical ledger that keeps offsets, ids, seq and payload bytes. Both write to a
+// temporary name and rename, so a failed or cancelled snapshot leaves nothing.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LedgerError } from '../../shared/errors.ts';
+import type { Query } from '../../shared/ledger.ts';
+import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
+import type { Ledger } from './ledger.ts';
+import { buildWhere } from './query.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
+import { fsError, openReadOnly, wrap } from './sqlite.ts';
+
+function prepareDest(dest: string): string {
+  const abs = path.resolve(dest);
+  if (fs.existsSync(abs)) throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', abs);
+  try {
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+  } catch (e) {
+    throw fsError(e, path.dirname(abs));
+  }
+  return `${abs}.partial-${process.pid}-${Date.now().toString(36)}`;
+}
+
+function removeTemp(tmp: string): void {
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) fs.rmSync(f, { force: true });
+}
+
+const PAGES_PER_STEP = 4096;
+
+/**
+ * A full copy of the ledger file by the online backup API. In a WAL ledger the
+ * copy runs inside one read transaction, so it holds exactly what was committed
+ * when it began while writers carry on; in a rollback-journal ledger each step
+ * briefly holds a shared lock, and a copy that keeps being restarted by writes is
+ * finished in one step.
+ */
+export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number }> {
+  const tmp = prepareDest(dest);
+  const src = openReadOnly(ledger.file);
+  const wal = String(src.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+  try {
+    if (wal) {
+      src.exec('BEGIN');
+      src.prepare('SELECT count(*) FROM sqlite_schema').get(); // starts the read transaction: the snapshot's moment
+    }
+    let restarts = 0;
+    let lastRemaining = Infinity;
+    const result = await src.backup(tmp, {
+      progress: ({ totalPages, remainingPages }) => {
+        if (ctl.signal?.aborted) throw new LedgerError('cancelled', 'cancelled; nothing was written', dest);
+        if (remainingPages > lastRemaining) restarts++;
+        lastRemaining = remainingPages;
+        ctl.onProgress?.({ done: totalPages - remainingPages, total: totalPages, unit: 'pages' });
+        return restarts > 3 ? totalPages : PAGES_PER_STEP;
+      },
+    });
+    if (wal) src.exec('COMMIT');
+    src.close();
+    const out = new Database(tmp);
+    try {
+      out.pragma('journal_mode = WAL');
+    } finally {
+      out.close();
+    }
+    fs.renameSync(tmp, path.resolve(dest));
+    ctl.onProgress?.({ done: result.totalPages, total: result.totalPages, unit: 'pages' });
+    return { pages: result.totalPages, bytes: fs.statSync(path.resolve(dest)).size };
+  } catch (e) {
+    if (src.open) src.close();
+    removeTemp(tmp);
+    if (e instanceof LedgerError) throw e;
+    throw new LedgerError('internal', `snapshot failed: ${(e as Error).message}`, dest);
+  }
+}
+
+export interface PartialOptions {
+  /** Keep events up to and including this offset: the ledger as of a replay step. */
+  upToOffset?: number;
+  /** Keep only these runs. */
+  runs?: string[];
+}
+
+/** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes. */
+export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
+  const tmp = prepareDest(dest);
+  const src = ledger.source;
+  const query: Query = {};
+  if (opts.upToOffset !== undefined) query.offset_to = opts.upToOffset;
+  if (opts.runs?.length) query.runs = opts.runs;
+  const w = buildWhere(src, ledger.parseQuery(query));
+  const c = src.col;
+  const t = src.table;
+  // Canonical sources keep every column; other layouts fill the canonical defaults.
+  const native = src.layout === 'canonical' || src.layout === 'jsonl';
+  const select = [
+    c.offset,
+    `COALESCE(${c.id}, CAST(${c.offset} AS TEXT))`,
+    c.run_id,
+    native ? `${t}."turn"` : '0',
+    c.kind,
+    `COALESCE(${c.actor}, '')`,
+    `COALESCE(${c.payload}, '{}')`,
+    `COALESCE(${c.time}, '')`,
+    native ? `${t}."schema_version"` : '1',
+    c.session_id,
+    native ? `${t}."model_profile"` : 'NULL',
+    c.model_id,
+    c.seq,
+  ].join(', ');
+  const db = wrap(tmp, () => new Database(tmp));
+  try {
+    const total = ledger.count(query);
+    const progress = progressReporter(ctl, total, 'events');
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec(CANONICAL_TABLE);
+    // Rows go across as they are (payload text untouched), a chunk at a time so progress shows and a cancel is heard.
+    const read = ledger.connection
+      .prepare(`SELECT ${select} FROM ${t} WHERE ${c.offset} > ? ${w.sql ? `AND ${w.sql}` : ''} ORDER BY ${c.offset} LIMIT ?`)
+      .raw();
+    const insert = db.prepare(
+      'INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const write = db.transaction((rows: unknown[][]) => {
+      for (const r of rows) insert.run(r);
+    });
+    let after = Number.MIN_SAFE_INTEGER;
+    let copied = 0;
+    for (;;) {
+      throwIfCancelled(ctl.signal, dest);
+      const rows = wrap(ledger.path, () => read.all(after, ...w.params, 20_000)) as unknown[][];
+      if (!rows.length) break;
+      write(rows);
+      copied += rows.length;
+      after = rows.at(-1)![0] as number;
+      progress.report(copied);
+    }
+    // Layouts without a seq get one per run, in offset order, as an append would have given.
+    if (!src.hasSeq)
+      db.exec('UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o');
+    for (const sql of CANONICAL_INDEXES) db.exec(sql);
+    db.pragma('journal_mode = WAL');
+    db.close();
+    fs.renameSync(tmp, path.resolve(dest));
+    progress.done(copied);
+    return { events: copied };
+  } catch (e) {
+    if (db.open) db.close();
+    removeTemp(tmp);
+    throw e;
+  }
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
+import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -32,5 +33,8 @@ benchPages(big, events);
 benchImport(dir, big);
 benchFold(dir, big, events);
 benchReplay(dir, 1_000_000);
+await benchSnapshot(dir, big);
+benchSearch(dir, big, events);
+await benchTail(dir);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

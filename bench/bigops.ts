@@ -1,0 +1,94 @@
+// Issue 4 targets: snapshot vs cp, indexed search, tail latency.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
+import { fullSnapshot } from '../src/main/engine/snapshot.ts';
+import { Follower } from '../src/main/engine/tail.ts';
+import { TextIndex } from '../src/main/engine/text-index.ts';
+import { info, median, ms, quantile, rate, report, samples, time } from './lib.ts';
+
+export async function benchSnapshot(dir: string, file: string): Promise<void> {
+  const copy = path.join(dir, 'cp-copy.db');
+  const snap = path.join(dir, 'snap-copy.db');
+  fs.rmSync(copy, { force: true });
+  fs.rmSync(snap, { force: true });
+  const bytes = fs.statSync(file).size;
+  const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+  // Three of each, alternating, medians compared: the page cache favours neither.
+  const cps: number[] = [];
+  const snaps: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    cps.push(time(() => execFileSync('cp', [file, copy])).ms);
+    fs.rmSync(copy, { force: true });
+    const t = performance.now();
+    await fullSnapshot(ledger, snap);
+    snaps.push(performance.now() - t);
+    fs.rmSync(snap, { force: true });
+  }
+  ledger.close();
+  const cp = { ms: median(cps) };
+  const snapMs = median(snaps);
+  const mb = (x: number) => `${((bytes / 2 ** 20 / x) * 1000).toFixed(0)} MiB/s`;
+  const ratio = cp.ms / snapMs;
+  report(`full snapshot (online backup) of ${(bytes / 2 ** 20).toFixed(0)} MiB vs cp`, mb(snapMs), mb(cp.ms), ratio, '>= 0.5', ratio >= 0.5);
+  fs.rmSync(copy, { force: true });
+  fs.rmSync(snap, { force: true });
+}
+
+export function benchSearch(dir: string, source: string, events: number): void {
+  const cacheDir = path.join(dir, 'fts-cache');
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  // A copy: the rare strings are appended to it, and the shared bench ledger must stay as generated.
+  const file = path.join(dir, 'search-copy.db');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  fs.copyFileSync(source, file);
+  const ledger = Ledger.open(file, { cacheDir });
+  const index = new TextIndex(ledger);
+  const build = time(() => index.build());
+  info(`full-text index build, ${events.toLocaleString('en-US')} events`, `${rate(events, build.ms)} (${(fs.statSync(index.file).size / 2 ** 20).toFixed(0)} MiB)`);
+  // Rare strings: present in a handful of events.
+  const rare = ['zebra-crossing-0', 'zebra-crossing-1', 'zebra-crossing-2'];
+  const targets = [17, Math.floor(events / 2), events - 3];
+  const w = ledger;
+  w.append(targets.map((_, i) => ({ run_id: 'bench', kind: 'log', payload: { message: `needle ${rare[i]} here` } })));
+  index.build();
+  const times = samples(60, (i) => {
+    const r = index.search({ query: { text: rare[i % 3]! }, limit: 200 });
+    if (r.events.length !== 1 || !r.indexed) throw new Error('search found the wrong events');
+  });
+  const scan = samples(3, (i) => ledger.page({ query: { text: rare[i % 3]! }, limit: 200 }));
+  report(`indexed search for a rare string in ${events.toLocaleString('en-US')} events, median (p99 ${ms(quantile(times, 0.99))})`, ms(median(times)), '50 ms', median(times) / 50, '< 1 (under 50 ms)', median(times) < 50);
+  info('the same search by scanning (no index)', ms(median(scan)));
+  index.close();
+  ledger.close();
+  fs.rmSync(file, { force: true });
+}
+
+export async function benchTail(dir: string): Promise<void> {
+  const file = path.join(dir, 'tail.db');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  createCanonical(file);
+  const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+  const latencies: number[] = [];
+  const follower = new Follower(ledger, {
+    intervalMs: 25,
+    onEvents: (es) => {
+      const now = Date.now();
+      for (const e of es) latencies.push(now - JSON.parse(e.payload).sent);
+    },
+    onError: (e) => {
+      throw e;
+    },
+  }).start();
+  const writer = path.join(import.meta.dirname, '../test/helpers/writer.ts');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [writer, file, '200', '1', '20'], { stdio: 'ignore' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  follower.stop();
+  ledger.close();
+  const p99 = quantile(latencies, 0.99);
+  report(`tail latency, another process appending (${latencies.length} events), p99 (median ${ms(median(latencies))})`, ms(p99), '250 ms', p99 / 250, '< 1 (within 250 ms)', p99 < 250);
+}

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LedgerEvent } from '../src/shared/ledger.ts';
+import type { LedgerEvent, Query } from '../src/shared/ledger.ts';
 import { LedgerError } from '../src/shared/errors.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
@@ -227,13 +227,14 @@ describe('full-text search', () => {
     expect(reports.at(-1)).toBe(8000);
     expect(index.pending()).toBe(0);
     const all = [...l.iterate()];
-    for (const [text, query] of [
+    const cases: Array<[string, Query]> = [
       ['chunk size', {}],
       ['处理用户请求', {}],
       ['ユーザー', { kinds: ['log'] }],
       ['UPSTREAM', { actors: ['worker'] }],
       ['quarterly revenue', { runs: [all[0]!.run_id] }],
-    ] as const) {
+    ];
+    for (const [text, query] of cases) {
       const res = index.search({ query: { ...query, text }, limit: 10_000 });
       expect(res.indexed).toBe(true);
       const scan = l.page({ query: { ...query, text }, limit: 10_000 });

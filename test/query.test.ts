@@ -94,6 +94,9 @@ describe('query filters', () => {
     }
     expect(backward).toEqual(expected);
     expect(ledger.count(q)).toBe(expected.length);
+    const reports: number[] = [];
+    expect(ledger.count(q, { onProgress: (p) => reports.push(p.done) })).toBe(expected.length);
+    expect(reports.length).toBeGreaterThan(0);
   });
 
   it('pages from any position and reports has_more and the offsets', () => {

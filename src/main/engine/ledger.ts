@@ -19,7 +19,7 @@ import {
 } from '../../shared/ledger.ts';
 import { Appender, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
-import type { JobControl } from './jobs.ts';
+import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
@@ -187,10 +187,28 @@ export class Ledger {
     );
   }
 
-  /** How many events match: a full count, for callers that can wait for it. */
-  count(raw: unknown = {}): number {
-    const w = buildWhere(this.source, this.parseQuery(raw));
-    return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${this.source.table} ${and(w.sql)}`, w.params)!.n;
+  /**
+   * How many events match: a full count, for callers that can wait for it. With a
+   * job control it counts in offset windows, reporting progress and hearing a cancel.
+   */
+  count(raw: unknown = {}, ctl?: JobControl): number {
+    const query = this.parseQuery(raw);
+    const w = buildWhere(this.source, query);
+    const { col, table } = this.source;
+    if (!ctl) return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} ${and(w.sql)}`, w.params)!.n;
+    const lo = this.get<{ v: number | null }>(`SELECT min(${col.offset}) AS v FROM ${table}`, [])!.v;
+    const hi = this.lastOffset();
+    if (lo === null || hi === null) return 0;
+    const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
+    const sql = `SELECT count(*) AS n FROM ${table} ${and(w.sql, `${col.offset} >= ? AND ${col.offset} < ?`)}`;
+    let n = 0;
+    for (let from = lo; from <= hi; from += COUNT_WINDOW) {
+      throwIfCancelled(ctl.signal, this.path);
+      n += this.get<{ n: number }>(sql, [...w.params, from, from + COUNT_WINDOW])!.n;
+      progress.report(Math.min(hi, from + COUNT_WINDOW) - lo);
+    }
+    progress.done();
+    return n;
   }
 
   /**
@@ -287,6 +305,7 @@ export class Ledger {
 }
 
 const MAX_SPLIT = 32;
+const COUNT_WINDOW = 500_000;
 
 /** A query with several runs (or else kinds) as one query per value; otherwise itself. */
 function splitForIndex(q: Query): Query[] {

@@ -288,3 +288,31 @@ export function diffStates(before: RunState | null, after: RunState | null): Ste
   const node_runs = (after?.node_runs ?? []).filter((n) => prior.get(n.node_run_id) !== JSON.stringify(n)).map((n) => n.node_run_id);
   return { run, node_runs };
 }
+
+/** A field where a ledger's stored runs/node_runs tables disagree with the state rebuilt from events. */
+export interface DriftRow {
+  table: 'runs' | 'node_runs';
+  /** run_id or node_run_id. */
+  key: string;
+  run_id: string;
+  /** A column, or "row" when the row exists on one side only. */
+  field: string;
+  stored: unknown;
+  rebuilt: unknown;
+}
+
+export interface RunDetail {
+  run: RunProjection;
+  node_runs: NodeRunProjection[];
+  /** Differences from the ledger's stored runs/node_runs tables; null where it has none. */
+  drift: DriftRow[] | null;
+}
+
+export interface ReplayPosition {
+  step: number;
+  steps: number;
+  /** The event of this step; null at step 0. */
+  event: import('./ledger.ts').LedgerEvent | null;
+  state: { run: RunProjection | null; node_runs: NodeRunProjection[] };
+  changed: StepChange;
+}

@@ -13,6 +13,7 @@ import { createCanonical, Ledger } from '../engine/ledger.ts';
 import { Projector } from '../engine/projector.ts';
 import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
 import { Follower } from '../engine/tail.ts';
+import { serve } from '../serve/server.ts';
 import { TextIndex } from '../engine/text-index.ts';
 import { Replay } from '../engine/replay.ts';
 import { printEvents, printReplay, printRun, printRuns, printStats, progressBar } from './output.ts';
@@ -386,6 +387,19 @@ export function buildProgram(): Command {
       ledger.close();
     }
   });
+
+  program
+    .command('serve <path>')
+    .description('serve the app to a browser on 127.0.0.1, with the ledger open; the printed URL carries the access token')
+    .option('--port <port>', 'port to listen on (default: any free one)', int('--port'), 0)
+    .option('--json', 'print {url} as JSON')
+    .action(async (p: string, _o, cmd: Command) => {
+      const o = common(cmd);
+      const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir });
+      if (o.json) console.log(JSON.stringify({ url }));
+      else console.log(`Ledger Inspector is serving ${p}\nopen ${url}\n(Ctrl+C stops it)`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => void close().then(resolve)));
+    });
 
   return program;
 }

@@ -1,8 +1,6 @@
 // Human-readable output of the CLI: aligned, one event a line, colour-free so it pipes cleanly.
 import type { LedgerEvent, LedgerStats } from '../../shared/ledger.ts';
-import type { NodeRunProjection, RunProjection } from '../../shared/projection.ts';
-import type { RunDetail } from '../engine/projector.ts';
-import type { ReplayPosition } from '../engine/replay.ts';
+import type { NodeRunProjection, ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import type { Progress } from '../engine/jobs.ts';
 
 const n = (v: number | null) => (v === null ? '-' : v.toLocaleString('en-US'));

@@ -1,20 +1,9 @@
 // Drift: where a ledger keeps its own runs/node_runs tables (the seed's StateDB, in
 // the ledger file or in a state.db beside a JSONL store), every field where the
 // stored state and the state rebuilt from events disagree.
-import { normaliseStatus, type RunState } from '../../shared/projection.ts';
+import { normaliseStatus, type DriftRow, type RunState } from '../../shared/projection.ts';
 import type { Ledger } from './ledger.ts';
 import { listTables, openReadOnly, type DB } from './sqlite.ts';
-
-export interface DriftRow {
-  table: 'runs' | 'node_runs';
-  /** run_id or node_run_id. */
-  key: string;
-  run_id: string;
-  /** A column, or "row" when the row exists on one side only. */
-  field: string;
-  stored: unknown;
-  rebuilt: unknown;
-}
 
 export interface StoredState {
   file: string;

@@ -8,12 +8,17 @@ export interface Progress {
   unit: string;
 }
 
-export interface JobControl {
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
+/** An AbortSignal, or anything else whose `aborted` turns true on cancel (a flag another thread sets). */
+export interface CancelSignal {
+  readonly aborted: boolean;
 }
 
-export function throwIfCancelled(signal: AbortSignal | undefined, file?: string): void {
+export interface JobControl {
+  onProgress?: (p: Progress) => void;
+  signal?: CancelSignal;
+}
+
+export function throwIfCancelled(signal: CancelSignal | undefined, file?: string): void {
   if (signal?.aborted) throw new LedgerError('cancelled', 'cancelled; nothing was written', file);
 }
 

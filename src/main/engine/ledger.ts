@@ -175,6 +175,17 @@ export class Ledger {
     for (const row of it) yield toEvent(row);
   }
 
+  /** Iterates the offsets of matching events in ledger order: a view's position index. */
+  *iterateOffsets(raw: unknown = {}, after?: number): Generator<number> {
+    const query = this.parseQuery(raw);
+    const { col, table } = this.source;
+    const w = buildWhere(this.source, query);
+    const keyset = after === undefined ? '' : `${col.offset} > ?`;
+    const params = after === undefined ? w.params : [...w.params, after];
+    const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
+    yield* wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+  }
+
   /** Distinct values of a field with their counts, most frequent first. */
   facets(field: FacetField, raw: unknown = {}, limit = 100): FacetValue[] {
     const query = this.parseQuery(raw);

@@ -3,20 +3,13 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { LedgerError } from '../../shared/errors.ts';
-import { applyEvent, emptyRun, foldRun, type NodeRunProjection, type RunProjection, type RunState } from '../../shared/projection.ts';
+import { applyEvent, emptyRun, foldRun, type DriftRow, type RunDetail, type RunProjection, type RunState } from '../../shared/projection.ts';
 import { cacheFileFor } from './cache.ts';
-import { driftOf, openStoredState, type DriftRow } from './drift.ts';
+import { driftOf, openStoredState } from './drift.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
 
 const CACHE_VERSION = '1';
-
-export interface RunDetail {
-  run: RunProjection;
-  node_runs: NodeRunProjection[];
-  /** Differences from the ledger's stored runs/node_runs tables; null where it has none. */
-  drift: DriftRow[] | null;
-}
 
 export class Projector {
   private readonly ledger: Ledger;

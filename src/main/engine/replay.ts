@@ -8,22 +8,11 @@ import {
   emptyRun,
   nodeOf,
   readKind,
-  type NodeRunProjection,
-  type RunProjection,
+  type ReplayPosition,
   type RunState,
-  type StepChange,
 } from '../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
-
-export interface ReplayPosition {
-  step: number;
-  steps: number;
-  /** The event of this step; null at step 0. */
-  event: LedgerEvent | null;
-  state: { run: RunProjection | null; node_runs: NodeRunProjection[] };
-  changed: StepChange;
-}
 
 /** What "the next event matching" means: a kind, a failure, a node. */
 export interface ReplayTarget {

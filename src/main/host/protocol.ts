@@ -1,0 +1,15 @@
+// Messages between the engine host (main side) and its workers.
+import type { Push, Response } from '../../shared/contract.ts';
+
+export interface WorkerRequest {
+  id: number;
+  method: string;
+  args: unknown;
+  job?: string;
+  /** Index of the job's cancel flag in the shared array. */
+  slot?: number;
+  /** For open: the id both workers give the ledger. */
+  ledgerId?: string;
+}
+
+export type WorkerReply = Response | { push: Push };

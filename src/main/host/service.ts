@@ -1,0 +1,163 @@
+// The engine behind the contract: one handler per call, over the ledgers, views,
+// replays and followers this worker holds. Runs inside an engine-host worker.
+import crypto from 'node:crypto';
+import type { Args, EventName, LedgerInfo, Method, Result } from '../../shared/contract.ts';
+import { LedgerError } from '../../shared/errors.ts';
+import type { JobControl } from '../engine/jobs.ts';
+import { exportJsonl } from '../engine/jsonl-export.ts';
+import { generateLedger } from '../engine/generate.ts';
+import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
+import { Ledger } from '../engine/ledger.ts';
+import { Projector } from '../engine/projector.ts';
+import { Replay } from '../engine/replay.ts';
+import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
+import { Follower } from '../engine/tail.ts';
+import { TextIndex } from '../engine/text-index.ts';
+import { View } from '../engine/view.ts';
+
+interface Open {
+  ledger: Ledger;
+  views: Map<string, View>;
+  projector: Projector;
+  text: TextIndex | null;
+  follower: Follower | null;
+}
+
+type Handlers = { [M in Method]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
+
+export class EngineService {
+  private readonly ledgers = new Map<string, Open>();
+  private readonly replays = new Map<string, Replay>();
+  private readonly cacheDir: string | undefined;
+  private readonly push: (event: EventName, payload: unknown) => void;
+
+  constructor(opts: { cacheDir?: string; push: (event: EventName, payload: unknown) => void }) {
+    this.cacheDir = opts.cacheDir;
+    this.push = opts.push;
+  }
+
+  private get(id: string): Open {
+    const o = this.ledgers.get(id);
+    if (!o) throw new LedgerError('invalid_argument', `no open ledger "${id}"; open it first`);
+    return o;
+  }
+
+  private info(id: string, o: Open): LedgerInfo {
+    const page = o.ledger.page({ limit: 1 });
+    return {
+      ledger: id,
+      path: o.ledger.path,
+      layout: o.ledger.source.layout,
+      events: o.ledger.count(),
+      first_offset: page.first_offset,
+      last_offset: o.ledger.lastOffset(),
+      appendable: o.ledger.source.appendable,
+      warnings: o.ledger.warnings,
+    };
+  }
+
+  private view(o: Open, query: object | undefined): View {
+    const key = JSON.stringify(query ?? {});
+    let v = o.views.get(key);
+    if (!v) {
+      if (o.views.size > 16) o.views.clear();
+      v = new View(o.ledger, query ?? {});
+      o.views.set(key, v);
+    } else v.refresh();
+    return v;
+  }
+
+  readonly handlers: Handlers = {
+    open: ({ path, mapping }, ctl, extra) => {
+      const id = extra.ledgerId ?? crypto.randomUUID();
+      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, ...ctl });
+      const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null };
+      this.ledgers.get(id)?.ledger.close();
+      this.ledgers.set(id, o);
+      return this.info(id, o);
+    },
+    close: ({ ledger }) => {
+      const o = this.ledgers.get(ledger);
+      if (o) {
+        o.follower?.stop();
+        o.text?.close();
+        o.ledger.close();
+        this.ledgers.delete(ledger);
+      }
+      return null;
+    },
+    info: ({ ledger }) => this.info(ledger, this.get(ledger)),
+    stats: ({ ledger }) => this.get(ledger).ledger.stats(),
+    rows: ({ ledger, query, start, count }) => {
+      const v = this.view(this.get(ledger), query);
+      return { start, events: v.rows(start, count), total: v.total };
+    },
+    locate: ({ ledger, query, offset }) => {
+      const v = this.view(this.get(ledger), query);
+      const position = v.positionOf(offset);
+      return { position, offset: v.rows(position, 1)[0]?.offset ?? null };
+    },
+    page: ({ ledger, request }) => this.get(ledger).ledger.page(request),
+    event: ({ ledger, offset }) => this.get(ledger).ledger.event(offset),
+    count: ({ ledger, query }, ctl) => this.get(ledger).ledger.count(query ?? {}, ctl),
+    facets: ({ ledger, field, query, limit }) => this.get(ledger).ledger.facets(field, query ?? {}, limit),
+    append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
+    runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),
+    run: ({ ledger, run_id }) => this.get(ledger).projector.run(run_id),
+    replayOpen: ({ ledger, run_id }, ctl) => {
+      const replay = Replay.open(this.get(ledger).ledger, run_id, ctl);
+      const id = crypto.randomUUID();
+      if (this.replays.size > 8) this.replays.delete(this.replays.keys().next().value!);
+      this.replays.set(id, replay);
+      return { replay: id, steps: replay.steps };
+    },
+    replayAt: ({ replay, step }) => this.replay(replay).at(step),
+    replayFind: ({ replay, from, dir, kind, failure, node }) => {
+      const r = this.replay(replay);
+      r.position = Math.min(from, r.steps);
+      return r.find({ kind, failure, node }, dir);
+    },
+    snapshot: async ({ ledger, dest, up_to_offset, runs }, ctl) => {
+      const l = this.get(ledger).ledger;
+      if (up_to_offset === undefined && !runs?.length) await fullSnapshot(l, dest, ctl);
+      else partialSnapshot(l, dest, { upToOffset: up_to_offset, runs }, ctl);
+      return { dest };
+    },
+    exportJsonl: ({ ledger, dir, query }, ctl) => exportJsonl(this.get(ledger).ledger, dir, query ?? {}, ctl),
+    importJsonl: ({ src, dest }, ctl) => {
+      const res = importJsonl(describeJsonl(src), dest, ctl);
+      return { events: res.events, duplicates: res.duplicates, warnings: res.warnings };
+    },
+    search: ({ ledger, request }, ctl) => {
+      const o = this.get(ledger);
+      o.text ??= new TextIndex(o.ledger);
+      // Until the index is built the search scans; the build itself runs as its own job.
+      return o.text.search(request, ctl);
+    },
+    follow: ({ ledger, follow }) => {
+      const o = this.get(ledger);
+      o.follower?.stop();
+      o.follower = null;
+      if (follow) {
+        o.follower = new Follower(o.ledger, {
+          onEvents: (events) => this.push('tail', { ledger, last_offset: events.at(-1)!.offset, added: events.length }),
+          onError: (e) => this.push('tailError', { ledger, code: e.code, message: e.message }),
+        }).start();
+      }
+      return null;
+    },
+    cancel: () => null, // answered by the host, which owns the cancel flags
+    uiState: () => null, // for the shell's menu
+    generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
+  };
+
+  private replay(id: string): Replay {
+    const r = this.replays.get(id);
+    if (!r) throw new LedgerError('invalid_argument', `no replay "${id}"; open the run in replay first`);
+    return r;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.ledgers.keys()]) this.handlers.close({ ledger: id }, {}, {});
+  }
+}

@@ -1,0 +1,206 @@
+// The one IPC contract: every call the renderer can make and every event the
+// engine pushes, with argument schemas checked at runtime where a message enters
+// main (Electron IPC or serve mode's WebSocket) and result types for the client.
+import { z } from 'zod';
+import { describeIssues, LedgerError, type ErrorCode } from './errors.ts';
+import {
+  AppendEventSchema,
+  FACET_FIELDS,
+  MappingSchema,
+  PageRequestSchema,
+  QuerySchema,
+  type AppendResult,
+  type FacetValue,
+  type LedgerEvent,
+  type LedgerStats,
+  type Page,
+} from './ledger.ts';
+import type { ReplayPosition, RunDetail, RunProjection } from './projection.ts';
+
+const id = z.string().min(1).max(100);
+const ledger = id;
+const path = z.string().min(1).max(4096);
+const int = z.number().int();
+
+export interface LedgerInfo {
+  ledger: string;
+  path: string;
+  layout: LedgerStats['layout'];
+  events: number;
+  first_offset: number | null;
+  last_offset: number | null;
+  appendable: boolean;
+  warnings: string[];
+}
+
+export interface Rows {
+  /** Position of the first row in the view (0-based). */
+  start: number;
+  events: LedgerEvent[];
+  /** Rows in the view now (it grows while the ledger is followed). */
+  total: number;
+}
+
+/** call<Result>()(argsSchema, { job }): the result type is given, the argument type inferred from the schema. */
+const call =
+  <R,>() =>
+  <A extends z.ZodType>(args: A, opts: { job?: boolean } = {}) => ({ args, job: opts.job ?? false, result: undefined as unknown as R });
+
+/** Every call: its argument schema, whether it runs as a cancellable job, and its result type. */
+export const CALLS = {
+  open: call<LedgerInfo>()(
+    z.object({ path, mapping: MappingSchema.optional() }).strict(),
+    { job: true },
+  ),
+  close: call<null>()(z.object({ ledger }).strict()),
+  info: call<LedgerInfo>()(z.object({ ledger }).strict()),
+  stats: call<LedgerStats>()(z.object({ ledger }).strict(), { job: true }),
+  rows: call<Rows>()(
+    z.object({ ledger, query: QuerySchema.optional(), start: int.nonnegative(), count: int.min(1).max(2000) }).strict(),
+  ),
+  locate: call<{ position: number; offset: number | null }>()(
+    z.object({ ledger, query: QuerySchema.optional(), offset: int }).strict(),
+  ),
+  page: call<Page>()(z.object({ ledger, request: PageRequestSchema }).strict()),
+  event: call<LedgerEvent | null>()(z.object({ ledger, offset: int }).strict()),
+  count: call<number>()(z.object({ ledger, query: QuerySchema.optional() }).strict(), { job: true }),
+  facets: call<FacetValue[]>()(
+    z.object({ ledger, field: z.enum(FACET_FIELDS), query: QuerySchema.optional(), limit: int.min(1).max(10_000).optional() }).strict(),
+  ),
+  append: call<AppendResult>()(
+    z.object({ ledger, events: z.array(AppendEventSchema).min(1).max(100_000) }).strict(),
+  ),
+  runs: call<RunProjection[]>()(z.object({ ledger, status: z.string().optional() }).strict(), { job: true }),
+  run: call<RunDetail>()(z.object({ ledger, run_id: z.string().min(1) }).strict()),
+  replayOpen: call<{ replay: string; steps: number }>()(
+    z.object({ ledger, run_id: z.string().min(1) }).strict(),
+    { job: true },
+  ),
+  replayAt: call<ReplayPosition>()(z.object({ replay: id, step: int.nonnegative() }).strict()),
+  replayFind: call<number | null>()(
+    z
+      .object({ replay: id, from: int.nonnegative(), dir: z.union([z.literal(1), z.literal(-1)]), kind: z.string().optional(), failure: z.boolean().optional(), node: z.string().optional() })
+      .strict(),
+  ),
+  snapshot: call<{ dest: string }>()(
+    z.object({ ledger, dest: path, up_to_offset: int.optional(), runs: z.array(z.string()).optional() }).strict(),
+    { job: true },
+  ),
+  exportJsonl: call<{ events: number; files: number }>()(
+    z.object({ ledger, dir: path, query: QuerySchema.optional() }).strict(),
+    { job: true },
+  ),
+  importJsonl: call<{ events: number; duplicates: number; warnings: string[] }>()(
+    z.object({ src: path, dest: path }).strict(),
+    { job: true },
+  ),
+  search: call<Page & { indexed: boolean }>()(
+    z.object({ ledger, request: PageRequestSchema }).strict(),
+    { job: true },
+  ),
+  follow: call<null>()(z.object({ ledger, follow: z.boolean() }).strict()),
+  cancel: call<null>()(z.object({ job: id }).strict()),
+  generate: call<{ events: number; runs: number }>()(
+    z.object({ dest: path, events: int.min(1).max(100_000_000), runs: int.min(1).optional(), seed: int.optional() }).strict(),
+    { job: true },
+  ),
+  /** What the window shows, so the shell can enable its menu items; the engine ignores it. */
+  uiState: call<null>()(
+    z.object({ ledger: id.nullable(), path: path.nullable(), layout: z.string().nullable(), replay_offset: int.nullable(), jobs: int.nonnegative() }).strict(),
+  ),
+} as const;
+
+export type Method = keyof typeof CALLS;
+export const METHODS = Object.keys(CALLS) as Method[];
+export type Args<M extends Method> = z.input<(typeof CALLS)[M]['args']>;
+export type Result<M extends Method> = (typeof CALLS)[M]['result'];
+export const isJob = (m: Method) => CALLS[m].job;
+
+/** Events the engine pushes, unasked. */
+export const EVENTS = {
+  /** New events in a followed ledger. */
+  tail: z.object({ ledger, last_offset: int, added: int.nonnegative() }),
+  /** A followed ledger went away or was replaced. */
+  tailError: z.object({ ledger, code: z.string(), message: z.string() }),
+  progress: z.object({ job: id, method: z.string(), done: z.number(), total: z.number(), unit: z.string() }),
+  jobDone: z.object({ job: id, method: z.string(), ok: z.boolean(), error: z.string().optional() }),
+  /** The shell asks the window to do something: open a path (menu, drop, command line, second launch), close. */
+  command: z.discriminatedUnion('command', [
+    z.object({ command: z.literal('open'), path, mapping: MappingSchema.optional() }),
+    z.object({ command: z.literal('close') }),
+    z.object({ command: z.literal('theme'), theme: z.enum(['light', 'dark', 'system']) }),
+    z.object({ command: z.literal('toggle-detail') }),
+  ]),
+} as const;
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<E extends EventName> = z.infer<(typeof EVENTS)[E]>;
+
+/** What crosses a transport: a request, its answer, or a pushed event. */
+export interface Request {
+  id: number;
+  method: string;
+  args: unknown;
+  /** Set by the client for job calls: progress and cancel refer to it. */
+  job?: string;
+}
+export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+export interface Push {
+  event: EventName;
+  payload: unknown;
+}
+
+/** Checks a request against the contract; the typed error names the method and the bad field. */
+export function validateRequest(msg: unknown): { method: Method; args: unknown; job?: string } {
+  if (!msg || typeof msg !== 'object') throw new LedgerError('invalid_argument', 'a request must be an object');
+  const { method, args, job } = msg as Request;
+  if (typeof method !== 'string' || !Object.hasOwn(CALLS, method)) throw new LedgerError('invalid_argument', `unknown method: ${String(method)}`);
+  const parsed = CALLS[method as Method].args.safeParse(args);
+  if (!parsed.success) throw new LedgerError('invalid_argument', `${method}: ${describeIssues(parsed.error.issues)}`);
+  if (job !== undefined && (typeof job !== 'string' || !job || job.length > 100)) throw new LedgerError('invalid_argument', `${method}: bad job id`);
+  return { method: method as Method, args: parsed.data, job };
+}
+
+/** The client every UI talks through: one async method per call, plus pushed events. */
+export type Client = {
+  [M in Method]: (args: Args<M>, opts?: { job?: string }) => Promise<Result<M>>;
+} & {
+  on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** A transport moves requests and pushes; the client is built on it from the contract. */
+export interface Transport {
+  request(req: Request): Promise<Response>;
+  subscribe(handler: (push: Push) => void): () => void;
+}
+
+export class RemoteError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'RemoteError';
+    this.code = code;
+  }
+}
+
+/** Builds the Client from the contract's method list over any transport. */
+export function createClient(transport: Transport): Client {
+  let next = 1;
+  const handlers = new Map<EventName, Set<(p: unknown) => void>>();
+  transport.subscribe((push) => handlers.get(push.event)?.forEach((h) => h(push.payload)));
+  const client = {
+    on(event: EventName, handler: (p: unknown) => void) {
+      const set = handlers.get(event) ?? new Set();
+      set.add(handler);
+      handlers.set(event, set);
+      return () => set.delete(handler);
+    },
+  } as Record<string, unknown>;
+  for (const method of METHODS) {
+    client[method] = async (args: unknown, opts?: { job?: string }) => {
+      const res = await transport.request({ id: next++, method, args, job: opts?.job });
+      if (!res.ok) throw new RemoteError(res.error.code, res.error.message);
+      return res.result;
+    };
+  }
+  return client as unknown as Client;
+}

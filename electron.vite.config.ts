@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      // The engine host's worker is its own entry, loaded beside index.js.
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'src/main/index.ts'), worker: resolve(import.meta.dirname, 'src/main/host/worker.ts') },
+      },
     },
   },
   preload: {

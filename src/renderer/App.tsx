@@ -1,0 +1,84 @@
+import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import { DetailPane } from './components/DetailPane.tsx';
+import { EventList } from './components/EventList.tsx';
+import { GotoDialog } from './components/GotoDialog.tsx';
+import { Toolbar } from './components/Toolbar.tsx';
+import type { AppStore } from './lib/store.ts';
+import { bridge } from './lib/transport.ts';
+
+function useDark(theme: 'light' | 'dark' | 'system'): boolean {
+  const media = window.matchMedia('(prefers-color-scheme: dark)');
+  const [systemDark, setSystemDark] = useState(media.matches);
+  useEffect(() => {
+    const on = () => setSystemDark(media.matches);
+    media.addEventListener('change', on);
+    return () => media.removeEventListener('change', on);
+  }, [media]);
+  return theme === 'dark' || (theme === 'system' && systemDark);
+}
+
+export function App({ store }: { store: AppStore }) {
+  const info = useStore(store, (s) => s.info);
+  const error = useStore(store, (s) => s.error);
+  const opening = useStore(store, (s) => s.opening);
+  const notice = useStore(store, (s) => s.notice);
+  const detailOpen = useStore(store, (s) => s.detailOpen);
+  const gotoOpen = useStore(store, (s) => s.gotoOpen);
+  const selected = useStore(store, (s) => s.selected);
+  const total = useStore(store, (s) => s.total);
+  const theme = useStore(store, (s) => s.theme);
+  const dark = useDark(theme);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'g') {
+        e.preventDefault();
+        if (store.getState().info) store.getState().setGotoOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  const onDrop = (e: React.DragEvent) => {
+    e.preventDefault();
+    const file = e.dataTransfer.files[0];
+    if (!file) return;
+    const b = bridge();
+    if (b) void store.getState().open(b.pathForFile(file));
+    else store.getState().setNotice('Dropping a file works in the desktop app; here, type its path in the box above.');
+  };
+
+  return (
+    <div className={`app ${dark ? 'dark' : 'light'}`} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      <Toolbar store={store} />
+      {error && (
+        <div className="error-banner" role="alert" data-testid="error">
+          <strong>Could not open {error.path ?? 'the ledger'}</strong>
+          <span>{error.message}</span>
+          <button onClick={() => store.setState({ error: null })}>Dismiss</button>
+        </div>
+      )}
+      <main className={`split${detailOpen ? '' : ' no-detail'}`}>
+        {info ? (
+          <EventList store={store} />
+        ) : (
+          <div className="empty-state">{opening ? `Opening ${opening}…` : 'Open a ledger: a SQLite file, a .jsonl file or a folder of them. Type its path above, or drop it on the window.'}</div>
+        )}
+        {info && detailOpen && <DetailPane store={store} dark={dark} />}
+      </main>
+      <footer className="status">
+        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : ''}</span>
+        {notice && (
+          <span className="notice" onClick={() => store.getState().setNotice(null)}>
+            {notice}
+          </span>
+        )}
+        <span className="spacer" />
+        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset</span>
+      </footer>
+      {gotoOpen && <GotoDialog store={store} />}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+// Ctrl/Cmd+G: jump to an offset.
+import { useState } from 'react';
+import { useStore } from 'zustand';
+import type { AppStore } from '../lib/store.ts';
+
+export function GotoDialog({ store }: { store: AppStore }) {
+  const setOpen = useStore(store, (s) => s.setGotoOpen);
+  const goTo = useStore(store, (s) => s.goToOffset);
+  const [value, setValue] = useState('');
+  const offset = Number(value.replaceAll(/[,_\s]/g, ''));
+  const valid = value.trim() !== '' && Number.isInteger(offset);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!valid) return;
+    setOpen(false);
+    await goTo(offset);
+    document.querySelector<HTMLElement>('[data-testid="event-list"]')?.focus();
+  };
+  return (
+    <div className="modal-backdrop" onMouseDown={() => setOpen(false)}>
+      <form className="modal" onSubmit={submit} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Go to offset">
+        <label>
+          Go to offset
+          <input autoFocus inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)} data-testid="goto-input" />
+        </label>
+        <div className="modal-actions">
+          <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+          <button type="submit" disabled={!valid}>Go</button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+// The top bar: what is open, a path box to open another ledger, running jobs.
+import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import type { AppStore } from '../lib/store.ts';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function Toolbar({ store }: { store: AppStore }) {
+  const info = useStore(store, (s) => s.info);
+  const opening = useStore(store, (s) => s.opening);
+  const total = useStore(store, (s) => s.total);
+  const open = useStore(store, (s) => s.open);
+  const [path, setPath] = useState('');
+  useEffect(() => setPath(info?.path ?? ''), [info?.path]);
+  return (
+    <header className="toolbar">
+      <strong className="brand">Ledger Inspector</strong>
+      <form
+        className="open-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) void open(path.trim());
+        }}
+      >
+        <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="Path of a ledger file or JSONL folder" aria-label="Ledger path" data-testid="path-input" spellCheck={false} />
+        <button type="submit" disabled={!!opening}>{opening ? 'Opening…' : 'Open'}</button>
+      </form>
+      {info && (
+        <span className="ledger-meta" data-testid="ledger-meta">
+          <span className="layout">{info.layout}</span> {n(total)} events
+        </span>
+      )}
+      <Jobs store={store} />
+    </header>
+  );
+}
+
+function Jobs({ store }: { store: AppStore }) {
+  const jobs = useStore(store, (s) => s.jobs);
+  const cancel = useStore(store, (s) => s.cancelJob);
+  const list = Object.values(jobs);
+  if (!list.length) return null;
+  return (
+    <div className="jobs">
+      {list.map((j) => {
+        const pct = j.total ? Math.min(100, (j.done / j.total) * 100) : 0;
+        return (
+          <div className="job" key={j.id} data-testid="job">
+            <span>{j.method}</span>
+            <progress max={100} value={pct} />
+            <span>{pct.toFixed(0)}%</span>
+            <button onClick={() => cancel(j.id)}>Cancel</button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+// The window's store against a fake engine built from the contract.
+import { describe, expect, it } from 'vitest';
+import type { LedgerInfo } from '../src/shared/contract.ts';
+import { LedgerError } from '../src/shared/errors.ts';
+import type { LedgerEvent } from '../src/shared/ledger.ts';
+import { createAppStore } from '../src/renderer/lib/store.ts';
+import { RowCache, WINDOW } from '../src/renderer/lib/rows.ts';
+import { clampOffset, MAX_PHYSICAL_PX, scrollSpace, toPhysical, toVirtual } from '../src/renderer/lib/scroll.ts';
+import { fakeClient } from './fake-client.ts';
+
+// Offsets 10, 20, 30 … like a ledger with gaps.
+const EVENTS: LedgerEvent[] = Array.from({ length: 1000 }, (_, i) => ({
+  offset: (i + 1) * 10, id: `e${i}`, run_id: `r${i % 5}`, seq: i, kind: i % 7 ? 'tool_call' : 'node.failed', actor: 'a', time: null,
+  session_id: null, model_id: null, node_id: null, payload: JSON.stringify({ i }),
+}));
+const info = (path: string): LedgerInfo => ({ ledger: `L:${path}`, path, layout: 'canonical', events: EVENTS.length, first_offset: 10, last_offset: 10_000, appendable: true, warnings: [] });
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+function engine() {
+  return fakeClient({
+    open: ({ path }) => {
+      if (path.endsWith('.bad')) throw new LedgerError('not_a_ledger', 'not a SQLite database or JSONL ledger', path);
+      return info(path);
+    },
+    rows: ({ start, count }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length }),
+    event: ({ offset }) => EVENTS.find((e) => e.offset === offset) ?? null,
+    locate: ({ offset }) => {
+      const position = EVENTS.findIndex((e) => e.offset >= offset);
+      return position < 0 ? { position: EVENTS.length, offset: null } : { position, offset: EVENTS[position]!.offset };
+    },
+  });
+}
+
+describe('app store', () => {
+  it('opens a ledger, selects the first event and loads it in full, and tells the shell', async () => {
+    const { client, calls } = engine();
+    const store = createAppStore(client);
+    await store.getState().open('/data/a.db');
+    await settle();
+    const s = store.getState();
+    expect(s.info?.path).toBe('/data/a.db');
+    expect(s.total).toBe(1000);
+    expect(s.selected).toBe(0);
+    expect(s.detail?.id).toBe('e0');
+    expect(calls.find((c) => c.method === 'uiState')?.args).toMatchObject({ ledger: 'L:/data/a.db', path: '/data/a.db' });
+  });
+
+  it('shows an open error with its path and keeps the ledger that was open', async () => {
+    const { client, calls } = engine();
+    const store = createAppStore(client);
+    await store.getState().open('/data/a.db');
+    await store.getState().open('/data/x.bad');
+    const s = store.getState();
+    expect(s.error).toEqual({ message: 'not a SQLite database or JSONL ledger (/data/x.bad)', path: '/data/x.bad' });
+    expect(s.info?.path).toBe('/data/a.db');
+    expect(calls.some((c) => c.method === 'close')).toBe(false);
+    await store.getState().open('/data/b.db');
+    expect(store.getState().error).toBeNull();
+    expect(calls.filter((c) => c.method === 'close').map((c) => c.args)).toEqual([{ ledger: 'L:/data/a.db' }]);
+  });
+
+  it('goes to an offset, or to the next one with a notice when there is no event there', async () => {
+    const { client } = engine();
+    const store = createAppStore(client);
+    await store.getState().open('/data/a.db');
+    expect(await store.getState().goToOffset(5000)).toBe(499);
+    await settle();
+    expect(store.getState().detail?.offset).toBe(5000);
+    expect(await store.getState().goToOffset(5005)).toBe(500);
+    expect(store.getState().notice).toBe('No event at offset 5005; showing the next one, 5010');
+    expect(await store.getState().goToOffset(99_999)).toBeNull();
+    expect(store.getState().notice).toBe('No event at or after offset 99999');
+  });
+
+  it('tracks job progress and completion, and obeys the shell’s commands', async () => {
+    const { client, push, calls } = engine();
+    const store = createAppStore(client);
+    push({ event: 'progress', payload: { job: 'j1', method: 'snapshot', done: 5, total: 10, unit: 'pages' } });
+    expect(store.getState().jobs.j1).toMatchObject({ method: 'snapshot', done: 5, total: 10 });
+    store.getState().cancelJob('j1');
+    expect(calls.at(-1)).toEqual({ method: 'cancel', args: { job: 'j1' } });
+    push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, error: 'cancelled; nothing was written' } });
+    expect(store.getState().jobs).toEqual({});
+    expect(store.getState().notice).toBe('snapshot cancelled; nothing was written');
+    push({ event: 'command', payload: { command: 'open', path: '/data/c.db' } });
+    await settle();
+    expect(store.getState().info?.path).toBe('/data/c.db');
+    push({ event: 'command', payload: { command: 'theme', theme: 'dark' } });
+    expect(store.getState().theme).toBe('dark');
+    push({ event: 'command', payload: { command: 'close' } });
+    expect(store.getState().info).toBeNull();
+  });
+});
+
+describe('row cache', () => {
+  it('loads whole windows once and keeps only a bounded number', async () => {
+    const { client, calls } = engine();
+    let loads = 0;
+    const cache = new RowCache(client, 'L', undefined, () => loads++);
+    expect(cache.get(5)).toBeUndefined();
+    expect(cache.get(7)).toBeUndefined();
+    await settle();
+    expect(cache.get(7)?.id).toBe('e7');
+    expect(calls.filter((c) => c.method === 'rows')).toHaveLength(1);
+    for (let w = 0; w < 9; w++) cache.get(w * WINDOW);
+    await settle();
+    expect(cache.size).toBeLessThanOrEqual(40);
+    expect(loads).toBe(9);
+  });
+});
+
+describe('scaled scroll space', () => {
+  it('maps a 10M-row list into a bounded height, ends meeting ends', () => {
+    const viewport = 800;
+    const s = scrollSpace(10_000_000 * 24, viewport);
+    expect(s.physical).toBe(MAX_PHYSICAL_PX);
+    const maxPhysical = s.physical - viewport;
+    expect(toVirtual(s, maxPhysical)).toBeCloseTo(s.virtual - viewport, 3);
+    expect(toPhysical(s, s.virtual - viewport)).toBeCloseTo(maxPhysical, 3);
+    expect(clampOffset(s, viewport, 1e12)).toBe(s.virtual - viewport);
+    expect(clampOffset(s, viewport, -5)).toBe(0);
+    const small = scrollSpace(1000 * 24, viewport);
+    expect(small).toEqual({ virtual: 24_000, physical: 24_000, ratio: 1 });
+  });
+});

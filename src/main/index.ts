@@ -126,7 +126,7 @@ function toTemplate(nodes: MenuNode[]): MenuItemConstructorOptions[] {
     if (n.type === 'separator') return { type: 'separator' };
     if (n.type === 'role') return { role: n.role };
     if (n.type === 'submenu') return { label: n.label, enabled: n.enabled ?? true, submenu: toTemplate(n.items) };
-    return { label: n.label, accelerator: n.accelerator, enabled: n.enabled, type: n.kind, checked: n.checked, click: () => void onMenu(n.id) };
+    return { id: n.id, label: n.label, accelerator: n.accelerator, enabled: n.enabled, type: n.kind, checked: n.checked, click: () => void onMenu(n.id) };
   });
 }
 

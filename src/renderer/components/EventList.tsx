@@ -151,8 +151,9 @@ export function EventList({ store }: { store: AppStore }) {
   useEffect(() => {
     if (selected === null) return;
     const top = selected * ROW_HEIGHT;
-    if (top < vOffset.current || top + ROW_HEIGHT > vOffset.current + viewportRef.current) virtualizer.scrollToIndex(selected, { align: 'center' });
-  }, [selected, virtualizer]);
+    // Our own arithmetic, not scrollToIndex: the virtualizer would clamp to the element's (scaled) scrollHeight.
+    if (top < vOffset.current || top + ROW_HEIGHT > vOffset.current + viewportRef.current) setVirtual(top - (viewportRef.current - ROW_HEIGHT) / 2);
+  }, [selected, setVirtual]);
 
   const pageRows = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
   const onKeyDown = (e: React.KeyboardEvent) => {

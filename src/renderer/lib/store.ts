@@ -135,7 +135,9 @@ export function createAppStore(client: Client) {
     store.setState((s) => {
       const jobs = { ...s.jobs };
       delete jobs[d.job];
-      const notice = d.ok ? s.notice : d.error?.startsWith('cancelled') ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
+      // A failed open has its own banner.
+      const quiet = d.ok || d.method === 'open';
+      const notice = quiet ? s.notice : d.error?.startsWith('cancelled') ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
       return { jobs, notice };
     }),
   );

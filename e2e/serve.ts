@@ -1,0 +1,62 @@
+// Test fixtures: a generated ledger and `ledger-inspector serve` running on it, as a user would start it.
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin/ledger-inspector.js');
+export const DATA = path.join(os.tmpdir(), 'ledger-inspector-e2e');
+
+/** A generated ledger of `events` events, made once and reused by later runs. */
+export function ledgerOf(events: number, seed = 21): string {
+  fs.mkdirSync(DATA, { recursive: true });
+  const file = path.join(DATA, `gen-${events}-${seed}.db`);
+  if (!fs.existsSync(file)) {
+    const r = spawnSync(process.execPath, [BIN, 'generate', file, '--events', String(events), '--seed', String(seed)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`generate failed: ${r.stderr}`);
+  }
+  return file;
+}
+
+export async function startServe(file: string): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve(JSON.parse(line!).url);
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  return { url, child, stop: () => child.kill('SIGINT') };
+}
+
+export const test = base.extend<{ app: Page }, { served: { url: string; file: string } }>({
+  served: [
+    async ({}, use) => {
+      const file = ledgerOf(1_000_000);
+      const s = await startServe(file);
+      await use({ url: s.url, file });
+      s.stop();
+    },
+    { scope: 'worker', timeout: 180_000 },
+  ],
+  app: async ({ page, served }, use) => {
+    await page.goto(served.url);
+    await expect(page.getByTestId('ledger-meta')).toContainText('1,000,000 events');
+    await use(page);
+  },
+});
+
+export { expect };
+
+/** Saves a screenshot of a state under the test output, for a person to look at. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ROOT, 'test-results/screenshots', `${name}.png`) });
+}
+
+export const selectedOffset = (page: Page) => page.locator('.row.selected').getAttribute('data-offset');

@@ -102,10 +102,10 @@ describe('row cache', () => {
     await settle();
     expect(cache.get(7)?.id).toBe('e7');
     expect(calls.filter((c) => c.method === 'rows')).toHaveLength(1);
-    for (let w = 0; w < 9; w++) cache.get(w * WINDOW);
+    for (let w = 0; w < 20; w++) cache.get(w * WINDOW);
     await settle();
-    expect(cache.size).toBeLessThanOrEqual(40);
-    expect(loads).toBe(9);
+    expect(cache.size).toBeLessThanOrEqual(8);
+    expect(loads).toBe(20);
   });
 });
 

@@ -4,7 +4,7 @@ import type { Client } from '../../shared/contract.ts';
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 
 export const WINDOW = 100;
-const MAX_WINDOWS = 40;
+const MAX_WINDOWS = 8;
 
 export class RowCache {
   private readonly windows = new Map<number, LedgerEvent[]>();

@@ -136,6 +136,18 @@ describe('query filters', () => {
     }
   });
 
+  it('counts events per time bucket over the selection’s own span', () => {
+    for (const q of [{}, { kinds: ['node.failed'] }, { time_from: events[1000]!.time!, time_to: events[2000]!.time! }] as Query[]) {
+      const h = ledger.histogram(q, 50);
+      const matching = events.filter((e) => matches(e, q));
+      expect(h.counts).toHaveLength(50);
+      expect(h.counts.reduce((a, b) => a + b, 0)).toBe(matching.length);
+      expect(h.from).toBe(matching[0]!.time);
+      const i = Math.floor((Date.parse(matching.at(-1)!.time!) - Date.parse(h.from!)) / h.bucket_ms);
+      expect(h.counts[i]).toBeGreaterThan(0);
+    }
+  });
+
   it('seeks from a time to the first offset at or after it', () => {
     for (const i of [0, 1, 777, 3000, 5999]) {
       expect(ledger.seekTime(events[i]!.time!)).toBe(events[i]!.offset);

@@ -11,6 +11,7 @@ import {
   QuerySchema,
   type AppendResult,
   type FacetValue,
+  type Histogram,
   type LedgerEvent,
   type LedgerStats,
   type Page,
@@ -67,6 +68,7 @@ export const CALLS = {
   facets: call<FacetValue[]>()(
     z.object({ ledger, field: z.enum(FACET_FIELDS), query: QuerySchema.optional(), limit: int.min(1).max(10_000).optional() }).strict(),
   ),
+  histogram: call<Histogram>()(z.object({ ledger, query: QuerySchema.optional(), buckets: int.min(1).max(2000).optional() }).strict()),
   append: call<AppendResult>()(
     z.object({ ledger, events: z.array(AppendEventSchema).min(1).max(100_000) }).strict(),
   ),

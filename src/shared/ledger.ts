@@ -87,6 +87,14 @@ export interface FacetValue {
   count: number;
 }
 
+/** Event counts per time bucket; bucket i starts at from + i * bucket_ms. */
+export interface Histogram {
+  from: string | null;
+  to: string | null;
+  bucket_ms: number;
+  counts: number[];
+}
+
 export interface LedgerStats {
   path: string;
   layout: Layout;

@@ -10,6 +10,7 @@ import {
   type AppendResult,
   type FacetField,
   type FacetValue,
+  type Histogram,
   type LedgerEvent,
   type LedgerStats,
   type Mapping,
@@ -220,6 +221,25 @@ export class Ledger {
     }
     progress.done();
     return n;
+  }
+
+  /** Matching events per time bucket, over the selection's own time span (so a filter zooms it). */
+  histogram(raw: unknown = {}, buckets = 120): Histogram {
+    const query = this.parseQuery(raw);
+    const { col, table } = this.source;
+    if (col.time === 'NULL') return { from: null, to: null, bucket_ms: 0, counts: [] };
+    const w = buildWhere(this.source, query);
+    const t = `round(unixepoch(${timeDisplay(this.source)}, 'subsec') * 1000)`;
+    const span = this.get<{ lo: number | null; hi: number | null }>(`SELECT min(${t}) AS lo, max(${t}) AS hi FROM ${table} ${and(w.sql)}`, w.params)!;
+    if (span.lo === null || span.hi === null) return { from: null, to: null, bucket_ms: 0, counts: [] };
+    const bucketMs = Math.max(1, Math.ceil((span.hi - span.lo + 1) / buckets));
+    const counts = new Array<number>(buckets).fill(0);
+    for (const r of this.all<{ b: number; n: number }>(
+      `SELECT CAST((${t} - ?) / ? AS INTEGER) AS b, count(*) AS n FROM ${table} ${and(w.sql, `${col.time} IS NOT NULL`)} GROUP BY 1`,
+      [span.lo, bucketMs, ...w.params],
+    ))
+      if (r.b >= 0 && r.b < buckets) counts[r.b] = r.n;
+    return { from: new Date(span.lo).toISOString(), to: new Date(span.hi).toISOString(), bucket_ms: bucketMs, counts };
   }
 
   /**

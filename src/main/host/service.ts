@@ -101,6 +101,7 @@ export class EngineService {
     event: ({ ledger, offset }) => this.get(ledger).ledger.event(offset),
     count: ({ ledger, query }, ctl) => this.get(ledger).ledger.count(query ?? {}, ctl),
     facets: ({ ledger, field, query, limit }) => this.get(ledger).ledger.facets(field, query ?? {}, limit),
+    histogram: ({ ledger, query, buckets }) => this.get(ledger).ledger.histogram(query ?? {}, buckets),
     append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
     runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),
     run: ({ ledger, run_id }) => this.get(ledger).projector.run(run_id),

@@ -3,11 +3,25 @@
 import { createRoot } from 'react-dom/client';
 import { createClient } from '../shared/contract.ts';
 import { App } from './App.tsx';
-import { createAppStore } from './lib/store.ts';
+import { createAppStore, decodeView, encodeView, type ViewState } from './lib/store.ts';
 import { bridge, ipcTransport, wsTransport } from './lib/transport.ts';
 import './styles.css';
 
 const b = bridge();
 const client = createClient(b ? ipcTransport(b) : wsTransport());
-const store = createAppStore(client);
+// Filters and the selected offset live in the URL's hash, so Back and Forward return to earlier views.
+const store = createAppStore(client, {
+  push: (v) => window.history.pushState(v, '', encodeView(v)),
+  replace: (v) => window.history.replaceState(v, '', encodeView(v)),
+});
+window.addEventListener('popstate', (e) => {
+  const v = (e.state as ViewState | null) ?? decodeView(location.hash);
+  if (!v || !store.getState().info) return;
+  void store
+    .getState()
+    .setQuery(v.q, { history: 'none' })
+    .then(() => {
+      if (v.o !== undefined) void store.getState().goToOffset(v.o);
+    });
+});
 createRoot(document.getElementById('root')!).render(<App store={store} />);

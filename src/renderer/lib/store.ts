@@ -1,8 +1,10 @@
-// The window's state: the open ledger, the list's rows and selection, the detail
-// pane, running jobs and errors. It knows the engine only through the contract's client.
+// The window's state: the open ledger, the filter and its rows, the selection and
+// detail, runs and replay, live follow, jobs and errors. It knows the engine only
+// through the contract's client.
 import { createStore } from 'zustand/vanilla';
 import type { Client, LedgerInfo } from '../../shared/contract.ts';
-import type { LedgerEvent } from '../../shared/ledger.ts';
+import type { FacetValue, Histogram, LedgerEvent, Query } from '../../shared/ledger.ts';
+import type { ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import { RowCache } from './rows.ts';
 
 export interface Job {
@@ -14,30 +16,63 @@ export interface Job {
 }
 
 export type Theme = 'light' | 'dark' | 'system';
+export type Panel = 'event' | 'run' | 'replay';
+
+export interface Replay {
+  id: string;
+  runId: string;
+  steps: number;
+  at: ReplayPosition | null;
+  playing: boolean;
+  /** Steps per second while playing. */
+  speed: number;
+}
 
 export interface AppState {
   info: LedgerInfo | null;
   opening: string | null;
   error: { message: string; path: string | null } | null;
+  query: Query;
   total: number;
   /** Bumped when rows arrive, so the list re-renders. */
   rowsVersion: number;
   selected: number | null;
   detail: LedgerEvent | null;
   detailOpen: boolean;
+  panel: Panel;
+  facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
+  histogram: Histogram | null;
+  runs: RunProjection[] | null;
+  runDetail: RunDetail | null;
+  replay: Replay | null;
+  follow: boolean;
   theme: Theme;
   jobs: Record<string, Job>;
   gotoOpen: boolean;
+  exportOpen: boolean;
   notice: string | null;
   rows: RowCache | null;
 
   open(path: string): Promise<void>;
   close(): Promise<void>;
+  setQuery(query: Query, opts?: { history?: 'push' | 'none'; select?: number }): Promise<void>;
   select(position: number | null): void;
   goToOffset(offset: number): Promise<number | null>;
+  loadRuns(): Promise<void>;
+  selectRun(runId: string): Promise<void>;
+  openReplay(runId: string): Promise<void>;
+  replayTo(step: number): Promise<void>;
+  replayFind(target: { kind?: string; failure?: boolean; node?: string }, dir: 1 | -1): Promise<void>;
+  setPlaying(playing: boolean): void;
+  setSpeed(speed: number): void;
+  closeReplay(): void;
+  setFollow(on: boolean): Promise<void>;
+  runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<boolean>;
+  setPanel(panel: Panel): void;
   setTheme(theme: Theme): void;
   toggleDetail(): void;
   setGotoOpen(open: boolean): void;
+  setExportOpen(open: boolean): void;
   setNotice(text: string | null): void;
   cancelJob(id: string): void;
 }
@@ -45,26 +80,74 @@ export interface AppState {
 export type AppStore = ReturnType<typeof createAppStore>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const REFRESH_MS = 700;
 
-export function createAppStore(client: Client) {
+/** The view state a URL keeps: the filter and the selected offset. */
+export interface ViewState {
+  q: Query;
+  o?: number;
+}
+export const encodeView = (v: ViewState) => `#${encodeURIComponent(JSON.stringify(v))}`;
+export function decodeView(hash: string): ViewState | null {
+  try {
+    const v = JSON.parse(decodeURIComponent(hash.replace(/^#/, '')));
+    return v && typeof v === 'object' && v.q && typeof v.q === 'object' ? (v as ViewState) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Facet counts for a field ignore the filter's own condition on that field. */
+function without(q: Query, field: 'kind' | 'run_id' | 'actor'): Query {
+  const c = { ...q };
+  if (field === 'kind') {
+    delete c.kinds;
+    delete c.exclude_kinds;
+  } else if (field === 'run_id') delete c.runs;
+  else delete c.actors;
+  return c;
+}
+
+export function createAppStore(client: Client, history?: { push(v: ViewState): void; replace(v: ViewState): void }) {
+  let playTimer: ReturnType<typeof setInterval> | null = null;
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  let detailRequest = 0;
+  /** Jobs this window started: it reports their outcome itself. */
+  const ownJobs = new Set<string>();
+
   const store = createStore<AppState>()((set, get) => {
     const reportUi = () => {
-      const info = get().info;
-      client.uiState({ ledger: info?.ledger ?? null, path: info?.path ?? null, layout: info?.layout ?? null, replay_offset: null, jobs: Object.keys(get().jobs).length }).catch(() => {});
+      const { info, replay, jobs } = get();
+      const offset = replay?.at?.event?.offset ?? null;
+      client.uiState({ ledger: info?.ledger ?? null, path: info?.path ?? null, layout: info?.layout ?? null, replay_offset: offset, jobs: Object.keys(jobs).length }).catch(() => {});
     };
-    let detailRequest = 0;
+
+    const newRows = (info: LedgerInfo, query: Query) =>
+      new RowCache(client, info.ledger, Object.keys(query).length ? query : undefined, (total) => {
+        set((s) => ({ rowsVersion: s.rowsVersion + 1, total }));
+      });
+
     return {
       info: null,
       opening: null,
       error: null,
+      query: {},
       total: 0,
       rowsVersion: 0,
       selected: null,
       detail: null,
       detailOpen: true,
+      panel: 'event',
+      facets: {},
+      histogram: null,
+      runs: null,
+      runDetail: null,
+      replay: null,
+      follow: false,
       theme: 'system',
       jobs: {},
       gotoOpen: false,
+      exportOpen: false,
       notice: null,
       rows: null,
 
@@ -74,11 +157,13 @@ export function createAppStore(client: Client) {
           const info = await client.open({ path });
           const previous = get().info;
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
-          const rows = new RowCache(client, info.ledger, undefined, (total) => set((s) => ({ rowsVersion: s.rowsVersion + 1, total })));
-          set({ info, rows, total: info.events, selected: info.events ? 0 : null, detail: null, opening: null, rowsVersion: 0 });
+          get().setPlaying(false);
+          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, panel: 'event', facets: {}, histogram: null });
           if (info.events) get().select(0);
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           reportUi();
+          void refreshSummaries();
+          void get().loadRuns();
         } catch (e) {
           // The ledger that was open stays open: a bad file costs nothing.
           set({ error: { message: message(e), path }, opening: null });
@@ -88,43 +173,183 @@ export function createAppStore(client: Client) {
       async close() {
         const info = get().info;
         if (!info) return;
-        set({ info: null, rows: null, total: 0, selected: null, detail: null });
+        get().setPlaying(false);
+        set({ info: null, rows: null, total: 0, selected: null, detail: null, runs: null, runDetail: null, replay: null, facets: {}, histogram: null, follow: false });
         await client.close({ ledger: info.ledger }).catch(() => {});
         reportUi();
       },
 
+      setQuery(query, opts = {}) {
+        const info = get().info;
+        if (!info) return Promise.resolve();
+        set({ query, rows: newRows(info, query), total: 0, rowsVersion: 0, selected: null, detail: null });
+        if (opts.history !== 'none') history?.push({ q: query });
+        void refreshSummaries();
+        // The first window tells the total; select once it is known.
+        return client
+          .rows({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, start: 0, count: 1 })
+          .then((r) => {
+            if (get().query !== query) return;
+            set({ total: r.total });
+            if (r.total) get().select(Math.min(opts.select ?? 0, r.total - 1));
+          })
+          .catch((e) => set({ notice: message(e) }));
+      },
+
       select(position) {
-        const { info, rows, total } = get();
+        const { info, rows, total, query } = get();
         if (position === null || !info || !rows || total === 0) return set({ selected: null, detail: null });
         const p = Math.max(0, Math.min(total - 1, position));
-        set({ selected: p });
+        set({ selected: p, panel: get().panel === 'replay' ? 'replay' : get().panel });
         const request = ++detailRequest;
         const load = async () => {
           let row = rows.get(p);
-          if (!row) row = (await client.rows({ ledger: info.ledger, start: p, count: 1 })).events[0];
+          if (!row) row = (await client.rows({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, start: p, count: 1 })).events[0];
           if (!row) return;
           const full = await client.event({ ledger: info.ledger, offset: row.offset });
-          if (request === detailRequest) set({ detail: full });
+          if (request === detailRequest) {
+            set({ detail: full });
+            history?.replace({ q: get().query, o: row.offset });
+          }
         };
         load().catch((e) => set({ notice: message(e) }));
       },
 
       async goToOffset(offset) {
-        const info = get().info;
+        const { info, query } = get();
         if (!info) return null;
-        const { position, offset: found } = await client.locate({ ledger: info.ledger, offset });
+        const { position, offset: found } = await client.locate({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, offset });
         if (found === null) {
-          set({ notice: `No event at or after offset ${offset}` });
+          set({ notice: `No event at or after offset ${offset}${Object.keys(query).length ? ' in this filter' : ''}` });
           return null;
         }
-        if (found !== offset) set({ notice: `No event at offset ${offset}; showing the next one, ${found}` });
+        if (found !== offset) set({ notice: `No event at offset ${offset}${Object.keys(query).length ? ' in this filter' : ''}; showing the next one, ${found}` });
         get().select(position);
         return position;
       },
 
+      async loadRuns() {
+        const info = get().info;
+        if (!info) return;
+        try {
+          const runs = await client.runs({ ledger: info.ledger });
+          if (get().info?.ledger === info.ledger) set({ runs });
+        } catch (e) {
+          if (!message(e).startsWith('cancelled')) set({ notice: `runs: ${message(e)}` });
+        }
+      },
+
+      async selectRun(runId) {
+        const info = get().info;
+        if (!info) return;
+        try {
+          const runDetail = await client.run({ ledger: info.ledger, run_id: runId });
+          set({ runDetail, panel: 'run', detailOpen: true });
+        } catch (e) {
+          set({ notice: message(e) });
+        }
+      },
+
+      async openReplay(runId) {
+        const info = get().info;
+        if (!info) return;
+        get().setPlaying(false);
+        try {
+          const { replay, steps } = await client.replayOpen({ ledger: info.ledger, run_id: runId });
+          set({ replay: { id: replay, runId, steps, at: null, playing: false, speed: 4 }, panel: 'replay', detailOpen: true });
+          // The list shows the run being replayed, so each step's event is in it.
+          if (JSON.stringify(get().query) !== JSON.stringify({ runs: [runId] })) get().setQuery({ runs: [runId] });
+          await get().replayTo(0);
+        } catch (e) {
+          set({ notice: message(e) });
+        }
+      },
+
+      async replayTo(step) {
+        const r = get().replay;
+        const info = get().info;
+        if (!r || !info) return;
+        const k = Math.max(0, Math.min(r.steps, step));
+        const at = await client.replayAt({ replay: r.id, step: k });
+        if (get().replay?.id !== r.id) return;
+        set({ replay: { ...get().replay!, at } });
+        if (at.event) {
+          const { query } = get();
+          const { position, offset } = await client.locate({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, offset: at.event.offset });
+          if (offset === at.event.offset) get().select(position);
+        }
+        reportUi();
+      },
+
+      async replayFind(target, dir) {
+        const r = get().replay;
+        if (!r) return;
+        const from = r.at?.step ?? 0;
+        const step = await client.replayFind({ replay: r.id, from, dir, ...target });
+        if (step === null) set({ notice: `No ${dir === 1 ? 'later' : 'earlier'} ${target.failure ? 'failure' : target.kind ?? target.node ?? 'match'} in this run` });
+        else await get().replayTo(step);
+      },
+
+      setPlaying(playing) {
+        if (playTimer) clearInterval(playTimer);
+        playTimer = null;
+        const r = get().replay;
+        if (!r) return;
+        set({ replay: { ...r, playing } });
+        if (!playing) return;
+        playTimer = setInterval(() => {
+          const cur = get().replay;
+          if (!cur || !cur.playing) return;
+          const next = (cur.at?.step ?? 0) + 1;
+          if (next > cur.steps) return get().setPlaying(false);
+          void get().replayTo(next);
+        }, 1000 / r.speed);
+      },
+
+      setSpeed(speed) {
+        const r = get().replay;
+        if (!r) return;
+        set({ replay: { ...r, speed } });
+        if (r.playing) get().setPlaying(true);
+      },
+
+      closeReplay() {
+        get().setPlaying(false);
+        set({ replay: null, panel: get().runDetail ? 'run' : 'event' });
+        reportUi();
+      },
+
+      async setFollow(on) {
+        const info = get().info;
+        if (!info) return;
+        await client.follow({ ledger: info.ledger, follow: on });
+        set({ follow: on });
+        if (on && get().total) get().select(get().total - 1);
+      },
+
+      async runExport(kind, scope, dest) {
+        const { info, query, replay } = get();
+        if (!info) return false;
+        const job = crypto.randomUUID();
+        ownJobs.add(job);
+        set((s) => ({ jobs: { ...s.jobs, [job]: { id: job, method: kind === 'snapshot' ? 'snapshot' : 'exportJsonl', done: 0, total: 0, unit: '' } } }));
+        try {
+          if (kind === 'jsonl') await client.exportJsonl({ ledger: info.ledger, dir: dest, query: scope === 'filter' ? query : undefined }, { job });
+          else if (scope === 'replay' && replay?.at?.event) await client.snapshot({ ledger: info.ledger, dest, up_to_offset: replay.at.event.offset }, { job });
+          else await client.snapshot({ ledger: info.ledger, dest, runs: scope === 'filter' ? query.runs : undefined }, { job });
+          set({ notice: `Exported to ${dest}` });
+          return true;
+        } catch (e) {
+          set({ notice: message(e).startsWith('cancelled') ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}` });
+          return false;
+        }
+      },
+
+      setPanel: (panel) => set({ panel, detailOpen: true }),
       setTheme: (theme) => set({ theme }),
       toggleDetail: () => set((s) => ({ detailOpen: !s.detailOpen })),
       setGotoOpen: (gotoOpen) => set({ gotoOpen }),
+      setExportOpen: (exportOpen) => set({ exportOpen }),
       setNotice: (notice) => set({ notice }),
       cancelJob: (id) => void client.cancel({ job: id }).catch(() => {}),
     };
@@ -135,8 +360,8 @@ export function createAppStore(client: Client) {
     store.setState((s) => {
       const jobs = { ...s.jobs };
       delete jobs[d.job];
-      // A failed open has its own banner.
-      const quiet = d.ok || d.method === 'open';
+      // A failed open has its own banner; this window's exports report their own outcome.
+      const quiet = d.ok || d.method === 'open' || ownJobs.delete(d.job);
       const notice = quiet ? s.notice : d.error?.startsWith('cancelled') ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
       return { jobs, notice };
     }),
@@ -148,5 +373,41 @@ export function createAppStore(client: Client) {
     else if (c.command === 'theme') s.setTheme(c.theme);
     else if (c.command === 'toggle-detail') s.toggleDetail();
   });
+  // The followed ledger grew: new rows, counts and summaries, keeping the user's place.
+  client.on('tail', (t) => {
+    const s = store.getState();
+    if (s.info?.ledger !== t.ledger) return;
+    s.rows?.invalidate();
+    client
+      .rows({ ledger: t.ledger, query: Object.keys(s.query).length ? s.query : undefined, start: Math.max(0, s.total - 1), count: 1 })
+      .then((r) => {
+        store.setState((x) => ({ total: r.total, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
+        if (store.getState().follow) store.getState().select(r.total - 1);
+      })
+      .catch(() => {});
+    if (!refreshTimer)
+      refreshTimer = setTimeout(() => {
+        refreshTimer = null;
+        void refreshSummaries();
+        void store.getState().loadRuns();
+      }, REFRESH_MS);
+  });
+  client.on('tailError', (e) => store.setState({ follow: false, notice: e.message }));
+
+  /** Facets and histogram of the current filter; asked separately, so the list never waits on them. */
+  async function refreshSummaries() {
+    const { info, query } = store.getState();
+    if (!info) return;
+    const ledger = info.ledger;
+    const [kind, run_id, actor, histogram] = await Promise.all([
+      client.facets({ ledger, field: 'kind', query: without(query, 'kind'), limit: 200 }),
+      client.facets({ ledger, field: 'run_id', query: without(query, 'run_id'), limit: 200 }),
+      client.facets({ ledger, field: 'actor', query: without(query, 'actor'), limit: 100 }),
+      client.histogram({ ledger, query, buckets: 160 }),
+    ]).catch(() => [undefined, undefined, undefined, null] as const);
+    const now = store.getState();
+    if (now.info?.ledger === ledger && now.query === query) store.setState({ facets: { kind, run_id, actor }, histogram });
+  }
+
   return store;
 }

@@ -3,6 +3,11 @@ import { useStore } from 'zustand';
 import { DetailPane } from './components/DetailPane.tsx';
 import { EventList } from './components/EventList.tsx';
 import { GotoDialog } from './components/GotoDialog.tsx';
+import { ExportDialog } from './components/ExportDialog.tsx';
+import { FilterBar } from './components/FilterBar.tsx';
+import { Histogram } from './components/Histogram.tsx';
+import { ReplayPanel } from './components/ReplayPanel.tsx';
+import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
 import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
@@ -25,6 +30,11 @@ export function App({ store }: { store: AppStore }) {
   const notice = useStore(store, (s) => s.notice);
   const detailOpen = useStore(store, (s) => s.detailOpen);
   const gotoOpen = useStore(store, (s) => s.gotoOpen);
+  const exportOpen = useStore(store, (s) => s.exportOpen);
+  const panel = useStore(store, (s) => s.panel);
+  const hasRun = useStore(store, (s) => s.runDetail !== null);
+  const hasReplay = useStore(store, (s) => s.replay !== null);
+  const [runsOpen, setRunsOpen] = useState(true);
   const selected = useStore(store, (s) => s.selected);
   const total = useStore(store, (s) => s.total);
   const theme = useStore(store, (s) => s.theme);
@@ -35,6 +45,12 @@ export function App({ store }: { store: AppStore }) {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'g') {
         e.preventDefault();
         if (store.getState().info) store.getState().setGotoOpen(true);
+      }
+      // Back and forward through earlier views (filters and place), as in a browser.
+      if (e.altKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
+        e.preventDefault();
+        if (e.key === 'ArrowLeft') window.history.back();
+        else window.history.forward();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -60,13 +76,29 @@ export function App({ store }: { store: AppStore }) {
           <button onClick={() => store.setState({ error: null })}>Dismiss</button>
         </div>
       )}
-      <main className={`split${detailOpen ? '' : ' no-detail'}`}>
+      {info && <FilterBar store={store} />}
+      {info && <Histogram store={store} />}
+      <main className={`split${detailOpen ? '' : ' no-detail'}${info && runsOpen ? ' with-runs' : ''}`}>
+        {info && runsOpen && <RunsPanel store={store} />}
         {info ? (
           <EventList store={store} />
         ) : (
           <div className="empty-state">{opening ? `Opening ${opening}…` : 'Open a ledger: a SQLite file, a .jsonl file or a folder of them. Type its path above, or drop it on the window.'}</div>
         )}
-        {info && detailOpen && <DetailPane store={store} dark={dark} />}
+        {info && detailOpen && (
+          <section className="side">
+            <nav className="tabs" role="tablist">
+              <button role="tab" aria-selected={panel === 'event'} className={panel === 'event' ? 'active' : ''} onClick={() => store.getState().setPanel('event')}>Event</button>
+              <button role="tab" aria-selected={panel === 'run'} className={panel === 'run' ? 'active' : ''} disabled={!hasRun} onClick={() => store.getState().setPanel('run')}>Run</button>
+              <button role="tab" aria-selected={panel === 'replay'} className={panel === 'replay' ? 'active' : ''} disabled={!hasReplay} onClick={() => store.getState().setPanel('replay')} data-testid="replay-tab">Replay</button>
+              <span className="spacer" />
+              <button onClick={() => setRunsOpen((x) => !x)} title="Show or hide the runs panel">{runsOpen ? 'Hide runs' : 'Show runs'}</button>
+            </nav>
+            {panel === 'event' && <DetailPane store={store} dark={dark} />}
+            {panel === 'run' && <RunDetailPane store={store} />}
+            {panel === 'replay' && <ReplayPanel store={store} />}
+          </section>
+        )}
       </main>
       <footer className="status">
         <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : ''}</span>
@@ -76,9 +108,10 @@ export function App({ store }: { store: AppStore }) {
           </span>
         )}
         <span className="spacer" />
-        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset</span>
+        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · replay: J/K or ←/→, space plays</span>
       </footer>
       {gotoOpen && <GotoDialog store={store} />}
+      {exportOpen && <ExportDialog store={store} />}
     </div>
   );
 }

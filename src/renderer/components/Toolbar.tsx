@@ -8,8 +8,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function Toolbar({ store }: { store: AppStore }) {
   const info = useStore(store, (s) => s.info);
   const opening = useStore(store, (s) => s.opening);
-  const total = useStore(store, (s) => s.total);
   const open = useStore(store, (s) => s.open);
+  const follow = useStore(store, (s) => s.follow);
   const [path, setPath] = useState('');
   useEffect(() => setPath(info?.path ?? ''), [info?.path]);
   return (
@@ -26,9 +26,15 @@ export function Toolbar({ store }: { store: AppStore }) {
         <button type="submit" disabled={!!opening}>{opening ? 'Opening…' : 'Open'}</button>
       </form>
       {info && (
-        <span className="ledger-meta" data-testid="ledger-meta">
-          <span className="layout">{info.layout}</span> {n(total)} events
-        </span>
+        <>
+          <span className="ledger-meta" data-testid="ledger-meta">
+            <span className="layout">{info.layout}</span> {n(info.events)} events
+          </span>
+          <label className={`follow${follow ? ' on' : ''}`} title="Keep the newest event in view as the ledger grows, like tail -f">
+            <input type="checkbox" checked={follow} onChange={(e) => void store.getState().setFollow(e.target.checked)} data-testid="follow" /> Follow
+          </label>
+          <button onClick={() => store.getState().setExportOpen(true)} data-testid="export-open">Export…</button>
+        </>
       )}
       <Jobs store={store} />
     </header>

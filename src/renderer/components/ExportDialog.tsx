@@ -1,0 +1,67 @@
+// Exports from the window: a snapshot or a JSONL store, of the whole ledger, the
+// current filter or the ledger as of the replay step; with progress and cancel.
+import { useState } from 'react';
+import { useStore } from 'zustand';
+import type { AppStore } from '../lib/store.ts';
+
+export function ExportDialog({ store }: { store: AppStore }) {
+  const info = useStore(store, (s) => s.info);
+  const query = useStore(store, (s) => s.query);
+  const total = useStore(store, (s) => s.total);
+  const replay = useStore(store, (s) => s.replay);
+  const jobs = useStore(store, (s) => s.jobs);
+  const st = store.getState();
+  const [kind, setKind] = useState<'snapshot' | 'jsonl'>('snapshot');
+  const filtered = Object.keys(query).length > 0;
+  const [scope, setScope] = useState<'all' | 'filter' | 'replay'>(filtered ? 'filter' : 'all');
+  const [dest, setDest] = useState('');
+  const [running, setRunning] = useState(false);
+  if (!info) return null;
+  const replayOffset = replay?.at?.event?.offset;
+  // A snapshot of a filter keeps its runs; other conditions need the JSONL export.
+  const filterOk = kind === 'jsonl' || (filtered && Object.keys(query).every((k) => k === 'runs'));
+  const job = Object.values(jobs).find((j) => j.method === (kind === 'snapshot' ? 'snapshot' : 'exportJsonl'));
+  const go = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setRunning(true);
+    const ok = await st.runExport(kind, scope, dest.trim());
+    setRunning(false);
+    if (ok) st.setExportOpen(false);
+  };
+  return (
+    <div className="modal-backdrop" onMouseDown={() => !running && st.setExportOpen(false)}>
+      <form className="modal export" onSubmit={go} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Export" data-testid="export-dialog">
+        <h2>Export</h2>
+        <fieldset>
+          <label><input type="radio" checked={kind === 'snapshot'} onChange={() => setKind('snapshot')} /> SQLite snapshot (a new ledger file)</label>
+          <label><input type="radio" checked={kind === 'jsonl'} onChange={() => setKind('jsonl')} /> JSONL store (a new folder, one file per run)</label>
+        </fieldset>
+        <fieldset>
+          <label><input type="radio" checked={scope === 'all'} onChange={() => setScope('all')} /> the whole ledger ({info.events.toLocaleString('en-US')} events)</label>
+          <label className={filtered && filterOk ? '' : 'disabled'}>
+            <input type="radio" disabled={!filtered || !filterOk} checked={scope === 'filter'} onChange={() => setScope('filter')} data-testid="scope-filter" /> the current filter ({filtered ? `${total.toLocaleString('en-US')} events` : 'none set'})
+            {filtered && !filterOk ? ' — a snapshot keeps whole runs; choose JSONL for other filters' : ''}
+          </label>
+          <label className={kind === 'snapshot' && replayOffset !== undefined ? '' : 'disabled'}>
+            <input type="radio" disabled={kind !== 'snapshot' || replayOffset === undefined} checked={scope === 'replay'} onChange={() => setScope('replay')} /> the ledger as of the replay step{replayOffset !== undefined ? ` (up to offset ${replayOffset})` : ''}
+          </label>
+        </fieldset>
+        <label>
+          {kind === 'snapshot' ? 'New file' : 'New (or empty) folder'}
+          <input value={dest} onChange={(e) => setDest(e.target.value)} placeholder={kind === 'snapshot' ? '/path/to/snapshot.db' : '/path/to/folder'} data-testid="export-dest" spellCheck={false} autoFocus />
+        </label>
+        {running && (
+          <div className="job" data-testid="export-progress">
+            <progress max={1} value={job && job.total ? job.done / job.total : 0} />
+            <span>{job && job.total ? `${Math.round((job.done / job.total) * 100)}%` : 'starting…'}</span>
+            <button type="button" onClick={() => job && st.cancelJob(job.id)} data-testid="export-cancel">Cancel</button>
+          </div>
+        )}
+        <div className="modal-actions">
+          <button type="button" disabled={running} onClick={() => st.setExportOpen(false)}>Close</button>
+          <button type="submit" className="primary" disabled={running || !dest.trim() || (scope === 'filter' && !filterOk)} data-testid="export-go">Export</button>
+        </div>
+      </form>
+    </div>
+  );
+}

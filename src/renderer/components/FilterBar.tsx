@@ -1,0 +1,138 @@
+// The filter bar: kinds in or out, runs, actors, time range, text, a JSON-path
+// condition. Facet lists carry counts; every change is a new view in the history.
+import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import type { FacetValue, Query } from '../../shared/ledger.ts';
+import type { AppStore } from '../lib/store.ts';
+import { kindHue } from './EventList.tsx';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function clean(q: Query): Query {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') out[k] = v;
+  return out as Query;
+}
+
+function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void }) {
+  const inc = new Set(query.kinds ?? []);
+  const exc = new Set(query.exclude_kinds ?? []);
+  // Each click moves a kind through: any -> only these -> left out -> any.
+  const cycle = (k: string) => {
+    const i = new Set(inc);
+    const e = new Set(exc);
+    if (i.has(k)) {
+      i.delete(k);
+      e.add(k);
+    } else if (e.has(k)) e.delete(k);
+    else i.add(k);
+    apply(clean({ ...query, kinds: [...i], exclude_kinds: [...e] }));
+  };
+  return (
+    <details className="facet-menu" data-testid="kind-menu">
+      <summary>Kinds{inc.size ? ` (${inc.size} in)` : ''}{exc.size ? ` (${exc.size} out)` : ''}</summary>
+      <div className="facet-list">
+        {(facets ?? []).map((f) => {
+          const k = String(f.value);
+          const state = inc.has(k) ? 'in' : exc.has(k) ? 'out' : 'any';
+          return (
+            <button key={k} className={`facet ${state}`} onClick={() => cycle(k)} data-kind={k} title="click: only this kind; again: leave it out; again: any">
+              <span className="facet-mark">{state === 'in' ? '✓' : state === 'out' ? '−' : ''}</span>
+              <i className="kind-dot" style={{ background: `hsl(${kindHue(k)} 65% 52%)` }} />
+              <span className="facet-name">{k}</span>
+              <span className="facet-count">{n(f.count)}</span>
+            </button>
+          );
+        })}
+      </div>
+    </details>
+  );
+}
+
+function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; facets: FacetValue[] | undefined; chosen: string[]; onToggle: (v: string) => void; testid: string }) {
+  const [filter, setFilter] = useState('');
+  const shown = (facets ?? []).filter((f) => String(f.value).toLowerCase().includes(filter.toLowerCase())).slice(0, 200);
+  return (
+    <details className="facet-menu" data-testid={testid}>
+      <summary>
+        {label}
+        {chosen.length ? ` (${chosen.length})` : ''}
+      </summary>
+      <div className="facet-list">
+        <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {shown.map((f) => {
+          const v = String(f.value);
+          return (
+            <button key={v} className={`facet ${chosen.includes(v) ? 'in' : 'any'}`} onClick={() => onToggle(v)}>
+              <span className="facet-mark">{chosen.includes(v) ? '✓' : ''}</span>
+              <span className="facet-name">{v}</span>
+              <span className="facet-count">{n(f.count)}</span>
+            </button>
+          );
+        })}
+      </div>
+    </details>
+  );
+}
+
+export function FilterBar({ store }: { store: AppStore }) {
+  const query = useStore(store, (s) => s.query);
+  const facets = useStore(store, (s) => s.facets);
+  const total = useStore(store, (s) => s.total);
+  const setQuery = useStore(store, (s) => s.setQuery);
+  const [text, setText] = useState(query.text ?? '');
+  const [where, setWhere] = useState('');
+  useEffect(() => setText(query.text ?? ''), [query.text]);
+  useEffect(() => setWhere(query.json_path ? `${query.json_path.path}=${JSON.stringify(query.json_path.value)}` : ''), [query.json_path]);
+  const apply = (q: Query) => void setQuery(clean(q));
+  const toggle = (key: 'runs' | 'actors') => (v: string) => {
+    const cur = query[key] ?? [];
+    apply({ ...query, [key]: cur.includes(v) ? cur.filter((x) => x !== v) : [...cur, v] });
+  };
+  const applyWhere = () => {
+    if (!where.trim()) return apply({ ...query, json_path: undefined });
+    const i = where.indexOf('=');
+    if (i < 2 || !where.startsWith('$')) return store.getState().setNotice('A JSON-path condition looks like $.node_id="embed" or $.attempt=2');
+    const raw = where.slice(i + 1).trim();
+    let value: string | number | boolean | null;
+    try {
+      const v = JSON.parse(raw);
+      value = v !== null && typeof v === 'object' ? raw : v;
+    } catch {
+      value = raw;
+    }
+    apply({ ...query, json_path: { path: where.slice(0, i).trim(), value } });
+  };
+  const chips: Array<[string, () => void]> = [];
+  for (const k of query.kinds ?? []) chips.push([`kind: ${k}`, () => apply({ ...query, kinds: query.kinds!.filter((x) => x !== k) })]);
+  for (const k of query.exclude_kinds ?? []) chips.push([`not ${k}`, () => apply({ ...query, exclude_kinds: query.exclude_kinds!.filter((x) => x !== k) })]);
+  for (const r of query.runs ?? []) chips.push([`run: ${r}`, () => apply({ ...query, runs: query.runs!.filter((x) => x !== r) })]);
+  for (const a of query.actors ?? []) chips.push([`actor: ${a}`, () => apply({ ...query, actors: query.actors!.filter((x) => x !== a) })]);
+  if (query.time_from || query.time_to) chips.push([`time: ${query.time_from ?? '…'} → ${query.time_to ?? '…'}`, () => apply({ ...query, time_from: undefined, time_to: undefined })]);
+  if (query.text) chips.push([`text: ${query.text}`, () => apply({ ...query, text: undefined })]);
+  if (query.json_path) chips.push([`${query.json_path.path} = ${JSON.stringify(query.json_path.value)}`, () => apply({ ...query, json_path: undefined })]);
+  const filtered = Object.keys(query).length > 0;
+  return (
+    <div className="filter-bar" data-testid="filter-bar">
+      <KindMenu facets={facets.kind} query={query} apply={apply} />
+      <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
+      <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
+      <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>
+        <input className="text-filter" placeholder="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
+      </form>
+      <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
+        <input className="where-filter" placeholder='$.path = value' value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+      </form>
+      <div className="chips">
+        {chips.map(([label, remove]) => (
+          <span className="chip" key={label}>
+            {label}
+            <button onClick={remove} aria-label={`remove ${label}`}>×</button>
+          </span>
+        ))}
+      </div>
+      <span className="match-count" data-testid="match-count">{filtered ? `${n(total)} matching` : ''}</span>
+      {filtered && <button onClick={() => apply({})}>Clear</button>}
+    </div>
+  );
+}

@@ -12,7 +12,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
   const kinds = useStore(store, (s) => s.facets.kind);
   const st = store.getState();
   const [jump, setJump] = useState('');
-  const [target, setTarget] = useState('');
+  const [seek, setSeek] = useState('');
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -20,7 +20,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
       if (!r || store.getState().panel !== 'replay') return;
       const el = e.target as HTMLElement;
       if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA') return;
-      const step = r.at?.step ?? 0;
+      const step = r.target;
       const key = e.key.toLowerCase();
       if (key === 'arrowright' || key === 'j') store.getState().replayTo(step + 1);
       else if (key === 'arrowleft' || key === 'k') store.getState().replayTo(step - 1);
@@ -36,6 +36,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
   if (!replay) return <div className="detail empty">Open a run in replay from its run panel.</div>;
   const at = replay.at;
   const step = at?.step ?? 0;
+  const target = replay.target;
   const changedRun = new Set(at?.changed.run);
   const changedNodes = new Set(at?.changed.node_runs);
   const nodes = [...new Set(at?.state.node_runs.map((nr) => nr.node_id))];
@@ -47,11 +48,11 @@ export function ReplayPanel({ store }: { store: AppStore }) {
         <button onClick={() => st.closeReplay()}>Close</button>
       </header>
       <div className="replay-controls">
-        <button onClick={() => void st.replayTo(0)} title="First step (step 0: before the first event)">⏮</button>
-        <button onClick={() => void st.replayTo(step - 1)} title="Step back (←, K)" data-testid="step-back">◀</button>
-        <button onClick={() => st.setPlaying(!replay.playing)} title="Play / pause (space)" data-testid="play">{replay.playing ? '⏸' : '▶'}</button>
-        <button onClick={() => void st.replayTo(step + 1)} title="Step forward (→, J)" data-testid="step-forward">▶|</button>
-        <button onClick={() => void st.replayTo(replay.steps)} title="Run to the end">⏭</button>
+        <button onClick={() => void st.replayTo(0)} title="First step (step 0: before the first event)">|◀</button>
+        <button onClick={() => void st.replayTo(target - 1)} title="Step back (←, K)" data-testid="step-back">◀</button>
+        <button onClick={() => st.setPlaying(!replay.playing)} title="Play / pause (space)" data-testid="play">{replay.playing ? 'Pause' : 'Play'}</button>
+        <button onClick={() => void st.replayTo(target + 1)} title="Step forward (→, J)" data-testid="step-forward">▶</button>
+        <button onClick={() => void st.replayTo(replay.steps)} title="Run to the end">▶|</button>
         <select value={replay.speed} onChange={(e) => st.setSpeed(Number(e.target.value))} aria-label="Speed">
           {SPEEDS.map((s) => (
             <option key={s} value={s}>
@@ -71,7 +72,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
         </form>
         <button onClick={() => void st.replayFind({ failure: true }, -1)} title="Previous failure">◀ failure</button>
         <button onClick={() => void st.replayFind({ failure: true }, 1)} data-testid="next-failure">failure ▶</button>
-        <select value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Kind or node to find">
+        <select value={seek} onChange={(e) => setSeek(e.target.value)} aria-label="Kind or node to find">
           <option value="">kind or node…</option>
           <optgroup label="kinds">
             {(kinds ?? []).map((k) => (
@@ -88,8 +89,8 @@ export function ReplayPanel({ store }: { store: AppStore }) {
             ))}
           </optgroup>
         </select>
-        <button disabled={!target} onClick={() => void st.replayFind(target.startsWith('k:') ? { kind: target.slice(2) } : { node: target.slice(2) }, -1)}>◀</button>
-        <button disabled={!target} onClick={() => void st.replayFind(target.startsWith('k:') ? { kind: target.slice(2) } : { node: target.slice(2) }, 1)}>▶</button>
+        <button disabled={!seek} onClick={() => void st.replayFind(seek.startsWith('k:') ? { kind: seek.slice(2) } : { node: seek.slice(2) }, -1)}>◀</button>
+        <button disabled={!seek} onClick={() => void st.replayFind(seek.startsWith('k:') ? { kind: seek.slice(2) } : { node: seek.slice(2) }, 1)}>▶</button>
       </div>
       {at?.event && (
         <p className="replay-event" data-testid="replay-event">

@@ -23,6 +23,8 @@ export interface Replay {
   runId: string;
   steps: number;
   at: ReplayPosition | null;
+  /** The step asked for last: quick key presses count from it, not from the step shown. */
+  target: number;
   playing: boolean;
   /** Steps per second while playing. */
   speed: number;
@@ -256,7 +258,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         get().setPlaying(false);
         try {
           const { replay, steps } = await client.replayOpen({ ledger: info.ledger, run_id: runId });
-          set({ replay: { id: replay, runId, steps, at: null, playing: false, speed: 4 }, panel: 'replay', detailOpen: true });
+          set({ replay: { id: replay, runId, steps, at: null, target: 0, playing: false, speed: 4 }, panel: 'replay', detailOpen: true });
           // The list shows the run being replayed, so each step's event is in it.
           if (JSON.stringify(get().query) !== JSON.stringify({ runs: [runId] })) get().setQuery({ runs: [runId] });
           await get().replayTo(0);
@@ -270,9 +272,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         const info = get().info;
         if (!r || !info) return;
         const k = Math.max(0, Math.min(r.steps, step));
+        set({ replay: { ...r, target: k } });
         const at = await client.replayAt({ replay: r.id, step: k });
-        if (get().replay?.id !== r.id) return;
-        set({ replay: { ...get().replay!, at } });
+        // Answers to steps asked for before the latest one are stale.
+        const now = get().replay;
+        if (now?.id !== r.id || now.target !== k) return;
+        set({ replay: { ...now, at } });
         if (at.event) {
           const { query } = get();
           const { position, offset } = await client.locate({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, offset: at.event.offset });
@@ -284,7 +289,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       async replayFind(target, dir) {
         const r = get().replay;
         if (!r) return;
-        const from = r.at?.step ?? 0;
+        const from = r.target;
         const step = await client.replayFind({ replay: r.id, from, dir, ...target });
         if (step === null) set({ notice: `No ${dir === 1 ? 'later' : 'earlier'} ${target.failure ? 'failure' : target.kind ?? target.node ?? 'match'} in this run` });
         else await get().replayTo(step);
@@ -300,7 +305,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         playTimer = setInterval(() => {
           const cur = get().replay;
           if (!cur || !cur.playing) return;
-          const next = (cur.at?.step ?? 0) + 1;
+          const next = cur.target + 1;
           if (next > cur.steps) return get().setPlaying(false);
           void get().replayTo(next);
         }, 1000 / r.speed);
@@ -322,8 +327,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       async setFollow(on) {
         const info = get().info;
         if (!info) return;
-        await client.follow({ ledger: info.ledger, follow: on });
         set({ follow: on });
+        try {
+          await client.follow({ ledger: info.ledger, follow: on });
+        } catch (e) {
+          return set({ follow: false, notice: message(e) });
+        }
         if (on && get().total) get().select(get().total - 1);
       },
 

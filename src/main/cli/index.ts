@@ -105,6 +105,24 @@ function job(label: string): JobControl & { end(): void } {
   return { onProgress: bar.update, end: bar.end };
 }
 
+/** Opens the ledger, runs fn with a progress bar named `label`, and always closes both. */
+async function withLedger<T>(p: string, o: Common, label: string, fn: (ledger: Ledger, ctl: JobControl) => T | Promise<T>): Promise<T> {
+  const ledger = open(p, o);
+  const ctl = job(label);
+  try {
+    return await fn(ledger, { onProgress: ctl.onProgress });
+  } finally {
+    ctl.end();
+    ledger.close();
+  }
+}
+
+/** JSON for --json, else the human form. */
+function emit<T>(o: Common, value: T, human: (v: T) => void): void {
+  if (o.json) out(value);
+  else human(value);
+}
+
 export function buildProgram(): Command {
   const program = new Command('ledger-inspector')
     .description('Inspect append-only event ledgers: SQLite ledgers of several layouts and JSONL stores')
@@ -120,14 +138,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((p: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ledger = open(p, o);
-      try {
-        const s = ledger.stats();
-        if (o.json) out(s);
-        else printStats(s);
-      } finally {
-        ledger.close();
-      }
+      return withLedger(p, o, 'stats', (ledger) => emit(o, ledger.stats(), printStats));
     });
 
   withFilters(
@@ -142,8 +153,7 @@ export function buildProgram(): Command {
       .option('--json', 'machine-readable output: {events, last_offset, has_more}'),
   ).action((p: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const ledger = open(p, o);
-    try {
+    return withLedger(p, o, 'query', (ledger) => {
       const page = ledger.page({
         query: queryFrom(o),
         limit: o.limit as number,
@@ -152,11 +162,8 @@ export function buildProgram(): Command {
         from_end: o.last ? true : undefined,
         payload: o.full || o.json ? 'full' : 'preview',
       });
-      if (o.json) out(page);
-      else printEvents(page.events, page.has_more);
-    } finally {
-      ledger.close();
-    }
+      emit(o, page, (x) => printEvents(x.events, x.has_more));
+    });
   });
 
   program
@@ -216,16 +223,9 @@ export function buildProgram(): Command {
       .option('--json', 'machine-readable output'),
   ).action((p: string, dir: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const ledger = open(p, o);
-    const ctl = job('export');
-    try {
-      const res = exportJsonl(ledger, dir, queryFrom(o), ctl);
-      if (o.json) out(res);
-      else console.log(`exported ${res.events} events into ${res.files} files in ${dir}`);
-    } finally {
-      ctl.end();
-      ledger.close();
-    }
+    return withLedger(p, o, 'export', (ledger, ctl) =>
+      emit(o, exportJsonl(ledger, dir, queryFrom(o), ctl), (r) => console.log(`exported ${r.events} events into ${r.files} files in ${dir}`)),
+    );
   });
 
   program
@@ -258,17 +258,9 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((p: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ledger = open(p, o);
-      const ctl = job('fold');
-      try {
-        const runs = new Projector(ledger).runs({ status: o.status as string | undefined, ...ctl });
-        ctl.end();
-        if (o.json) out(runs);
-        else printRuns(runs);
-      } finally {
-        ctl.end();
-        ledger.close();
-      }
+      return withLedger(p, o, 'fold', (ledger, ctl) => new Projector(ledger).runs({ status: o.status as string | undefined, ...ctl })).then((runs) =>
+        emit(o, runs, printRuns),
+      );
     });
 
   program
@@ -277,14 +269,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((p: string, runId: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ledger = open(p, o);
-      try {
-        const detail = new Projector(ledger).run(runId);
-        if (o.json) out(detail);
-        else printRun(detail);
-      } finally {
-        ledger.close();
-      }
+      return withLedger(p, o, 'run', (ledger) => emit(o, new Projector(ledger).run(runId), printRun));
     });
 
   program
@@ -294,18 +279,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output: {step, steps, event, state: {run, node_runs}, changed}')
     .action((p: string, runId: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ledger = open(p, o);
-      const ctl = job('replay');
-      try {
-        const replay = Replay.open(ledger, runId, ctl);
-        ctl.end();
-        const pos = replay.at(o.step as number);
-        if (o.json) out(pos);
-        else printReplay(pos);
-      } finally {
-        ctl.end();
-        ledger.close();
-      }
+      return withLedger(p, o, 'replay', (ledger, ctl) => Replay.open(ledger, runId, ctl).at(o.step as number)).then((pos) => emit(o, pos, printReplay));
     });
 
   program
@@ -316,19 +290,12 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (p: string, dest: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ledger = open(p, o);
-      const ctl = job('snapshot');
-      try {
-        const runs = o.run as string[] | undefined;
-        const upTo = o.upToOffset as number | undefined;
-        const res = upTo === undefined && !runs ? await fullSnapshot(ledger, dest, ctl) : partialSnapshot(ledger, dest, { upToOffset: upTo, runs }, ctl);
-        ctl.end();
-        if (o.json) out({ ...res, path: path.resolve(dest) });
-        else console.log(`wrote ${dest} (${'events' in res ? `${res.events} events` : formatBytes(res.bytes)})`);
-      } finally {
-        ctl.end();
-        ledger.close();
-      }
+      const runs = o.run as string[] | undefined;
+      const upTo = o.upToOffset as number | undefined;
+      const res = await withLedger<{ bytes: number } | { events: number }>(p, o, 'snapshot', (ledger, ctl) =>
+        upTo === undefined && !runs ? fullSnapshot(ledger, dest, ctl) : partialSnapshot(ledger, dest, { upToOffset: upTo, runs }, ctl),
+      );
+      emit(o, { ...res, path: path.resolve(dest) }, () => console.log(`wrote ${dest} (${'events' in res ? `${res.events} events` : formatBytes(res.bytes)})`));
     });
 
   withFilters(
@@ -370,22 +337,18 @@ export function buildProgram(): Command {
       .option('--limit <n>', 'events per page', int('--limit'), 50)
       .option('--after <offset>', 'start after this offset', int('--after'))
       .option('--json', 'machine-readable output'),
-  ).action((p: string, text: string, _o, cmd: Command) => {
+  ).action(async (p: string, text: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const ledger = open(p, o);
-    const index = new TextIndex(ledger);
-    const ctl = job('index');
-    try {
-      index.build(ctl);
-      ctl.end();
-      const page = index.search({ query: { ...queryFrom(o), text }, limit: o.limit as number, after: o.after as number | undefined, payload: o.json ? 'full' : 'preview' });
-      if (o.json) out(page);
-      else printEvents(page.events, page.has_more);
-    } finally {
-      ctl.end();
-      index.close();
-      ledger.close();
-    }
+    const page = await withLedger(p, o, 'index', (ledger, ctl) => {
+      const index = new TextIndex(ledger);
+      try {
+        index.build(ctl);
+        return index.search({ query: { ...queryFrom(o), text }, limit: o.limit as number, after: o.after as number | undefined, payload: o.json ? 'full' : 'preview' });
+      } finally {
+        index.close();
+      }
+    });
+    emit(o, page, (x) => printEvents(x.events, x.has_more));
   });
 
   program

@@ -30,6 +30,9 @@ export async function benchRenderer(dir: string, file: string, events: number): 
     const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
     await page.goto(server.url);
     await page.waitForSelector('.row[data-position="0"][data-offset]');
+    // The first page as the user sees it: with the runs panel and histogram filled in beside it.
+    await page.waitForSelector('.runs tbody tr', { timeout: 120_000 });
+    await page.waitForSelector('[data-testid="histogram"] rect');
     const cdp = await page.context().newCDPSession(page);
     const heap = async () => {
       await cdp.send('HeapProfiler.collectGarbage');

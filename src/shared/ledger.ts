@@ -116,7 +116,8 @@ export const AppendEventSchema = z
     run_id: z.string().min(1).max(500),
     kind: z.string().min(1).max(200),
     actor: z.string().min(1).max(200).default('system'),
-    payload: z.record(z.string(), z.unknown()).default({}),
+    // One check rather than z.record's walk over every key: this runs for every appended event.
+    payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a JSON object').default({}),
     created_at: isoTime.optional(),
     turn: z.number().int().nonnegative().default(0),
     schema_version: z.number().int().positive().default(1),

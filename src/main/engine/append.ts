@@ -20,20 +20,17 @@ export interface AppendOptions {
 export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): CanonicalRow[] {
   if (!Array.isArray(events)) throw new LedgerError('invalid_argument', 'append takes a list of events', file);
   const now = new Date().toISOString();
+  // The label is built only for an error: this loop runs for every appended event.
+  const label = (raw: unknown, i: number) => `event ${i + 1}${typeof (raw as AppendEvent)?.id === 'string' ? ` (id ${(raw as AppendEvent).id})` : ''}`;
   return events.map((raw, i) => {
     const parsed = AppendEventSchema.safeParse(raw);
-    const label = `event ${i + 1}${typeof (raw as AppendEvent)?.id === 'string' ? ` (id ${(raw as AppendEvent).id})` : ''}`;
-    if (!parsed.success) throw new LedgerError('invalid_argument', `${label}: ${describeIssues(parsed.error.issues)}`, file);
+    if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
     const payload = JSON.stringify(e.payload);
     if (payload.length > maxPayloadBytes / 4) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > maxPayloadBytes)
-        throw new LedgerError(
-          'payload_too_large',
-          `${label}: payload is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxPayloadBytes)}`,
-          file,
-        );
+        throw new LedgerError('payload_too_large', `${label(raw, i)}: payload is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxPayloadBytes)}`, file);
     }
     return [
       e.id ?? uuidv7(),
@@ -116,7 +113,7 @@ export class Appender {
       }
       row[11] = seq;
       present.add(row[0]);
-      const info = this.insert.run(row);
+      const info = this.insert.run(...row);
       next.set(run, seq + 1);
       appended++;
       results.push({ id: row[0], offset: Number(info.lastInsertRowid), seq, status: 'appended' });

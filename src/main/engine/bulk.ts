@@ -53,7 +53,7 @@ export class BulkWriter {
       ? this.db.prepare(`INSERT INTO staging VALUES (${['?', '?', '?', ...INSERT_COLUMNS.map(() => '?')].join(', ')})`)
       : this.db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
     this.flushBatch = this.db.transaction((rows: unknown[][]) => {
-      for (const r of rows) if (this.insert.run(r).changes === 0) this.duplicates++;
+      for (const r of rows) if (this.insert.run(...r).changes === 0) this.duplicates++;
     });
   }
 

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent, Query } from '../src/shared/ledger.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
-import { Ledger } from '../src/main/engine/ledger.ts';
+import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
+import { View } from '../src/main/engine/view.ts';
+import Database from 'better-sqlite3';
 import { tempDir } from './fixtures.ts';
 
 let dir: string;
@@ -184,6 +186,43 @@ describe('generate', () => {
         la.close();
         lb.close();
       }
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('views', () => {
+  it('number a gap-free ledger by arithmetic, and renumber when a window shows a gap', () => {
+    const d = tempDir();
+    try {
+      const file = path.join(d, 'gaps.db');
+      createCanonical(file);
+      const w = Ledger.open(file, { cacheDir: d });
+      w.append(Array.from({ length: 1000 }, (_, i) => ({ id: `e${i}`, run_id: `r${i % 3}`, kind: i % 10 ? 'tick' : 'node.failed' })));
+      const l = Ledger.open(file, { cacheDir: d });
+      const dense = new View(l);
+      expect(dense.total).toBe(1000);
+      expect(dense.rows(990, 20).map((e) => e.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 991 + i));
+      const db = new Database(file);
+      db.prepare('DELETE FROM events WHERE offset BETWEEN 500 AND 509').run();
+      db.close();
+      const v = new View(l);
+      expect(v.total).toBe(1000); // not yet known: no count(*) was made
+      expect(v.rows(495, 10).map((e) => e.offset)).toEqual([496, 497, 498, 499, 510, 511, 512, 513, 514, 515]);
+      expect(v.total).toBe(990);
+      expect(v.positionOf(505)).toBe(499);
+      expect(v.rows(989, 5).map((e) => e.offset)).toEqual([1000]);
+      // A filtered view numbers only its matches, and grows with the ledger.
+      const f = new View(l, { kinds: ['node.failed'] });
+      expect(f.total).toBe(99);
+      expect(f.rows(0, 3).map((e) => e.offset)).toEqual([1, 11, 21]);
+      w.append([{ id: 'late', run_id: 'r0', kind: 'node.failed' }]);
+      f.refresh();
+      expect(f.total).toBe(100);
+      expect(f.rows(99, 1)[0]!.id).toBe('late');
+      w.close();
+      l.close();
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }

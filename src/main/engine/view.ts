@@ -1,7 +1,9 @@
 // A view of a ledger (all events, or a filter) as numbered rows, for a list that
-// can jump anywhere. Positions map to offsets by arithmetic when the offsets are
-// dense (the usual AUTOINCREMENT ledger), else through an array of the matching
-// offsets, built once and extended as the ledger grows.
+// can jump anywhere. Unfiltered, positions are taken to map to offsets by
+// arithmetic (the usual gap-free AUTOINCREMENT ledger), so no count(*) stands
+// before the first rows; every window read checks that, and the first gap seen
+// switches the view to an array of the matching offsets, which is also how a
+// filter's rows are numbered. The array is built once and extended as the ledger grows.
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -26,21 +28,17 @@ export class View {
     if (last === this.lastSeen) return;
     const unfiltered = Object.keys(this.query).length === 0;
     if (unfiltered && last !== null && this.lastSeen === null) {
-      const total = this.ledger.count();
       const lo = this.ledger.page({ limit: 1 }).first_offset!;
-      if (last - lo + 1 === total) this.dense = { lo, total };
-    } else if (this.dense && last !== null && this.lastSeen !== null) {
-      // Only the new range is counted: still dense if it has no gaps.
-      const added = this.ledger.count({ offset_from: this.lastSeen + 1 });
-      if (added === last - this.lastSeen) this.dense.total += added;
-      else this.dense = null;
-    }
-    if (this.dense) {
-      this.lastSeen = last;
-      return;
-    }
-    this.extend();
+      this.dense = { lo, total: last - lo + 1 };
+    } else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
     this.lastSeen = last;
+    if (!this.dense) this.extend();
+  }
+
+  /** A gap was seen: number the rows through the offsets array from now on. */
+  private undense(): void {
+    this.dense = null;
+    this.extend();
   }
 
   private extend(): void {
@@ -68,10 +66,15 @@ export class View {
     const total = this.total;
     if (start >= total) return [];
     const n = Math.min(count, total - start);
-    return this.ledger.page({
+    const events = this.ledger.page({
       query: { ...this.query, offset_from: this.offsetAt(start), offset_to: this.offsetAt(start + n - 1) },
       limit: n,
     }).events;
+    if (this.dense && events.length < n) {
+      this.undense();
+      return this.rows(start, count);
+    }
+    return events;
   }
 
   /** The position of the first row at or after an offset (total when none). */

@@ -48,7 +48,8 @@ export class EngineService {
       ledger: id,
       path: o.ledger.path,
       layout: o.ledger.source.layout,
-      events: o.ledger.count(),
+      // The unfiltered view's total: no count(*) before the first rows of a gap-free ledger.
+      events: this.view(o, undefined).total,
       first_offset: page.first_offset,
       last_offset: o.ledger.lastOffset(),
       appendable: o.ledger.source.appendable,
@@ -94,8 +95,12 @@ export class EngineService {
     },
     locate: ({ ledger, query, offset }) => {
       const v = this.view(this.get(ledger), query);
-      const position = v.positionOf(offset);
-      return { position, offset: v.rows(position, 1)[0]?.offset ?? null };
+      let position = v.positionOf(offset);
+      let row = v.rows(position, 1)[0];
+      // Reading the row may reveal a gap and renumber the view: ask again.
+      const again = v.positionOf(offset);
+      if (again !== position) [position, row] = [again, v.rows(again, 1)[0]];
+      return { position, offset: row?.offset ?? null };
     },
     page: ({ ledger, request }) => this.get(ledger).ledger.page(request),
     event: ({ ledger, offset }) => this.get(ledger).ledger.event(offset),

@@ -11,6 +11,7 @@ import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
 import { fullSnapshot, partialSnapshot } from '../src/main/engine/snapshot.ts';
 import { Follower } from '../src/main/engine/tail.ts';
 import { TextIndex } from '../src/main/engine/text-index.ts';
+import { View } from '../src/main/engine/view.ts';
 import { fingerprint, seedLine, tempDir, writeSupervisor } from './fixtures.ts';
 
 let dir: string;
@@ -241,6 +242,12 @@ describe('full-text search', () => {
       expect(res.events.map((e) => e.offset)).toEqual(scan.events.map((e) => e.offset));
       expect(res.events.length).toBeGreaterThan(0);
     }
+    // A view of a text filter numbers its rows through the index, as a scan would.
+    expect(index.useFor('upstream did')).toMatchObject({ ftsSchema: 'li_fts' });
+    const viaIndex = new View(l, { text: 'upstream did' }, (t) => index.useFor(t));
+    const byScan = new View(l, { text: 'upstream did' });
+    expect(viaIndex.total).toBe(byScan.total);
+    expect(viaIndex.rows(0, 500).map((e) => e.offset)).toEqual(byScan.rows(0, 500).map((e) => e.offset));
     // Two characters are too few for trigrams: the search scans instead.
     expect(index.search({ query: { text: '处理' }, limit: 5 }).indexed).toBe(false);
     // New events are indexed on the next search.

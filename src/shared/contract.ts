@@ -96,6 +96,8 @@ export const CALLS = {
     z.object({ src: path, dest: path }).strict(),
     { job: true },
   ),
+  /** Builds or extends the full-text index of a ledger (text filters use it once it is ready). */
+  indexText: call<{ pending: number }>()(z.object({ ledger }).strict(), { job: true }),
   search: call<Page & { indexed: boolean }>()(
     z.object({ ledger, request: PageRequestSchema }).strict(),
     { job: true },

@@ -177,10 +177,10 @@ export class Ledger {
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
-  *iterateOffsets(raw: unknown = {}, after?: number): Generator<number> {
+  *iterateOffsets(raw: unknown = {}, after?: number, fts?: FtsUse): Generator<number> {
     const query = this.parseQuery(raw);
     const { col, table } = this.source;
-    const w = buildWhere(this.source, query);
+    const w = buildWhere(this.source, query, fts);
     const keyset = after === undefined ? '' : `${col.offset} > ?`;
     const params = after === undefined ? w.params : [...w.params, after];
     const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;

@@ -8,6 +8,7 @@ import type { Page, PageRequest } from '../../shared/ledger.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
+import type { FtsUse } from './query.ts';
 
 const VERSION = '1';
 export const FTS_SCHEMA = 'li_fts';
@@ -104,15 +105,23 @@ export class TextIndex {
 
   /** Builds (or extends) the index to the ledger's end, reporting progress; cancellable between steps. */
   build(ctl: JobControl = {}): void {
+    for (const _ of this.steps(ctl));
+  }
+
+  /** The same, yielding to the event loop between steps so a worker's other calls go on meanwhile. */
+  async buildInBackground(ctl: JobControl = {}): Promise<void> {
+    for (const _ of this.steps(ctl)) await new Promise((r) => setImmediate(r));
+  }
+
+  private *steps(ctl: JobControl): Generator<void> {
     const total = this.pending();
     const progress = progressReporter(ctl, total, 'events');
-    let done = 0;
     for (;;) {
       throwIfCancelled(ctl.signal, this.ledger.path);
       const finished = this.step(20_000);
-      done = total - this.pending();
-      progress.report(done);
+      progress.report(total - this.pending());
       if (finished) break;
+      yield;
     }
     progress.done(total);
   }
@@ -131,13 +140,17 @@ export class TextIndex {
    * scanning, in offset windows so progress shows and a cancel is heard.
    */
   search(req: PageRequest, ctl: JobControl = {}): Page & { indexed: boolean } {
-    const text = req.query?.text;
-    const match = text ? trigramQuery(text) : null;
-    if (match && this.ready()) {
-      this.attach();
-      return { ...this.ledger.page(req, { ftsSchema: FTS_SCHEMA, ftsMatch: match }), indexed: true };
-    }
+    const fts = req.query?.text ? this.useFor(req.query.text) : null;
+    if (fts) return { ...this.ledger.page(req, fts), indexed: true };
     return { ...scanPage(this.ledger, req, ctl), indexed: false };
+  }
+
+  /** How a query's text condition can use the index now, or null when it must scan. */
+  useFor(text: string): FtsUse | null {
+    const match = trigramQuery(text);
+    if (!match || !this.ready()) return null;
+    this.attach();
+    return { ftsSchema: FTS_SCHEMA, ftsMatch: match };
   }
 
   private attach(): void {

@@ -6,19 +6,25 @@
 // filter's rows are numbered. The array is built once and extended as the ledger grows.
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { Ledger } from './ledger.ts';
+import type { FtsUse } from './query.ts';
+
+/** Resolves a text condition to the full-text index when it is ready. */
+export type TextIndexUse = (text: string) => FtsUse | null;
 
 export class View {
   private readonly ledger: Ledger;
   private readonly query: Query;
+  private readonly textIndex: TextIndexUse | undefined;
   /** Dense and unfiltered: position p is offset lo + p. */
   private dense: { lo: number; total: number } | null = null;
   private offsets: Float64Array = new Float64Array(0);
   private size = 0;
   private lastSeen: number | null = null;
 
-  constructor(ledger: Ledger, query: Query = {}) {
+  constructor(ledger: Ledger, query: Query = {}, textIndex?: TextIndexUse) {
     this.ledger = ledger;
     this.query = ledger.parseQuery(query);
+    this.textIndex = textIndex;
     this.refresh();
   }
 
@@ -41,9 +47,13 @@ export class View {
     this.extend();
   }
 
+  private fts(): FtsUse | undefined {
+    return (this.query.text && this.textIndex?.(this.query.text)) || undefined;
+  }
+
   private extend(): void {
     const after = this.size ? this.offsets[this.size - 1]! : undefined;
-    for (const e of this.ledger.iterateOffsets(this.query, after)) {
+    for (const e of this.ledger.iterateOffsets(this.query, after, this.fts())) {
       if (this.size === this.offsets.length) {
         const bigger = new Float64Array(Math.max(1024, this.offsets.length * 2));
         bigger.set(this.offsets);
@@ -66,10 +76,10 @@ export class View {
     const total = this.total;
     if (start >= total) return [];
     const n = Math.min(count, total - start);
-    const events = this.ledger.page({
-      query: { ...this.query, offset_from: this.offsetAt(start), offset_to: this.offsetAt(start + n - 1) },
-      limit: n,
-    }).events;
+    const events = this.ledger.page(
+      { query: { ...this.query, offset_from: this.offsetAt(start), offset_to: this.offsetAt(start + n - 1) }, limit: n },
+      this.fts(),
+    ).events;
     if (this.dense && events.length < n) {
       this.undense();
       return this.rows(start, count);

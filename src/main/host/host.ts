@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { isJob, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 
-const JOB_WORKER = new Set<Method>(['count', 'stats', 'runs', 'snapshot', 'exportJsonl', 'importJsonl', 'search', 'generate']);
+const JOB_WORKER = new Set<Method>(['count', 'stats', 'runs', 'snapshot', 'exportJsonl', 'importJsonl', 'search', 'generate', 'indexText']);
 const SLOTS = 256;
 const SLOW_MS = 250;
 
@@ -88,10 +88,12 @@ export class EngineHost {
       const base = { method, args: req.args, job, slot };
       let res: Response;
       if (method === 'open' || method === 'close') {
-        // Both workers hold every open ledger; the background one goes first so a JSONL index is built once, with progress.
+        // Both workers hold every open ledger. The interactive one answers (building a JSONL
+        // index once, with progress); the background one follows without being waited for,
+        // since it may be busy with a long job, and a worker takes its messages in order.
         const ledgerId = method === 'open' ? crypto.randomUUID() : undefined;
-        res = await this.background.send({ ...base, ledgerId });
-        if (res.ok) res = await this.interactive.send({ ...base, job: undefined, slot: undefined, ledgerId });
+        res = await this.interactive.send({ ...base, ledgerId });
+        if (res.ok) void this.background.send({ ...base, job: undefined, slot: undefined, ledgerId });
       } else res = await (JOB_WORKER.has(method) ? this.background : this.interactive).send(base);
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);

@@ -62,7 +62,7 @@ export class EngineService {
     let v = o.views.get(key);
     if (!v) {
       if (o.views.size > 16) o.views.clear();
-      v = new View(o.ledger, query ?? {});
+      v = new View(o.ledger, query ?? {}, (text) => (o.text ??= new TextIndex(o.ledger)).useFor(text));
       o.views.set(key, v);
     } else v.refresh();
     return v;
@@ -133,6 +133,12 @@ export class EngineService {
     importJsonl: ({ src, dest }, ctl) => {
       const res = importJsonl(describeJsonl(src), dest, ctl);
       return { events: res.events, duplicates: res.duplicates, warnings: res.warnings };
+    },
+    indexText: async ({ ledger }, ctl) => {
+      const o = this.get(ledger);
+      o.text ??= new TextIndex(o.ledger);
+      await o.text.buildInBackground(ctl);
+      return { pending: o.text.pending() };
     },
     search: ({ ledger, request }, ctl) => {
       const o = this.get(ledger);

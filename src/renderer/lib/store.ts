@@ -116,6 +116,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
   let detailRequest = 0;
   /** Jobs this window started: it reports their outcome itself. */
   const ownJobs = new Set<string>();
+  /** Ledgers whose full-text index this window has had built. */
+  const indexed = new Set<string>();
 
   const store = createStore<AppState>()((set, get) => {
     const reportUi = () => {
@@ -187,6 +189,11 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         set({ query, rows: newRows(info, query), total: 0, rowsVersion: 0, selected: null, detail: null });
         if (opts.history !== 'none') history?.push({ q: query });
         void refreshSummaries();
+        // The first text filter builds the full-text index in the background; until then filters scan.
+        if (query.text && [...query.text].length >= 3 && !indexed.has(info.ledger)) {
+          indexed.add(info.ledger);
+          client.indexText({ ledger: info.ledger }, { job: crypto.randomUUID() }).catch(() => indexed.delete(info.ledger));
+        }
         // The first window tells the total; select once it is known.
         return client
           .rows({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, start: 0, count: 1 })

@@ -121,7 +121,7 @@ describe('query filters', () => {
       expect(preview.payload).toBe(long.payload.slice(0, 240));
     }
     const short = events.find((e) => e.payload.length < 100)!;
-    expect(ledger.page({ after: short.offset - 1, limit: 1 }).events[0]!.truncated).toBeUndefined();
+    expect(ledger.page({ after: short.offset - 1, limit: 1 }).events[0]!.truncated).toBe(false);
     expect(ledger.event(events[10]!.offset)).toEqual(events[10]);
     expect(ledger.event(10 ** 9)).toBeNull();
   });
@@ -193,6 +193,33 @@ describe('generate', () => {
 });
 
 describe('views', () => {
+  it('show a filter’s first rows before counting it, estimating the total until the numbering reaches the end', () => {
+    const d = tempDir();
+    try {
+      const file = path.join(d, 'big.db');
+      generateLedger(file, { events: 150_000, seed: 2 });
+      const l = Ledger.open(file, { cacheDir: d });
+      const q: Query = { exclude_kinds: ['log'] };
+      const real = l.count(q);
+      expect(real).toBeGreaterThan(100_000); // more than the two chunks read up front
+      const all = [...l.iterateOffsets(q)];
+      const v = new View(l, q);
+      expect(v.exact).toBe(false);
+      expect(Math.abs(v.total - real) / real).toBeLessThan(0.05);
+      expect(v.rows(0, 5).map((e) => e.offset)).toEqual(all.slice(0, 5));
+      expect(v.exact).toBe(false);
+      // Asking for the last rows numbers the rest: the total becomes a count.
+      expect(v.rows(real - 3, 10).map((e) => e.offset)).toEqual(all.slice(-3));
+      expect(v.exact).toBe(true);
+      expect(v.total).toBe(real);
+      const late = new View(l, q);
+      expect(late.positionOf(all[120_000]!)).toBe(120_000);
+      l.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('number a gap-free ledger by arithmetic, and renumber when a window shows a gap', () => {
     const d = tempDir();
     try {

@@ -11,7 +11,7 @@ import { fakeClient } from './fake-client.ts';
 // Offsets 10, 20, 30 … like a ledger with gaps.
 const EVENTS: LedgerEvent[] = Array.from({ length: 1000 }, (_, i) => ({
   offset: (i + 1) * 10, id: `e${i}`, run_id: `r${i % 5}`, seq: i, kind: i % 7 ? 'tool_call' : 'node.failed', actor: 'a', time: null,
-  session_id: null, model_id: null, node_id: null, payload: JSON.stringify({ i }),
+  session_id: null, model_id: null, node_id: null, payload: JSON.stringify({ i }), truncated: false,
 }));
 const info = (path: string): LedgerInfo => ({ ledger: `L:${path}`, path, layout: 'canonical', events: EVENTS.length, first_offset: 10, last_offset: 10_000, appendable: true, warnings: [] });
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -22,7 +22,7 @@ function engine() {
       if (path.endsWith('.bad')) throw new LedgerError('not_a_ledger', 'not a SQLite database or JSONL ledger', path);
       return info(path);
     },
-    rows: ({ start, count }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length }),
+    rows: ({ start, count }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length, exact: true }),
     event: ({ offset }) => EVENTS.find((e) => e.offset === offset) ?? null,
     locate: ({ offset }) => {
       const position = EVENTS.findIndex((e) => e.offset >= offset);

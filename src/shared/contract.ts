@@ -40,6 +40,8 @@ export interface Rows {
   events: LedgerEvent[];
   /** Rows in the view now (it grows while the ledger is followed). */
   total: number;
+  /** False while a filter's rows are still being numbered: total is then an estimate. */
+  exact: boolean;
 }
 
 /** call<Result>()(argsSchema, { job }): the result type is given, the argument type inferred from the schema. */

@@ -19,7 +19,7 @@ export interface LedgerEvent {
   node_id: string | null;
   payload: string;
   /** True when `payload` was cut to a preview; fetch the event by offset for all of it. */
-  truncated?: boolean;
+  truncated: boolean;
 }
 
 const names = z.array(z.string().min(1)).min(1);

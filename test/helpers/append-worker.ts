@@ -11,5 +11,7 @@ for (let b = 0; b < Number(batches); b++) {
     payload: { writer: name, b, i },
   }));
   ledger.append(events);
+  // A short pause between batches, so that the two writers' batches really interleave.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
 }
 ledger.close();

@@ -177,13 +177,13 @@ export class Ledger {
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
-  *iterateOffsets(raw: unknown = {}, after?: number, fts?: FtsUse): Generator<number> {
+  *iterateOffsets(raw: unknown = {}, after?: number, fts?: FtsUse, limit = -1): Generator<number> {
     const query = this.parseQuery(raw);
     const { col, table } = this.source;
     const w = buildWhere(this.source, query, fts);
     const keyset = after === undefined ? '' : `${col.offset} > ?`;
-    const params = after === undefined ? w.params : [...w.params, after];
-    const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
+    const params = after === undefined ? [...w.params, limit] : [...w.params, after, limit];
+    const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} LIMIT ?`;
     yield* wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
   }
 
@@ -345,22 +345,10 @@ function splitForIndex(q: Query): Query[] {
   return [q];
 }
 
+/** Rows come back with the event's field names already; only the flag needs a boolean. In place: pages are hot. */
 function toEvent(r: Row): LedgerEvent {
-  const e: LedgerEvent = {
-    offset: r.offset,
-    id: r.id,
-    run_id: r.run_id,
-    seq: r.seq,
-    kind: r.kind,
-    actor: r.actor,
-    time: r.time,
-    session_id: r.session_id,
-    model_id: r.model_id,
-    node_id: r.node_id,
-    payload: r.payload,
-  };
-  if (r.truncated) e.truncated = true;
-  return e;
+  (r as unknown as LedgerEvent).truncated = r.truncated === 1;
+  return r as unknown as LedgerEvent;
 }
 
 /** Creates a new, empty canonical ledger. */

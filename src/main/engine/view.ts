@@ -3,13 +3,18 @@
 // arithmetic (the usual gap-free AUTOINCREMENT ledger), so no count(*) stands
 // before the first rows; every window read checks that, and the first gap seen
 // switches the view to an array of the matching offsets, which is also how a
-// filter's rows are numbered. The array is built once and extended as the ledger grows.
+// filter's rows are numbered. The array is built lazily, a chunk of matches at a
+// time, only as far as the rows asked for (plus a chunk): until it reaches the
+// ledger's end the total is an estimate from the density of matches so far.
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { Ledger } from './ledger.ts';
 import type { FtsUse } from './query.ts';
 
 /** Resolves a text condition to the full-text index when it is ready. */
 export type TextIndexUse = (text: string) => FtsUse | null;
+
+/** Matches read per step of building a filter's index. */
+const CHUNK = 50_000;
 
 export class View {
   private readonly ledger: Ledger;
@@ -20,6 +25,9 @@ export class View {
   private offsets: Float64Array = new Float64Array(0);
   private size = 0;
   private lastSeen: number | null = null;
+  /** The offsets array holds every match up to lastSeen. */
+  private complete = false;
+  private lo: number | null = null;
 
   constructor(ledger: Ledger, query: Query = {}, textIndex?: TextIndexUse) {
     this.ledger = ledger;
@@ -38,33 +46,51 @@ export class View {
       this.dense = { lo, total: last - lo + 1 };
     } else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
     this.lastSeen = last;
-    if (!this.dense) this.extend();
+    this.lo ??= this.ledger.page({ limit: 1 }).first_offset;
+    // New events past a finished index are taken in; an unfinished one gets there on demand.
+    if (!this.dense && this.complete) this.complete = false;
+    if (!this.dense) this.extendTo(this.size + 1);
   }
 
   /** A gap was seen: number the rows through the offsets array from now on. */
   private undense(): void {
     this.dense = null;
-    this.extend();
+    this.extendTo(1);
   }
 
   private fts(): FtsUse | undefined {
     return (this.query.text && this.textIndex?.(this.query.text)) || undefined;
   }
 
-  private extend(): void {
-    const after = this.size ? this.offsets[this.size - 1]! : undefined;
-    for (const e of this.ledger.iterateOffsets(this.query, after, this.fts())) {
-      if (this.size === this.offsets.length) {
-        const bigger = new Float64Array(Math.max(1024, this.offsets.length * 2));
-        bigger.set(this.offsets);
-        this.offsets = bigger;
+  /** Reads matches until `want` of them are known (or all are), plus one chunk ahead. */
+  private extendTo(want: number, untilOffset = -Infinity): void {
+    while (!this.complete && (this.size < want + CHUNK || this.offsets[this.size - 1]! < untilOffset)) {
+      const before = this.size;
+      const after = this.size ? this.offsets[this.size - 1]! : undefined;
+      for (const e of this.ledger.iterateOffsets(this.query, after, this.fts(), CHUNK)) {
+        if (this.size === this.offsets.length) {
+          const bigger = new Float64Array(Math.max(1024, this.offsets.length * 2));
+          bigger.set(this.offsets);
+          this.offsets = bigger;
+        }
+        this.offsets[this.size++] = e;
       }
-      this.offsets[this.size++] = e;
+      if (this.size - before < CHUNK) this.complete = true;
     }
   }
 
+  /** Whether total is a count rather than an estimate. */
+  get exact(): boolean {
+    return this.dense !== null || this.complete;
+  }
+
   get total(): number {
-    return this.dense ? this.dense.total : this.size;
+    if (this.dense) return this.dense.total;
+    if (this.complete || !this.size || this.lo === null || this.lastSeen === null) return this.size;
+    // Matches so far per offset scanned, carried over the offsets not yet read.
+    const scanned = this.offsets[this.size - 1]! - this.lo + 1;
+    const rest = this.lastSeen - this.offsets[this.size - 1]!;
+    return this.size + Math.max(1, Math.round((this.size / scanned) * rest));
   }
 
   private offsetAt(p: number): number {
@@ -73,7 +99,8 @@ export class View {
 
   /** Rows [start, start + count) with payload previews. */
   rows(start: number, count: number): LedgerEvent[] {
-    const total = this.total;
+    if (!this.dense) this.extendTo(start + count);
+    const total = this.dense ? this.dense.total : this.size;
     if (start >= total) return [];
     const n = Math.min(count, total - start);
     const events = this.ledger.page(
@@ -90,6 +117,7 @@ export class View {
   /** The position of the first row at or after an offset (total when none). */
   positionOf(offset: number): number {
     if (this.dense) return Math.max(0, Math.min(this.dense.total, offset - this.dense.lo));
+    this.extendTo(0, offset);
     let lo = 0;
     let hi = this.size;
     while (lo < hi) {

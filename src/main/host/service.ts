@@ -91,7 +91,8 @@ export class EngineService {
     stats: ({ ledger }) => this.get(ledger).ledger.stats(),
     rows: ({ ledger, query, start, count }) => {
       const v = this.view(this.get(ledger), query);
-      return { start, events: v.rows(start, count), total: v.total };
+      const events = v.rows(start, count);
+      return { start, events, total: v.total, exact: v.exact };
     },
     locate: ({ ledger, query, offset }) => {
       const v = this.view(this.get(ledger), query);

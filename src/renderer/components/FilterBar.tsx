@@ -79,6 +79,7 @@ export function FilterBar({ store }: { store: AppStore }) {
   const query = useStore(store, (s) => s.query);
   const facets = useStore(store, (s) => s.facets);
   const total = useStore(store, (s) => s.total);
+  const exact = useStore(store, (s) => s.exact);
   const setQuery = useStore(store, (s) => s.setQuery);
   const [text, setText] = useState(query.text ?? '');
   const [where, setWhere] = useState('');
@@ -131,7 +132,7 @@ export function FilterBar({ store }: { store: AppStore }) {
           </span>
         ))}
       </div>
-      <span className="match-count" data-testid="match-count">{filtered ? `${n(total)} matching` : ''}</span>
+      <span className="match-count" data-testid="match-count">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
     </div>
   );

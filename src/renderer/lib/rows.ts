@@ -12,10 +12,10 @@ export class RowCache {
   private readonly client: Client;
   private readonly ledger: string;
   private readonly query: Query | undefined;
-  private readonly onLoad: (total: number) => void;
+  private readonly onLoad: (total: number, exact: boolean) => void;
   private generation = 0;
 
-  constructor(client: Client, ledger: string, query: Query | undefined, onLoad: (total: number) => void) {
+  constructor(client: Client, ledger: string, query: Query | undefined, onLoad: (total: number, exact: boolean) => void) {
     this.client = client;
     this.ledger = ledger;
     this.query = query;
@@ -46,7 +46,7 @@ export class RowCache {
         if (gen !== this.generation) return;
         this.windows.set(w, res.events);
         while (this.windows.size > MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
-        this.onLoad(res.total);
+        this.onLoad(res.total, res.exact);
       })
       .catch(() => {})
       .finally(() => this.inflight.delete(w));

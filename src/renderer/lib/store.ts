@@ -36,6 +36,8 @@ export interface AppState {
   error: { message: string; path: string | null } | null;
   query: Query;
   total: number;
+  /** False while the filter's rows are still being counted: total is an estimate. */
+  exact: boolean;
   /** Bumped when rows arrive, so the list re-renders. */
   rowsVersion: number;
   selected: number | null;
@@ -127,8 +129,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     };
 
     const newRows = (info: LedgerInfo, query: Query) =>
-      new RowCache(client, info.ledger, Object.keys(query).length ? query : undefined, (total) => {
-        set((s) => ({ rowsVersion: s.rowsVersion + 1, total }));
+      new RowCache(client, info.ledger, Object.keys(query).length ? query : undefined, (total, exact) => {
+        set((s) => ({ rowsVersion: s.rowsVersion + 1, total, exact }));
       });
 
     return {
@@ -137,6 +139,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       error: null,
       query: {},
       total: 0,
+      exact: true,
       rowsVersion: 0,
       selected: null,
       detail: null,
@@ -199,7 +202,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           .rows({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, start: 0, count: 1 })
           .then((r) => {
             if (get().query !== query) return;
-            set({ total: r.total });
+            set({ total: r.total, exact: r.exact });
             if (r.total) get().select(Math.min(opts.select ?? 0, r.total - 1));
           })
           .catch((e) => set({ notice: message(e) }));
@@ -397,7 +400,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     client
       .rows({ ledger: t.ledger, query: Object.keys(s.query).length ? s.query : undefined, start: Math.max(0, s.total - 1), count: 1 })
       .then((r) => {
-        store.setState((x) => ({ total: r.total, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
+        store.setState((x) => ({ total: r.total, exact: r.exact, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
         if (store.getState().follow) store.getState().select(r.total - 1);
       })
       .catch(() => {});

@@ -19,32 +19,44 @@ export function benchAppend(dir: string, n: number): void {
     created_at: new Date(1_760_000_000_000 + i).toISOString(),
   }));
   // Baseline: a raw prepared insert loop in one transaction on the same schema.
-  const rawFile = path.join(dir, 'append-raw.db');
-  const apiFile = path.join(dir, 'append-api.db');
-  for (const f of [rawFile, apiFile]) for (const x of [f, `${f}-wal`, `${f}-shm`]) fs.rmSync(x, { force: true });
-  createCanonical(rawFile);
-  createCanonical(apiFile);
-  const db = new Database(rawFile);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  const ins = db.prepare(INSERT_SQL);
-  const raw = time(() =>
-    db.transaction(() => {
-      const seq = new Map<string, number>();
-      for (const e of events) {
-        const s = (seq.get(e.run_id) ?? 0) + 1;
-        seq.set(e.run_id, s);
-        ins.run(e.id, e.run_id, 0, e.kind, e.actor, JSON.stringify(e.payload), e.created_at, 1, null, null, null, s);
-      }
-    })(),
-  );
-  db.close();
-  const ledger = Ledger.open(apiFile);
+  // Three of each, alternating into fresh files, medians compared: neither side gets the warmer machine.
+  const fresh = (name: string) => {
+    const f = path.join(dir, name);
+    for (const x of [f, `${f}-wal`, `${f}-shm`]) fs.rmSync(x, { force: true });
+    createCanonical(f);
+    return f;
+  };
   const BATCH = 10_000;
-  const api = time(() => {
-    for (let i = 0; i < n; i += BATCH) ledger.append(events.slice(i, i + BATCH));
-  });
-  ledger.close();
+  const raws: number[] = [];
+  const apis: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const db = new Database(fresh('append-raw.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    const ins = db.prepare(INSERT_SQL);
+    raws.push(
+      time(() =>
+        db.transaction(() => {
+          const seq = new Map<string, number>();
+          for (const e of events) {
+            const s = (seq.get(e.run_id) ?? 0) + 1;
+            seq.set(e.run_id, s);
+            ins.run(e.id, e.run_id, 0, e.kind, e.actor, JSON.stringify(e.payload), e.created_at, 1, null, null, null, s);
+          }
+        })(),
+      ).ms,
+    );
+    db.close();
+    const ledger = Ledger.open(fresh('append-api.db'));
+    apis.push(
+      time(() => {
+        for (let i = 0; i < n; i += BATCH) ledger.append(events.slice(i, i + BATCH));
+      }).ms,
+    );
+    ledger.close();
+  }
+  const raw = { ms: median(raws) };
+  const api = { ms: median(apis) };
   const ratio = raw.ms / api.ms;
   report(`batched append (${BATCH}/batch) vs raw insert loop, ${n.toLocaleString('en-US')} events`, rate(n, api.ms), rate(n, raw.ms), ratio, '>= 0.8', ratio >= 0.8);
 }

@@ -47,6 +47,9 @@ export function openWritable(file: string): DB {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoint every ~40 MB of WAL rather than 4 MB: batch appends otherwise pay a
+    // checkpoint (and its fsync) on most commits. A connection setting; the file is unchanged.
+    db.pragma('wal_autocheckpoint = 10000');
   });
   return db;
 }

@@ -105,6 +105,10 @@ test('follow mode picks up events another process appends', async ({ page }) => 
     await expect(page.locator('.row.selected')).toHaveAttribute('data-offset', '2025');
     await expect(page.getByTestId('detail')).toContainText('live.tick');
     await expect(page.getByTestId('ledger-meta')).toContainText('2,025 events');
+    // The runs and the histogram catch up too.
+    await expect(page.locator('.runs tbody tr[data-run="live-run"]')).toBeVisible({ timeout: 5000 });
+    const today = new Date().toISOString().slice(0, 10);
+    await expect(page.getByTestId('histogram').locator('.h-label').last()).toContainText(today, { timeout: 5000 });
     await shot(page, '10-follow');
   } finally {
     s.stop();

@@ -31,6 +31,17 @@ test('filters by kind and by text, with the count and the list following', async
   expect(payloads.length).toBeGreaterThan(0);
   for (const p of payloads) expect(p).toContain('upstream did not');
   await shot(app, '06-filter-kind-text');
+  // A typed time range narrows it further and shows as a chip.
+  const before = Number((await app.getByTestId('match-count').textContent())!.replace(/\D/g, ''));
+  await app.getByTestId('time-from').fill('2026-01-05 12:00');
+  await app.getByTestId('time-to').fill('2026-01-05 18:00');
+  await app.getByTestId('time-to').press('Enter');
+  await expect(app.locator('.chip', { hasText: 'time: 2026-01-05T12:00:00.000Z → 2026-01-05T18:00:00.000Z' })).toBeVisible();
+  await expect.poll(async () => Number((await app.getByTestId('match-count').textContent())!.replace(/\D/g, ''))).toBeLessThan(before);
+  const times = await app.locator('.row .c-time').allTextContents();
+  for (const t of times.filter(Boolean)) expect(t >= '2026-01-05 12:00' && t <= '2026-01-05 18:00').toBe(true);
+  await app.keyboard.press('Alt+ArrowLeft');
+  await expect(app.locator('.chip', { hasText: 'time:' })).toHaveCount(0);
   // Back returns to the kind-only view; forward to the text filter again.
   await app.keyboard.press('Alt+ArrowLeft');
   await expect(app.locator('.chip', { hasText: 'text:' })).toHaveCount(0);

@@ -83,6 +83,23 @@ export function FilterBar({ store }: { store: AppStore }) {
   const setQuery = useStore(store, (s) => s.setQuery);
   const [text, setText] = useState(query.text ?? '');
   const [where, setWhere] = useState('');
+  const [from, setFrom] = useState(query.time_from ?? '');
+  const [to, setTo] = useState(query.time_to ?? '');
+  useEffect(() => setFrom(query.time_from ?? ''), [query.time_from]);
+  useEffect(() => setTo(query.time_to ?? ''), [query.time_to]);
+  /** A typed time: ISO, or "YYYY-MM-DD HH:MM[:SS]" read as UTC like the times shown. */
+  const toIso = (t: string): string | undefined | null => {
+    if (!t.trim()) return undefined;
+    const s = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t.trim()) ? `${t.trim().replace(' ', 'T')}Z` : t.trim();
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  };
+  const applyTime = () => {
+    const f = toIso(from);
+    const t = toIso(to);
+    if (f === null || t === null) return store.getState().setNotice('A time looks like 2026-01-05 08:00:00 (UTC) or an ISO-8601 time');
+    apply({ ...query, time_from: f, time_to: t });
+  };
   useEffect(() => setText(query.text ?? ''), [query.text]);
   useEffect(() => setWhere(query.json_path ? `${query.json_path.path}=${JSON.stringify(query.json_path.value)}` : ''), [query.json_path]);
   const apply = (q: Query) => void setQuery(clean(q));
@@ -123,6 +140,11 @@ export function FilterBar({ store }: { store: AppStore }) {
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
         <input className="where-filter" placeholder='$.path = value' value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+      </form>
+      <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
+        <input placeholder="from time" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
+        <input placeholder="to time" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
+        <button type="submit" hidden />
       </form>
       <div className="chips">
         {chips.map(([label, remove]) => (

@@ -11,7 +11,8 @@ import { EngineHost } from './host/host.ts';
 import { menuModel, type ItemId, type MenuNode } from './shell/menu-model.ts';
 import { addRecent, loadSettings, saveSettings, type Settings } from './shell/settings.ts';
 
-if (!app.requestSingleInstanceLock()) app.quit();
+// A second launch hands its path to the first (see 'second-instance') and leaves at once.
+if (!app.requestSingleInstanceLock()) app.exit(0);
 
 const userData = app.getPath('userData');
 let settings: Settings = loadSettings(userData);

@@ -1,5 +1,5 @@
 // The engine host: two workers, one for quick interactive calls (rows, events,
-// replay steps) and one for long jobs (counts, folds, snapshots, exports, search),
+// replay steps) and one for whole-ledger work (counts, folds, facets, snapshots, exports, search),
 // so a multi-GB export never stalls scrolling. Requests are correlated by id; jobs
 // report progress and are cancelled through a shared flag; slow calls are logged.
 import crypto from 'node:crypto';
@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 import { isJob, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 
-const JOB_WORKER = new Set<Method>(['count', 'stats', 'runs', 'snapshot', 'exportJsonl', 'importJsonl', 'search', 'generate', 'indexText']);
+/** Calls that scan the whole ledger go to the background worker; facets and the histogram too, since on 10M events they take seconds. */
+const BACKGROUND = new Set<Method>(['count', 'stats', 'runs', 'snapshot', 'exportJsonl', 'importJsonl', 'search', 'generate', 'indexText', 'facets', 'histogram']);
 const SLOTS = 256;
 const SLOW_MS = 250;
 
@@ -94,7 +95,7 @@ export class EngineHost {
         const ledgerId = method === 'open' ? crypto.randomUUID() : undefined;
         res = await this.interactive.send({ ...base, ledgerId });
         if (res.ok) void this.background.send({ ...base, job: undefined, slot: undefined, ledgerId });
-      } else res = await (JOB_WORKER.has(method) ? this.background : this.interactive).send(base);
+      } else res = await (BACKGROUND.has(method) ? this.background : this.interactive).send(base);
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);
       if (job) this.emit({ event: 'jobDone', payload: { job, method, ok: res.ok, ...(res.ok ? {} : { error: res.error.message }) } });

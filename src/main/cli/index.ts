@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { LedgerEvent, Mapping, Query } from '../../shared/ledger.ts';
-import { formatBytes } from '../engine/append.ts';
+import { formatBytes } from '../../shared/format.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';

@@ -1,4 +1,5 @@
 // Human-readable output of the CLI: aligned, one event a line, colour-free so it pipes cleanly.
+import { formatDuration } from '../../shared/format.ts';
 import type { LedgerEvent, LedgerStats } from '../../shared/ledger.ts';
 import type { NodeRunProjection, ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import type { Progress } from '../engine/jobs.ts';
@@ -61,12 +62,6 @@ export function progressBar(label: string): { update: (p: Progress) => void; end
   };
 }
 
-const dur = (from: string | null, to: string | null) => {
-  if (!from || !to) return '';
-  const ms = Date.parse(to) - Date.parse(from);
-  return ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-};
-
 export function printRuns(runs: RunProjection[]): void {
   console.log(['run', 'status', 'workflow', 'version', 'started', 'duration', 'events'].map((h, i) => h.padEnd([24, 11, 16, 8, 24, 9, 8][i]!)).join(' '));
   for (const r of runs) {
@@ -77,7 +72,7 @@ export function printRuns(runs: RunProjection[]): void {
         cut(r.workflow_id ?? '', 16).padEnd(16),
         cut(r.version ?? '', 8).padEnd(8),
         (r.started_at ?? '').padEnd(24),
-        dur(r.started_at, r.ended_at).padEnd(9),
+        formatDuration(r.started_at, r.ended_at).padEnd(9),
         n(r.event_count).padStart(8),
       ].join(' '),
     );

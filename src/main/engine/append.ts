@@ -2,6 +2,7 @@
 // batch, with a per-run seq that stays unique and gap-free across processes.
 import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
+import { formatBytes } from '../../shared/format.ts';
 import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
 import { INSERT_SQL, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import { wrap, type DB } from './sqlite.ts';
@@ -47,12 +48,6 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
       null,
     ];
   });
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Seed-written files have no seq column; the first append adds it (a nullable column the seed's code ignores). */

@@ -41,12 +41,10 @@ export class View {
     const last = this.ledger.lastOffset();
     if (last === this.lastSeen) return;
     const unfiltered = Object.keys(this.query).length === 0;
-    if (unfiltered && last !== null && this.lastSeen === null) {
-      const lo = this.ledger.page({ limit: 1 }).first_offset!;
-      this.dense = { lo, total: last - lo + 1 };
-    } else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
-    this.lastSeen = last;
     this.lo ??= this.ledger.page({ limit: 1 }).first_offset;
+    if (unfiltered && last !== null && this.lastSeen === null) this.dense = { lo: this.lo!, total: last - this.lo! + 1 };
+    else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
+    this.lastSeen = last;
     // New events past a finished index are taken in; an unfinished one gets there on demand.
     if (!this.dense && this.complete) this.complete = false;
     if (!this.dense) this.extendTo(this.size + 1);

@@ -2,15 +2,11 @@
 // and a timeline of attempts, and drift from the ledger's own stored tables.
 import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
 import type { AppStore } from '../lib/store.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
-export const duration = (from: string | null, to: string | null) => {
-  if (!from || !to) return '';
-  const ms = Date.parse(to) - Date.parse(from);
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
-};
 const short = (t: string | null) => (t ? t.replace('T', ' ').slice(0, 19) : '');
 
 type SortKey = 'first_offset' | 'status' | 'workflow_id' | 'started_at' | 'duration' | 'event_count';
@@ -83,7 +79,7 @@ export function RunsPanel({ store }: { store: AppStore }) {
                   {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
                 </td>
                 <td>{short(r.started_at)}</td>
-                <td>{duration(r.started_at, r.ended_at)}</td>
+                <td>{formatDuration(r.started_at, r.ended_at)}</td>
                 <td className="num">{n(r.event_count)}</td>
               </tr>
             ))}

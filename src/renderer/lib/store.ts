@@ -212,7 +212,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         const { info, rows, total, query } = get();
         if (position === null || !info || !rows || total === 0) return set({ selected: null, detail: null });
         const p = Math.max(0, Math.min(total - 1, position));
-        set({ selected: p, panel: get().panel === 'replay' ? 'replay' : get().panel });
+        set({ selected: p });
         const request = ++detailRequest;
         const load = async () => {
           let row = rows.get(p);

@@ -49,38 +49,111 @@ const until = async (cond: () => boolean, ms = 15_000) => {
   }
 };
 
+/** A snapshot file passes integrity_check, holds offsets 1..before gap-free and no torn writer batch; returns its events. */
+function checkSnapshot(dest: string, before: number): number {
+  const copy = new Database(dest, { readonly: true });
+  expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+  const rows = copy.prepare('SELECT offset, id, seq, run_id FROM events ORDER BY offset').all() as Array<{ offset: number; id: string; seq: number; run_id: string }>;
+  copy.close();
+  expect(rows.length).toBeGreaterThanOrEqual(before);
+  expect(rows.slice(0, before).map((r) => r.offset)).toEqual(Array.from({ length: before }, (_, i) => i + 1));
+  // No torn batch: the writer's events in the copy have gap-free seqs per run.
+  const bySeq = new Map<string, number[]>();
+  for (const r of rows) if (r.run_id.startsWith('live-')) bySeq.set(r.run_id, [...(bySeq.get(r.run_id) ?? []), r.seq]);
+  for (const seqs of bySeq.values()) expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  return rows.length;
+}
+
 describe('full snapshot', () => {
-  it('is consistent while another process appends, holds everything committed before it began, and does not stall the writer', async () => {
+  it('is consistent while another process appends and holds everything committed before it began', async () => {
     const file = path.join(dir, 'live.db');
     generateLedger(file, { events: 150_000, seed: 2 });
     const writer = await startWriter(file, 400, 20, 5);
     const l = open(file);
     const before = l.lastOffset()!;
-    const writerAt = (db: Database.Database) => db.prepare("SELECT count(*) FROM events WHERE kind = 'tick'").pluck().get() as number;
-    const probe = new Database(file, { readonly: true });
-    const ticksBefore = writerAt(probe);
     const dest = path.join(dir, 'snap.db');
     let steps = 0;
     const res = await fullSnapshot(l, dest, { onProgress: () => steps++ });
-    const ticksAfter = writerAt(probe);
-    probe.close();
     expect(steps).toBeGreaterThan(1);
-    // The writer kept committing while the copy ran.
-    expect(ticksAfter).toBeGreaterThan(ticksBefore);
-    const copy = new Database(dest, { readonly: true });
-    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
-    const rows = copy.prepare('SELECT offset, id, seq, run_id FROM events ORDER BY offset').all() as Array<{ offset: number; id: string; seq: number; run_id: string }>;
-    copy.close();
-    expect(rows.length).toBeGreaterThanOrEqual(before);
-    expect(rows.slice(0, before).map((r) => r.offset)).toEqual(Array.from({ length: before }, (_, i) => i + 1));
-    // No torn batch: the writer's events in the copy have gap-free seqs per run.
-    const bySeq = new Map<string, number[]>();
-    for (const r of rows) if (r.run_id.startsWith('live-')) bySeq.set(r.run_id, [...(bySeq.get(r.run_id) ?? []), r.seq]);
-    for (const seqs of bySeq.values()) expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const events = checkSnapshot(dest, before);
     expect(res.bytes).toBeGreaterThan(0);
-    expect(open(dest).stats().events).toBe(rows.length);
+    expect(open(dest).stats().events).toBe(events);
     l.close();
     await writer.done;
+  });
+
+  it('never makes a writer wait on a WAL ledger', async () => {
+    const file = path.join(dir, 'l.db');
+    generateLedger(file, { events: 50_000, seed: 3 });
+    const l = open(file);
+    // A writer that gives up at once if locked out commits while the snapshot holds its read transaction.
+    const w = new Database(file, { timeout: 0 });
+    const write = () => w.prepare("INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, seq) VALUES (?, 'probe', 0, 'probe', 't', '{}', '', ?)");
+    let n = 0;
+    await fullSnapshot(l, path.join(dir, 'snap.db'), { onProgress: () => write().run(`probe-${++n}`, n) });
+    expect(n).toBeGreaterThan(1);
+    w.close();
+    l.close();
+  });
+
+  it('stays consistent while checkpoints write pages back into the file during the copy', async () => {
+    const file = path.join(dir, 'live.db');
+    generateLedger(file, { events: 100_000, seed: 4 });
+    const writer = await startWriter(file, 300, 50, 2, 'checkpoint');
+    const l = open(file);
+    for (let i = 0; i < 6; i++) {
+      const before = l.lastOffset()!;
+      const dest = path.join(dir, `snap-${i}.db`);
+      await fullSnapshot(l, dest);
+      checkSnapshot(dest, before);
+    }
+    l.close();
+    await writer.done;
+  });
+
+  it('copies a rollback-journal ledger while its writer waits, then lets it go on', async () => {
+    const file = path.join(dir, 'rollback.db');
+    generateLedger(file, { events: 100_000, seed: 6 });
+    const db = new Database(file);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const writer = await startWriter(file, 200, 20, 2, 'rollback');
+    const l = open(file);
+    const before = l.lastOffset()!;
+    const dest = path.join(dir, 'snap.db');
+    expect((await fullSnapshot(l, dest)).walFrames).toBe(0);
+    l.close();
+    checkSnapshot(dest, before);
+    await writer.done;
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare("SELECT count(*) FROM events WHERE kind = 'tick'").pluck().get()).toBe(200 * 20);
+    after.close();
+  });
+
+  it('includes transactions that are still only in the WAL, and leaves the source as it was', async () => {
+    const file = path.join(dir, 'wal.db');
+    generateLedger(file, { events: 20_000, seed: 5 });
+    // A writer that never checkpoints and stays open: its last commits exist only as WAL frames.
+    const w = new Database(file);
+    w.pragma('wal_autocheckpoint = 0');
+    const insert = w.prepare("INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, seq) VALUES (?, ?, 'wal-run', 0, 'note', 'a', ?, '2026-01-01T00:00:00Z', 1, ?)");
+    w.transaction(() => {
+      for (let i = 1; i <= 3000; i++) insert.run(20_000 + i, `wal-${i}`, JSON.stringify({ i, text: 'x'.repeat(200) }), i);
+    })();
+    w.pragma('wal_checkpoint(PASSIVE)');
+    w.transaction(() => {
+      for (let i = 3001; i <= 4000; i++) insert.run(20_000 + i, `wal-${i}`, JSON.stringify({ i }), i);
+    })();
+    const before = fingerprint(file);
+    const l = open(file);
+    const dest = path.join(dir, 'snap.db');
+    // The last transaction came across as WAL frames, replayed into the copy.
+    expect((await fullSnapshot(l, dest)).walFrames).toBeGreaterThan(0);
+    l.close();
+    expect(fs.existsSync(`${dest}-wal`)).toBe(false);
+    expect(checkSnapshot(dest, 24_000)).toBe(24_000);
+    expect(fingerprint(file)).toEqual(before);
+    w.close();
   });
 
   it('leaves nothing under the destination name when cancelled, and refuses to overwrite', async () => {

@@ -284,7 +284,7 @@ export function buildProgram(): Command {
 
   program
     .command('snapshot <path> <dest>')
-    .description('copy the ledger to a new file: whole (online backup, safe while it is written) or up to an offset and/or for chosen runs')
+    .description('copy the ledger to a new file: whole (consistent while it is written) or up to an offset and/or for chosen runs')
     .option('--up-to-offset <n>', 'only events up to this offset (the ledger as of a replay step)', int('--up-to-offset'))
     .option('--run <id>', 'only this run (repeatable)', collect)
     .option('--json', 'machine-readable output')

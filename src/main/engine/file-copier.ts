@@ -115,7 +115,7 @@ const OWN_CODES: ReadonlySet<string> = new Set<ErrorCode>(['locked', 'source_cha
 
 /**
  * Runs the copy in a child process. Progress is the copy's size on disk, polled
- * (the kernel copies in one call); a cancel kills the child.
+ * (the kernel copies in one call); a cancel kills the child, which then rejects.
  */
 export function runCopier(job: CopyJob, ctl: JobControl): Promise<CopyResult> {
   return new Promise((resolve, reject) => {
@@ -131,10 +131,8 @@ export function runCopier(job: CopyJob, ctl: JobControl): Promise<CopyResult> {
       ctl.onProgress?.({ done: Math.ceil(done / job.pageSize), total: Math.ceil(total / job.pageSize), unit: 'pages' });
     };
     const poll = setInterval(() => {
-      if (ctl.signal?.aborted && !failure) {
-        failure = new LedgerError('cancelled', 'cancelled; nothing was written', job.dest);
-        child.kill();
-      } else if (total) report();
+      if (ctl.signal?.aborted) child.kill(); // the caller reports the cancel
+      else if (total) report();
     }, 50);
     let pending = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {

@@ -1,17 +1,18 @@
-// Snapshots: a full copy, consistent while another process appends; and a partial copy (up to an offset, chosen runs) as a new
-// canonical ledger that keeps offsets, ids, seq and payload bytes. Both write to a
-// temporary name and rename, so a failed or cancelled snapshot leaves nothing.
+// Snapshots: a full copy, consistent while another process appends; and a partial
+// copy (up to an offset, chosen runs) as a new canonical ledger that keeps offsets,
+// ids, seq and payload bytes. Both write to a temporary name and rename, so a
+// failed or cancelled snapshot leaves nothing.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { Query } from '../../shared/ledger.ts';
+import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
 import { buildWhere } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
 import { fsError, openReadOnly, wrap } from './sqlite.ts';
-import { runCopier } from './file-copier.ts';
 
 function prepareDest(dest: string): string {
   const abs = path.resolve(dest);
@@ -72,6 +73,7 @@ export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl
   } catch (e) {
     if (src.open) src.close();
     removeTemp(tmp);
+    throwIfCancelled(ctl.signal, dest); // a cancel kills the copy, whatever it then reports
     if (e instanceof LedgerError) throw e;
     throw fsError(e, dest);
   }

@@ -5,6 +5,7 @@ import { Ledger } from '../src/main/engine/ledger.ts';
 import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl-store.ts';
 import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
+import { LineReader } from '../src/main/engine/jsonl-format.ts';
 import { fingerprint, seedLine, tempDir } from './fixtures.ts';
 
 let dir: string;
@@ -21,6 +22,29 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const kinds = (l: Ledger) => [...l.iterate()].map((e) => e.kind);
 
 describe('JSONL store', () => {
+  it('reads lines across buffer refills: a byte-order mark, CRLF, blank lines, multi-byte text, a line longer than the buffer, a torn tail', () => {
+    const f = path.join(store, 'a.jsonl');
+    const long = 'x'.repeat(50);
+    fs.writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`one\r\n\nzwei 处理\n${long}\nlast\ntor`)]));
+    // A 4-byte buffer: every line spans refills, the long one grows it.
+    const reader = new LineReader(f, 0, 1, 4);
+    const lines: Array<[string, number, number]> = [];
+    for (let t = reader.next(); t !== null; t = reader.next()) lines.push([t, reader.lineNo, reader.end]);
+    const sizes = [3 + 5, 1, Buffer.byteLength('zwei 处理\n'), long.length + 1, 5];
+    const ends = sizes.map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b));
+    expect(lines).toEqual([
+      ['one', 1, ends[0]],
+      ['zwei 处理', 3, ends[2]],
+      [long, 4, ends[3]],
+      ['last', 5, ends[4]],
+    ]);
+    expect(reader.result()).toEqual({ end: ends[4], nextLine: 6, tornBytes: 3 });
+    // Resuming where it stopped finds the tail once it is finished.
+    fs.appendFileSync(f, 'n\n');
+    const resumed = new LineReader(f, ends[4]!, 6, 4);
+    expect([resumed.next(), resumed.lineNo, resumed.next()]).toEqual(['torn', 6, null]);
+  });
+
   it('skips a torn last line with a warning and picks it up once its writer finishes it', () => {
     const f = path.join(store, 'run-1.jsonl');
     const torn = '{"ts": 3, "stream": "run-1", "ev';

@@ -10,6 +10,8 @@ import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, type CanonicalRow }
 import { fsError, wrap, type DB } from './sqlite.ts';
 
 const BATCH = 20_000;
+// Measured on 2 cores: 4 helper threads beat 2 (the sorter hands out work in coarse pieces).
+const SORTER_THREADS = 4;
 // Rows per INSERT statement: binding is per statement, and one statement of many rows costs far less than as many of one (3.6 s vs 5.7 s for 1M rows).
 const ROWS_PER_STATEMENT = 32;
 
@@ -24,14 +26,7 @@ export class BulkWriter {
   rows = 0;
   duplicates = 0;
 
-  private readonly ordered: boolean;
-
-  /**
-   * `orderBy: 'key'` stages rows with a sort key (add's second argument) and
-   * writes them in key order at the end: how rows of several JSONL streams are merged.
-   */
-  constructor(dest: string, opts: { overwrite?: boolean; orderBy?: 'arrival' | 'key' } = {}) {
-    this.ordered = opts.orderBy === 'key';
+  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
     this.dest = path.resolve(dest);
     if (!opts.overwrite && fs.existsSync(this.dest))
       throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', this.dest);
@@ -48,33 +43,33 @@ export class BulkWriter {
       this.db.pragma('synchronous = OFF');
       this.db.pragma('cache_size = -131072');
       this.db.exec(CANONICAL_TABLE);
-      if (this.ordered) this.db.exec(`CREATE TABLE staging (k REAL, f INTEGER, l INTEGER, ${INSERT_COLUMNS.join(', ')})`);
     });
-    const tuple = `(${(this.ordered ? ['k', 'f', 'l', ...INSERT_COLUMNS] : INSERT_COLUMNS).map(() => '?').join(', ')})`;
+    const tuple = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
     const insert = (n: number) =>
-      this.db.prepare(
-        this.ordered
-          ? `INSERT INTO staging VALUES ${Array(n).fill(tuple).join(', ')}`
-          : `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')} ON CONFLICT(id) DO NOTHING`,
-      );
+      this.db.prepare(`INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')} ON CONFLICT(id) DO NOTHING`);
     const many = insert(ROWS_PER_STATEMENT);
     const one = insert(1);
+    const params: unknown[] = new Array(ROWS_PER_STATEMENT * INSERT_COLUMNS.length);
     this.flushBatch = this.db.transaction((rows: unknown[][]) => {
       let inserted = 0;
       let i = 0;
-      for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) inserted += many.run(rows.slice(i, i + ROWS_PER_STATEMENT).flat()).changes;
+      for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
+        let p = 0;
+        for (let r = i; r < i + ROWS_PER_STATEMENT; r++) for (const v of rows[r]!) params[p++] = v;
+        inserted += many.run(params).changes;
+      }
       for (; i < rows.length; i++) inserted += one.run(rows[i]).changes;
       this.duplicates += rows.length - inserted;
     });
   }
 
   /** Adds a row; a null seq becomes the next of its run. */
-  add(row: CanonicalRow, key?: [k: number, file: number, line: number]): void {
+  add(row: CanonicalRow): void {
     const run = row[1];
     const last = this.seqs.get(run) ?? 0;
     if (row[11] === null) row[11] = last + 1;
     if (row[11] > last) this.seqs.set(run, row[11]);
-    this.batch.push(key ? [...key, ...row] : row);
+    this.batch.push(row);
     if (this.batch.length >= BATCH) this.flush();
   }
 
@@ -94,12 +89,10 @@ export class BulkWriter {
     try {
       this.flush();
       wrap(this.tmp, () => {
-        if (this.ordered) {
-          const cols = INSERT_COLUMNS.join(', ');
-          const moved = this.db.prepare(`INSERT INTO events (${cols}) SELECT ${cols} FROM staging ORDER BY k, f, l ON CONFLICT(id) DO NOTHING`).run();
-          this.duplicates += this.rows - moved.changes;
-          this.db.exec('DROP TABLE staging');
-        }
+        // A small sorter budget spills sorted runs that helper threads sort while the
+        // table is still being scanned: the indexes build 20-25% faster than in one big sort.
+        this.db.pragma(`threads = ${SORTER_THREADS}`);
+        this.db.pragma('cache_size = -1024');
         for (const sql of CANONICAL_INDEXES) this.db.exec(sql);
         this.db.pragma('journal_mode = WAL');
       });

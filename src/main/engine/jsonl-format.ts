@@ -102,9 +102,79 @@ export interface LineReadResult {
 }
 
 /**
- * Reads complete lines of a file from byte `start`, calling onLine for each
- * non-empty one. Sync and chunked: the engine runs off the UI thread.
+ * Complete lines of a file from byte `start`, pulled one at a time (so that many
+ * files can be merged). The file is opened only for each refill of the buffer:
+ * thousands of stream files never hold thousands of descriptors.
  */
+export class LineReader {
+  /** Number of the line last returned (1-based). */
+  lineNo: number;
+  /** Byte position just past the last complete line. */
+  end: number;
+  private buf: Buffer;
+  private view: Buffer; // the part of buf holding file data
+  private from = 0; // next unread byte in buf
+  private pos: number; // file position just past view
+  private eof = false;
+
+  readonly file: string;
+
+  constructor(file: string, start = 0, firstLine = 1, bufferBytes = 1 << 20) {
+    this.file = file;
+    this.pos = this.end = start;
+    this.lineNo = firstLine - 1;
+    this.buf = Buffer.allocUnsafe(bufferBytes);
+    this.view = this.buf.subarray(0, 0);
+  }
+
+  /** The next non-empty complete line, or null once no complete line is left. */
+  next(): string | null {
+    for (;;) {
+      const nl = this.view.indexOf(10, this.from);
+      if (nl === -1) {
+        if (this.eof || !this.refill()) return null;
+        continue;
+      }
+      let begin = this.from;
+      let stop = nl;
+      if (stop > begin && this.buf[stop - 1] === 13) stop--;
+      // Skip a UTF-8 byte-order mark at the very start of the file.
+      if (this.end === 0 && this.buf[begin] === 0xef && this.buf[begin + 1] === 0xbb && this.buf[begin + 2] === 0xbf) begin += 3;
+      this.end += nl + 1 - this.from;
+      this.from = nl + 1;
+      this.lineNo++;
+      if (stop > begin) return this.buf.toString('utf8', begin, stop);
+    }
+  }
+
+  /** Where reading stopped: valid once next() has returned null. */
+  result(): LineReadResult {
+    return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end };
+  }
+
+  private refill(): boolean {
+    const carry = this.view.length - this.from;
+    if (carry === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, this.from, this.view.length);
+      this.buf = bigger;
+    } else if (carry) this.buf.copy(this.buf, 0, this.from, this.view.length);
+    this.from = 0;
+    const fd = fs.openSync(this.file, 'r');
+    let n: number;
+    try {
+      n = fs.readSync(fd, this.buf, carry, this.buf.length - carry, this.pos);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.pos += n;
+    this.view = this.buf.subarray(0, carry + n);
+    if (n === 0) this.eof = true;
+    return n > 0;
+  }
+}
+
+/** Reads complete lines of a file from byte `start`, calling onLine for each non-empty one. */
 export function readLines(
   file: string,
   start: number,
@@ -112,43 +182,10 @@ export function readLines(
   onLine: (text: string, lineNo: number, endByte: number) => void,
   shouldStop?: () => boolean,
 ): LineReadResult {
-  const fd = fs.openSync(file, 'r');
-  const CHUNK = 1 << 20;
-  let buf = Buffer.allocUnsafe(CHUNK);
-  let carry = 0; // bytes of an unfinished line at the front of buf
-  let pos = start;
-  let lineNo = firstLine;
-  let end = start;
-  try {
-    for (;;) {
-      if (carry === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const n = fs.readSync(fd, buf, carry, buf.length - carry, pos);
-      if (n === 0) break;
-      pos += n;
-      const filled = carry + n;
-      const view = buf.subarray(0, filled);
-      let from = 0;
-      for (let nl = view.indexOf(10, from); nl !== -1; nl = view.indexOf(10, from)) {
-        let stop = nl;
-        if (stop > from && buf[stop - 1] === 13) stop--;
-        // Skip a UTF-8 byte-order mark at the very start of the file.
-        let begin = from;
-        if (end === 0 && begin === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) begin = 3;
-        end += nl + 1 - from;
-        if (stop > begin) onLine(view.toString('utf8', begin, stop), lineNo, end);
-        lineNo++;
-        from = nl + 1;
-      }
-      carry = filled - from;
-      if (carry) buf.copy(buf, 0, from, filled);
-      if (shouldStop?.()) break;
-    }
-  } finally {
-    fs.closeSync(fd);
+  const reader = new LineReader(file, start, firstLine);
+  for (let text = reader.next(), n = 1; text !== null; text = reader.next(), n++) {
+    onLine(text, reader.lineNo, reader.end);
+    if ((n & 0x3fff) === 0 && shouldStop?.()) break;
   }
-  return { end, nextLine: lineNo, tornBytes: pos - end };
+  return reader.result();
 }

@@ -3,11 +3,12 @@
 // one is replaced or shrinks. The user's folder is only ever read.
 import fs from 'node:fs';
 import path from 'node:path';
+import TinyQueue from 'tinyqueue';
 import { LedgerError } from '../../shared/errors.ts';
 import { BulkWriter } from './bulk.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { lineToRow, readLines } from './jsonl-format.ts';
+import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
 import { INSERT_SQL, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
@@ -99,7 +100,7 @@ class Warnings {
 }
 
 /** A line as a row, with the `offset` our own exports record (the order to restore on import). */
-function parseLine(text: string, file: string, lineNo: number, warnings: Warnings): { row: CanonicalRow; offset?: number } | null {
+function parseLine(text: string, file: string, stream: string, lineNo: number, warnings: Warnings): { row: CanonicalRow; offset?: number } | null {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -107,7 +108,7 @@ function parseLine(text: string, file: string, lineNo: number, warnings: Warning
     warnings.add(file, lineNo, `invalid JSON (${(e as Error).message}); line skipped`);
     return null;
   }
-  const row = lineToRow(obj, streamOf(file), lineNo);
+  const row = lineToRow(obj, stream, lineNo);
   if (typeof row === 'string') {
     warnings.add(file, lineNo, `${row}; line skipped`);
     return null;
@@ -132,43 +133,66 @@ const EXTRA_TABLES = [
 ];
 const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?)';
 
+/** The next row of one file in the merge, with its key. */
+interface Head {
+  key: number;
+  file: number;
+  line: number;
+  row: CanonicalRow;
+}
+const byKey = (a: Head, b: Head) => a.key - b.key || a.file - b.file || a.line - b.line;
+
+// Read buffers of all the files of a store together: a merge of thousands of stream files stays bounded.
+const READ_MEMORY = 64 << 20;
+
 /**
  * Writes the JSONL files as a new canonical ledger at `dest`. Several streams
  * merge in time order (each file's own line order kept); one file keeps its order.
+ * The merge reads every file at once, a line ahead each, so rows reach the writer
+ * in their final order.
  */
 export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, opts: { overwrite?: boolean; cacheTables?: boolean } = {}) {
   const warnings = new Warnings();
-  const total = src.files.reduce((n, f) => n + statFile(f).size, 0);
-  const progress = progressReporter(ctl, total, 'bytes');
-  const multi = src.files.length > 1;
-  const writer = new BulkWriter(dest, { overwrite: opts.overwrite, orderBy: multi ? 'key' : 'arrival' });
-  const states: FileState[] = [];
-  let bytesBefore = 0;
+  const stats = src.files.map(statFile);
+  const progress = progressReporter(ctl, stats.reduce((n, s) => n + s.size, 0), 'bytes');
+  const bufferBytes = Math.min(1 << 20, Math.max(4096, Math.floor(READ_MEMORY / src.files.length)));
+  const readers = src.files.map((file) => new LineReader(file, 0, 1, bufferBytes));
+  // Exports carry their offsets; otherwise a running maximum of times merges the
+  // streams while keeping each file's own order.
+  const runningMax = src.files.map(() => -Infinity);
+  const streams = src.files.map(streamOf);
+  const pull = (file: number): Head | null => {
+    const reader = readers[file]!;
+    for (let text = reader.next(); text !== null; text = reader.next()) {
+      const parsed = parseLine(text, reader.file, streams[file]!, reader.lineNo, warnings);
+      if (!parsed) continue;
+      const key = Math.max(runningMax[file]!, parsed.offset ?? (Date.parse(parsed.row[6]) || 0));
+      runningMax[file] = key;
+      return { key, file, line: reader.lineNo, row: parsed.row };
+    }
+    return null;
+  };
+  const writer = new BulkWriter(dest, { overwrite: opts.overwrite });
   try {
-    src.files.forEach((file, f) => {
-      const st = statFile(file);
-      let runningMax = -Infinity;
-      const res = readLines(
-        file,
-        0,
-        1,
-        (text, lineNo, end) => {
-          const parsed = parseLine(text, file, lineNo, warnings);
-          if (parsed) {
-            // Exports carry their offsets; otherwise a running maximum of times merges
-            // the streams while keeping each file's own order.
-            runningMax = Math.max(runningMax, parsed.offset ?? (Date.parse(parsed.row[6]) || 0));
-            writer.add(parsed.row, multi ? [runningMax, f, lineNo] : undefined);
-          }
-          if ((lineNo & 0x3fff) === 0) progress.report(bytesBefore + end);
-        },
-        () => !!ctl?.signal?.aborted,
-      );
-      throwIfCancelled(ctl?.signal, dest);
-      warnings.tornTail(file, res.nextLine, res.tornBytes);
-      states.push({ ...st, indexed_bytes: res.end, next_line: res.nextLine });
-      bytesBefore += st.size;
-      progress.report(bytesBefore);
+    const heads = new TinyQueue<Head>(
+      readers.map((_, f) => pull(f)).filter((h) => h !== null),
+      byKey,
+    );
+    for (let n = 1; heads.length; n++) {
+      const head = heads.pop()!;
+      writer.add(head.row);
+      const next = pull(head.file);
+      if (next) heads.push(next);
+      if ((n & 0x3fff) === 0) {
+        progress.report(readers.reduce((sum, r) => sum + r.end, 0));
+        throwIfCancelled(ctl?.signal, dest);
+      }
+    }
+    throwIfCancelled(ctl?.signal, dest);
+    const states: FileState[] = readers.map((reader, f) => {
+      const res = reader.result();
+      warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
+      return { ...stats[f]!, indexed_bytes: res.end, next_line: res.nextLine };
     });
     if (opts.cacheTables) {
       for (const sql of EXTRA_TABLES) writer.exec(sql);
@@ -176,7 +200,6 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line);
       for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
     }
-    throwIfCancelled(ctl?.signal, dest);
     writer.finish();
   } catch (e) {
     writer.abort();
@@ -235,8 +258,9 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
       for (const st of now) {
         const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1 };
         if (st.size === k.indexed_bytes && st.size === k.size) continue;
+        const stream = streamOf(st.name);
         const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
-          const row = parseLine(text, st.name, lineNo, warnings)?.row;
+          const row = parseLine(text, st.name, stream, lineNo, warnings)?.row;
           if (!row) return;
           if (row[11] === null) {
             const next = (seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0)) + 1;

@@ -131,6 +131,37 @@ describe('JSONL store', () => {
     expect(fingerprint(db)).toEqual(before);
   });
 
+  it('skips a repeated id without leaving a gap in its run\'s seq or in the offsets, on import and when the cache index extends', () => {
+    const line = (id: string, i: number, stream = 'a') => `${JSON.stringify({ ts: 1_760_000_000 + i, stream, event: 'step', payload: { i }, id })}\n`;
+    // 100 lines of one stream: the repeat at line 41 falls among rows written 32 to a statement, the one at 99 among the last few.
+    const ids = Array.from({ length: 100 }, (_, i) => (i === 40 ? 'e3' : i === 98 ? 'e7' : `e${i}`));
+    fs.writeFileSync(path.join(store, 'a.jsonl'), ids.map((id, i) => line(id, i)).join(''));
+    fs.writeFileSync(path.join(store, 'b.jsonl'), line('b0', 50, 'b'));
+    const check = (file: string, n: number) => {
+      const l = Ledger.open(file, { cacheDir });
+      const events = [...l.iterate()];
+      expect(events.map((e) => e.offset)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      const a = events.filter((e) => e.run_id === 'a');
+      expect(a.map((e) => e.seq)).toEqual(Array.from({ length: a.length }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(n);
+      l.close();
+      return events;
+    };
+    const dest = path.join(dir, 'imported.db');
+    expect(importJsonl(describeJsonl(store), dest)).toMatchObject({ events: 99, duplicates: 2 });
+    // The first line of an id wins.
+    expect(check(dest, 99).find((e) => e.id === 'e3')?.payload).toBe('{"i":3}');
+    // Extending the cache index meets a repeat of an id it already holds, then new lines.
+    syncJsonlIndex(describeJsonl(store), cacheDir);
+    fs.appendFileSync(path.join(store, 'a.jsonl'), line('e5', 100) + line('new1', 101) + line('new2', 102));
+    expect(syncJsonlIndex(describeJsonl(store), cacheDir)).toMatchObject({ added: 2, rebuilt: false });
+    const events = check(store, 101);
+    expect(events.slice(-2).map((e) => [e.id, e.seq])).toEqual([
+      ['new1', 99],
+      ['new2', 100],
+    ]);
+  });
+
   it('leaves no partial file or folder behind when a job is cancelled', () => {
     const db = path.join(dir, 'gen.db');
     const controller = new AbortController();

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, type CanonicalRow } from './schema.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, REWIND_OFFSETS, type CanonicalRow } from './schema.ts';
 import { fsError, wrap, type DB } from './sqlite.ts';
 
 const BATCH = 20_000;
@@ -20,11 +20,13 @@ export class BulkWriter {
   readonly tmp: string;
   private readonly db: DB;
   private readonly flushBatch;
-  private batch: unknown[][] = [];
+  private batch: CanonicalRow[] = [];
   private readonly seqs = new Map<string, number>();
-  /** Rows handed to add(), and how many of those were already there by id. */
+  /** Rows handed to add(), how many of those were already there by id, and how many were written. */
   rows = 0;
   duplicates = 0;
+  private inserted = 0;
+  private readonly rewind: Database.Statement;
 
   constructor(dest: string, opts: { overwrite?: boolean } = {}) {
     this.dest = path.resolve(dest);
@@ -49,26 +51,65 @@ export class BulkWriter {
       this.db.prepare(`INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')} ON CONFLICT(id) DO NOTHING`);
     const many = insert(ROWS_PER_STATEMENT);
     const one = insert(1);
+    // Undoing a statement that met a duplicate id: offsets stay gap-free too.
+    const dropAfter = this.db.prepare('DELETE FROM events WHERE offset > ?');
+    this.rewind = this.db.prepare(REWIND_OFFSETS);
     const params: unknown[] = new Array(ROWS_PER_STATEMENT * INSERT_COLUMNS.length);
-    this.flushBatch = this.db.transaction((rows: unknown[][]) => {
-      let inserted = 0;
+    // What each row of a statement found, to put back if the statement meets a duplicate id.
+    const given: Array<number | null> = new Array(ROWS_PER_STATEMENT);
+    const before: number[] = new Array(ROWS_PER_STATEMENT);
+    this.flushBatch = this.db.transaction((rows: CanonicalRow[]) => {
       let i = 0;
       for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
         let p = 0;
-        for (let r = i; r < i + ROWS_PER_STATEMENT; r++) for (const v of rows[r]!) params[p++] = v;
-        inserted += many.run(params).changes;
+        for (let r = 0; r < ROWS_PER_STATEMENT; r++) {
+          const row = rows[i + r]!;
+          given[r] = row[11];
+          before[r] = this.takeSeq(row);
+          for (const v of row) params[p++] = v;
+        }
+        const added = many.run(params).changes;
+        if (added === ROWS_PER_STATEMENT) {
+          this.inserted += added;
+          continue;
+        }
+        // Rare: a duplicate id among these rows took a seq it must not have. Redo them one by one.
+        dropAfter.run(this.inserted);
+        this.rewind.run();
+        for (let r = ROWS_PER_STATEMENT - 1; r >= 0; r--) {
+          const row = rows[i + r]!;
+          row[11] = given[r]!;
+          this.seqs.set(row[1], before[r]!);
+        }
+        for (let r = i; r < i + ROWS_PER_STATEMENT; r++) this.insertOne(one, rows[r]!);
       }
-      for (; i < rows.length; i++) inserted += one.run(rows[i]).changes;
-      this.duplicates += rows.length - inserted;
+      for (; i < rows.length; i++) this.insertOne(one, rows[i]!);
     });
   }
 
-  /** Adds a row; a null seq becomes the next of its run. */
+  /** Gives a row with a null seq the next of its run; returns the run's last seq before it. */
+  private takeSeq(row: CanonicalRow): number {
+    const last = this.seqs.get(row[1]) ?? 0;
+    const seq = row[11] ?? last + 1;
+    row[11] = seq;
+    if (seq > last) this.seqs.set(row[1], seq);
+    return last;
+  }
+
+  private insertOne(stmt: Database.Statement, row: CanonicalRow): void {
+    const given = row[11];
+    const last = this.takeSeq(row);
+    if (stmt.run(row).changes) this.inserted++;
+    else {
+      this.rewind.run();
+      row[11] = given;
+      this.seqs.set(row[1], last);
+      this.duplicates++;
+    }
+  }
+
+  /** Adds a row. A null seq becomes the next of its run; a row whose id is already there is counted, not written, and takes no seq. */
   add(row: CanonicalRow): void {
-    const run = row[1];
-    const last = this.seqs.get(run) ?? 0;
-    if (row[11] === null) row[11] = last + 1;
-    if (row[11] > last) this.seqs.set(run, row[11]);
     this.batch.push(row);
     if (this.batch.length >= BATCH) this.flush();
   }

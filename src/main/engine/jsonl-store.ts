@@ -9,7 +9,7 @@ import { BulkWriter } from './bulk.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
-import { INSERT_SQL, type CanonicalRow } from './schema.ts';
+import { INSERT_SQL, REWIND_OFFSETS, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
 const INDEX_VERSION = '1';
@@ -249,6 +249,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     }
     const warnings = new Warnings();
     const insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
+    const rewind = db.prepare(REWIND_OFFSETS);
     const maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
     const upsert = db.prepare(UPSERT_FILE);
     const addWarning = db.prepare('INSERT INTO jsonl_warnings VALUES (?, ?, ?)');
@@ -262,12 +263,14 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
         const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
           const row = parseLine(text, st.name, stream, lineNo, warnings)?.row;
           if (!row) return;
-          if (row[11] === null) {
-            const next = (seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0)) + 1;
-            seqs.set(row[1], next);
-            row[11] = next;
-          }
-          added += insert.run(row).changes;
+          // The rule of BulkWriter: a null seq is the next of its run, and a duplicate id takes none.
+          const last = seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0);
+          const seq = row[11] ?? last + 1;
+          row[11] = seq;
+          if (insert.run(row).changes) {
+            added++;
+            if (seq > last) seqs.set(row[1], seq);
+          } else rewind.run();
         });
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);
         upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine);

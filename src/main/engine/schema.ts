@@ -61,3 +61,9 @@ export type CanonicalRow = [
 ];
 
 export const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+
+/**
+ * AUTOINCREMENT spends an offset on a row that ON CONFLICT DO NOTHING did not
+ * write; run after such a skip, this gives it back, so offsets stay gap-free.
+ */
+export const REWIND_OFFSETS = "UPDATE sqlite_sequence SET seq = coalesce((SELECT max(offset) FROM events), 0) WHERE name = 'events'";

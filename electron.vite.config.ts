@@ -5,9 +5,15 @@ import { resolve } from 'node:path';
 export default defineConfig({
   main: {
     build: {
-      // The engine host's worker is its own entry, loaded beside index.js.
+      // The engine host's worker and the bulk writer's thread are entries of their own. Shared
+      // chunks sit beside them, so that a thread's file is found next to any module that starts it.
       rollupOptions: {
-        input: { index: resolve(import.meta.dirname, 'src/main/index.ts'), worker: resolve(import.meta.dirname, 'src/main/host/worker.ts') },
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          worker: resolve(import.meta.dirname, 'src/main/host/worker.ts'),
+          'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/bulk-worker.ts'),
+        },
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -5,7 +5,11 @@ import { Ledger } from '../src/main/engine/ledger.ts';
 import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl-store.ts';
 import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
+import type { LedgerEvent } from '../src/shared/ledger.ts';
 import { LineReader } from '../src/main/engine/jsonl-format.ts';
+import { THREAD_FROM_ROWS } from '../src/main/engine/bulk-thread.ts';
+import { CANONICAL_INDEXES } from '../src/main/engine/schema.ts';
+import Database from 'better-sqlite3';
 import { fingerprint, seedLine, tempDir } from './fixtures.ts';
 
 let dir: string;
@@ -160,6 +164,52 @@ describe('JSONL store', () => {
       ['new1', 99],
       ['new2', 100],
     ]);
+  });
+
+  it('renumbers a seq that repeats or goes back within its run, keeps the event and says so', () => {
+    const line = (id: string, seq: number, i: number) => `${JSON.stringify({ ts: 1_760_000_000 + i, stream: 'a', event: 'step', payload: {}, id, seq })}\n`;
+    fs.writeFileSync(path.join(store, 'a.jsonl'), [line('e1', 1, 1), line('e2', 1, 2), line('e3', 5, 3), line('e4', 3, 4)].join(''));
+    const seqs = (file: string) => {
+      const l = Ledger.open(file, { cacheDir });
+      const out = [...l.iterate()].map((e) => [e.id, e.seq]);
+      l.close();
+      return out;
+    };
+    const dest = path.join(dir, 'imported.db');
+    const res = importJsonl(describeJsonl(store), dest);
+    expect(res).toMatchObject({ events: 4, warningCount: 1 });
+    expect(res.warnings).toEqual([`${store}: 2 events carried a seq that repeats or goes back within their run; each was given the next seq of its run`]);
+    expect(seqs(dest)).toEqual([['e1', 1], ['e2', 2], ['e3', 5], ['e4', 6]]);
+    // Extending the cache index: the line is named.
+    syncJsonlIndex(describeJsonl(store), cacheDir);
+    fs.appendFileSync(path.join(store, 'a.jsonl'), line('e5', 2, 5));
+    expect(syncJsonlIndex(describeJsonl(store), cacheDir).warnings).toContain(`${path.join(store, 'a.jsonl')}:5: seq 2 repeats or goes back within run a; given seq 7`);
+    expect(seqs(store).at(-1)).toEqual(['e5', 7]);
+  });
+
+  it('writes big ledgers on a thread of its own: a 40k-event round trip is exact, and the thread\'s errors reach the caller', () => {
+    const events = 40_000;
+    expect(events).toBeGreaterThanOrEqual(THREAD_FROM_ROWS);
+    const db = path.join(dir, 'big.db');
+    expect(generateLedger(db, { events, runs: 150, seed: 9 }).events).toBe(events);
+    const original = Ledger.open(db, { cacheDir });
+    const out = path.join(dir, 'big-export');
+    exportJsonl(original, out);
+    const back = path.join(dir, 'big-back.db');
+    expect(importJsonl(describeJsonl(out), back)).toMatchObject({ events, duplicates: 0, warnings: [] });
+    const copy = Ledger.open(back, { cacheDir });
+    const cols = (e: LedgerEvent) => [e.offset, e.id, e.run_id, e.seq, e.kind, e.actor, e.time, e.session_id, e.model_id, e.payload];
+    expect([...copy.iterate()].map(cols)).toEqual([...original.iterate()].map(cols));
+    original.close();
+    copy.close();
+    const check = new Database(back, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(CANONICAL_INDEXES.map((sql) => /INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]).sort());
+    check.close();
+    // The thread opens the temporary file: its refusal arrives as a typed error naming the destination.
+    expect(() => generateLedger(db, { events })).toThrow(expect.objectContaining({ code: 'invalid_argument', file: db }));
+    expect(() => importJsonl(describeJsonl(out), back)).toThrow(expect.objectContaining({ code: 'invalid_argument', file: back }));
   });
 
   it('leaves no partial file or folder behind when a job is cancelled', () => {

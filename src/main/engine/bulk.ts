@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, REWIND_OFFSETS, type CanonicalRow } from './schema.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, wrap, type DB } from './sqlite.ts';
 
 const BATCH = 20_000;
@@ -22,9 +22,10 @@ export class BulkWriter {
   private readonly flushBatch;
   private batch: CanonicalRow[] = [];
   private readonly seqs = new Map<string, number>();
-  /** Rows handed to add(), how many of those were already there by id, and how many were written. */
+  /** Rows handed to add(), how many of those were already there by id, and how many had to be given another seq. */
   rows = 0;
   duplicates = 0;
+  renumbered = 0;
   private inserted = 0;
   private readonly rewind: Database.Statement;
 
@@ -71,6 +72,7 @@ export class BulkWriter {
         const added = many.run(params).changes;
         if (added === ROWS_PER_STATEMENT) {
           this.inserted += added;
+          for (let r = 0; r < ROWS_PER_STATEMENT; r++) this.countRenumbered(given[r]!, before[r]!);
           continue;
         }
         // Rare: a duplicate id among these rows took a seq it must not have. Redo them one by one.
@@ -87,20 +89,25 @@ export class BulkWriter {
     });
   }
 
-  /** Gives a row with a null seq the next of its run; returns the run's last seq before it. */
+  /** Gives the row its seq (see seqFor); returns the run's last seq before it. */
   private takeSeq(row: CanonicalRow): number {
     const last = this.seqs.get(row[1]) ?? 0;
-    const seq = row[11] ?? last + 1;
-    row[11] = seq;
-    if (seq > last) this.seqs.set(row[1], seq);
+    row[11] = seqFor(row[11], last);
+    this.seqs.set(row[1], row[11]);
     return last;
+  }
+
+  private countRenumbered(given: number | null, last: number): void {
+    if (given !== null && given <= last) this.renumbered++;
   }
 
   private insertOne(stmt: Database.Statement, row: CanonicalRow): void {
     const given = row[11];
     const last = this.takeSeq(row);
-    if (stmt.run(row).changes) this.inserted++;
-    else {
+    if (stmt.run(row).changes) {
+      this.inserted++;
+      this.countRenumbered(given, last);
+    } else {
       this.rewind.run();
       row[11] = given;
       this.seqs.set(row[1], last);
@@ -108,7 +115,7 @@ export class BulkWriter {
     }
   }
 
-  /** Adds a row. A null seq becomes the next of its run; a row whose id is already there is counted, not written, and takes no seq. */
+  /** Adds a row. Its seq follows seqFor; a row whose id is already there is counted, not written, and takes no seq. */
   add(row: CanonicalRow): void {
     this.batch.push(row);
     if (this.batch.length >= BATCH) this.flush();

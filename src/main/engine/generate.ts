@@ -1,7 +1,7 @@
 // A realistic synthetic ledger: interleaved runs of workflow nodes with retries,
 // failures, cancellations, tool and model chatter, unicode payloads, and the
 // newest runs still going. Deterministic for a given seed.
-import { BulkWriter } from './bulk.ts';
+import { openBulkWriter } from './bulk-thread.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { CanonicalRow } from './schema.ts';
 
@@ -134,7 +134,7 @@ export function generateLedger(dest: string, opts: GenerateOptions): { events: n
   const rnd = prng(seed);
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? 8, runs));
   const perRun = total / runs;
-  const writer = new BulkWriter(dest, { overwrite: opts.overwrite });
+  const writer = openBulkWriter(dest, { overwrite: opts.overwrite }, opts.events);
   const progress = progressReporter(opts, total, 'events');
   const seedTag = seed.toString(36);
   let clock = Date.UTC(2026, 0, 5, 8, 0, 0);

@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import TinyQueue from 'tinyqueue';
 import { LedgerError } from '../../shared/errors.ts';
-import { BulkWriter } from './bulk.ts';
+import { openBulkWriter } from './bulk-thread.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
-import { INSERT_SQL, REWIND_OFFSETS, type CanonicalRow } from './schema.ts';
+import { INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
 const INDEX_VERSION = '1';
@@ -154,7 +154,8 @@ const READ_MEMORY = 64 << 20;
 export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, opts: { overwrite?: boolean; cacheTables?: boolean } = {}) {
   const warnings = new Warnings();
   const stats = src.files.map(statFile);
-  const progress = progressReporter(ctl, stats.reduce((n, s) => n + s.size, 0), 'bytes');
+  const bytes = stats.reduce((n, s) => n + s.size, 0);
+  const progress = progressReporter(ctl, bytes, 'bytes');
   const bufferBytes = Math.min(1 << 20, Math.max(4096, Math.floor(READ_MEMORY / src.files.length)));
   const readers = src.files.map((file) => new LineReader(file, 0, 1, bufferBytes));
   // Exports carry their offsets; otherwise a running maximum of times merges the
@@ -172,7 +173,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     }
     return null;
   };
-  const writer = new BulkWriter(dest, { overwrite: opts.overwrite });
+  // Lines of the seed format run 150-400 bytes.
+  const writer = openBulkWriter(dest, { overwrite: opts.overwrite }, bytes / 256);
   try {
     const heads = new TinyQueue<Head>(
       readers.map((_, f) => pull(f)).filter((h) => h !== null),
@@ -205,6 +207,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     writer.abort();
     throw e;
   }
+  const n = writer.renumbered;
+  if (n) warnings.add(src.root, 0, `${n} event${n === 1 ? '' : 's'} carried a seq that repeats or goes back within ${n === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
   progress.done();
   return {
     events: writer.rows - writer.duplicates,
@@ -214,7 +218,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   };
 }
 
-const formatWarning = (w: { file: string; line: number; message: string }) => `${w.file}:${w.line}: ${w.message}`;
+/** Line 0: a warning about the store as a whole. */
+const formatWarning = (w: { file: string; line: number; message: string }) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`;
 
 /** Brings the cache index of a JSONL store up to date with its files and returns its path. */
 export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobControl): IndexResult {
@@ -263,13 +268,14 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
         const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
           const row = parseLine(text, st.name, stream, lineNo, warnings)?.row;
           if (!row) return;
-          // The rule of BulkWriter: a null seq is the next of its run, and a duplicate id takes none.
+          // As in BulkWriter: seqFor gives the seq, and a duplicate id takes none.
           const last = seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0);
-          const seq = row[11] ?? last + 1;
-          row[11] = seq;
+          const given = row[11];
+          row[11] = seqFor(given, last);
           if (insert.run(row).changes) {
             added++;
-            if (seq > last) seqs.set(row[1], seq);
+            seqs.set(row[1], row[11]);
+            if (given !== null && given !== row[11]) warnings.add(st.name, lineNo, `seq ${given} repeats or goes back within run ${row[1]}; given seq ${row[11]}`);
           } else rewind.run();
         });
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);

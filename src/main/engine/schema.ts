@@ -67,3 +67,10 @@ export const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VAL
  * write; run after such a skip, this gives it back, so offsets stay gap-free.
  */
 export const REWIND_OFFSETS = "UPDATE sqlite_sequence SET seq = coalesce((SELECT max(offset) FROM events), 0) WHERE name = 'events'";
+
+/**
+ * The seq a new event of a run takes, given the run's last: its own when it has
+ * one past the last, else the next. A repeated or backward seq (a hand-edited or
+ * concatenated store) is renumbered rather than breaking idx_run_seq.
+ */
+export const seqFor = (given: number | null, last: number): number => (given !== null && given > last ? given : last + 1);

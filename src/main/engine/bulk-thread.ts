@@ -1,0 +1,125 @@
+// A BulkWriter on a thread of its own: the caller reads and parses while that
+// thread binds and inserts, so on two cores a big import takes about the longer
+// of the two instead of their sum. The calls stay synchronous, as the engine's jobs
+// are: the caller blocks only when the writer is several batches behind, and to finish.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
+import { BulkWriter } from './bulk.ts';
+import type { CanonicalRow } from './schema.ts';
+
+const BATCH = 10_000;
+// Batches handed over and not yet written: bounds the memory an import holds.
+const IN_FLIGHT = 4;
+// Starting the thread costs about 80 ms (SQLite loads in it): it pays from about this many rows.
+export const THREAD_FROM_ROWS = 20_000;
+
+/** A bulk writer for about `expectedRows` rows: on its own thread when that pays. */
+export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expectedRows: number): BulkWriter | BulkWriterThread {
+  return expectedRows >= THREAD_FROM_ROWS ? new BulkWriterThread(dest, opts) : new BulkWriter(dest, opts);
+}
+
+export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { finish: true } | { abort: true };
+export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | { rows: number; duplicates: number; renumbered: number };
+
+/** Indexes into the shared counters. */
+export const HANDLED = 0;
+
+export class BulkWriterThread {
+  /** Rows handed to add(); once finished, BulkWriter's counts of duplicates and renumbered seqs. */
+  rows = 0;
+  duplicates = 0;
+  renumbered = 0;
+  private readonly worker: Worker;
+  private readonly replies: MessagePort;
+  private readonly counters = new Int32Array(new SharedArrayBuffer(4));
+  private sent = 0;
+  private batch: CanonicalRow[] = [];
+  private ended = false;
+
+  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
+    const { port1, port2 } = new MessageChannel();
+    this.replies = port1;
+    // Built, the engine sits in out/main beside bulk-worker.js; from source, beside bulk-worker.ts.
+    const file = import.meta.url.endsWith('.ts') ? './bulk-worker.ts' : './bulk-worker.js';
+    this.worker = new Worker(new URL(file, import.meta.url), {
+      workerData: { dest, opts, counters: this.counters.buffer, replies: port2 },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    // The writer's first step opens the temporary file: its errors (the destination exists) surface here.
+    this.sent = 1;
+    this.settle();
+  }
+
+  add(row: CanonicalRow): void {
+    this.batch.push(row);
+    this.rows++;
+    if (this.batch.length >= BATCH) this.handOver();
+  }
+
+  /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
+  exec(sql: string, ...params: unknown[]): void {
+    this.handOver();
+    this.post({ exec: [sql, params] });
+  }
+
+  finish(): void {
+    this.handOver();
+    this.post({ finish: true });
+    const done = this.settle() as { rows: number; duplicates: number; renumbered: number };
+    this.duplicates = done.duplicates;
+    this.renumbered = done.renumbered;
+    this.end();
+  }
+
+  /** Removes the temporary file; safe to call after a failure or twice. */
+  abort(): void {
+    if (this.ended) return;
+    this.post({ abort: true });
+    this.settle(false);
+    this.end();
+  }
+
+  private handOver(): void {
+    if (!this.batch.length) return;
+    this.post({ rows: this.batch });
+    this.batch = [];
+    if (this.sent - Atomics.load(this.counters, HANDLED) > IN_FLIGHT) this.waitUntil(this.sent - IN_FLIGHT);
+    this.throwIfFailed();
+  }
+
+  private post(m: ToWriter): void {
+    this.worker.postMessage(m);
+    this.sent++;
+  }
+
+  /** Waits until the writer has handled everything sent; returns its reply, or throws its error. */
+  private settle(rethrow = true): FromWriter | undefined {
+    this.waitUntil(this.sent);
+    let last: FromWriter | undefined;
+    for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) last = m.message as FromWriter;
+    if (last && 'error' in last) {
+      this.end();
+      if (rethrow) throw new LedgerError(last.error.code, last.error.message, last.error.file);
+    }
+    return last;
+  }
+
+  private throwIfFailed(): void {
+    const m = receiveMessageOnPort(this.replies)?.message as FromWriter | undefined;
+    if (m && 'error' in m) {
+      this.end();
+      throw new LedgerError(m.error.code, m.error.message, m.error.file);
+    }
+  }
+
+  private waitUntil(handled: number): void {
+    for (let now = Atomics.load(this.counters, HANDLED); now < handled; now = Atomics.load(this.counters, HANDLED)) Atomics.wait(this.counters, HANDLED, now);
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.replies.close();
+    void this.worker.terminate();
+  }
+}

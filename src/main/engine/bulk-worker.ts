@@ -1,0 +1,49 @@
+// The thread side of BulkWriterThread: a BulkWriter fed by messages. Every message
+// counts as handled, even after a failure, so the caller never waits forever.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { LedgerError } from '../../shared/errors.ts';
+import { BulkWriter } from './bulk.ts';
+import { HANDLED, type FromWriter, type ToWriter } from './bulk-thread.ts';
+
+const counters = new Int32Array(workerData.counters as SharedArrayBuffer);
+const replies = workerData.replies as MessagePort;
+const reply = (m: FromWriter) => replies.postMessage(m);
+const handled = () => {
+  Atomics.add(counters, HANDLED, 1);
+  Atomics.notify(counters, HANDLED);
+};
+
+let writer: BulkWriter | null = null;
+let failed = false;
+function fail(e: unknown): void {
+  failed = true;
+  writer?.abort();
+  const err = e instanceof LedgerError ? e : new LedgerError('internal', `bulk writer failed: ${(e as Error)?.message ?? String(e)}`);
+  reply({ error: { code: err.code, message: err.message, file: err.file } });
+}
+
+try {
+  writer = new BulkWriter(workerData.dest as string, workerData.opts as { overwrite?: boolean });
+} catch (e) {
+  fail(e);
+}
+handled();
+
+function handle(w: BulkWriter, m: ToWriter): void {
+  if ('rows' in m) for (const row of m.rows) w.add(row);
+  else if ('exec' in m) w.exec(m.exec[0], ...m.exec[1]);
+  else if ('finish' in m) {
+    w.finish();
+    reply({ rows: w.rows, duplicates: w.duplicates, renumbered: w.renumbered });
+  } else w.abort();
+}
+
+parentPort!.on('message', (m: ToWriter) => {
+  try {
+    // After a failure nothing more is written: the caller has its reply.
+    if (!failed && writer) handle(writer, m);
+  } catch (e) {
+    fail(e);
+  }
+  handled();
+});

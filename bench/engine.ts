@@ -129,7 +129,7 @@ export function benchImport(dir: string, file: string): void {
   const ratio = parse.ms / imp.ms;
   report(`JSONL import vs read + JSON.parse, ${parse.value.toLocaleString('en-US')} lines`, rate(imp.value.events, imp.ms), rate(parse.value, parse.ms), ratio, '>= 0.5', ratio >= 0.5);
   // What writing alone costs: the same rows, read back from the import in batches, through the
-  // bulk writer (inserts, then the canonical indexes), less the time of reading them.
+  // bulk writer in this thread (inserts, then the canonical indexes), less the time of reading them.
   const imported = new Database(dest, { readonly: true });
   const read = imported.prepare(`SELECT ${INSERT_COLUMNS.join(', ')} FROM events WHERE offset > ? AND offset <= ?`).raw();
   const eachRow = (fn: (r: CanonicalRow) => void) => {
@@ -142,14 +142,19 @@ export function benchImport(dir: string, file: string): void {
   const reading = time(() => eachRow(() => {}));
   const floorFile = path.join(dir, 'writer-floor.db');
   fs.rmSync(floorFile, { force: true });
-  const writing = time(() => {
-    const w = new BulkWriter(floorFile);
+  const w = new BulkWriter(floorFile);
+  const inserts = time(() => {
     eachRow((r) => w.add(r));
-    w.finish();
-  });
+    w.flush();
+  }).ms - reading.ms;
+  const indexes = time(() => w.finish()).ms;
   imported.close();
-  const floor = writing.ms - reading.ms;
-  info('JSONL import, the writing alone (same rows: inserts + indexes)', `${ms(floor)}, so the import ratio cannot exceed ${(parse.ms / floor).toFixed(2)}`);
+  // The import inserts on a second thread while it parses, but the indexes need every row first.
+  const bound = parse.ms / (Math.max(parse.ms, inserts) + indexes);
+  info(
+    'JSONL import, the writing alone (same rows)',
+    `inserts ${ms(inserts)}, indexes ${ms(indexes)}: even with parsing wholly overlapped, the import ratio cannot exceed ${bound.toFixed(2)}`,
+  );
   fs.rmSync(floorFile, { force: true });
   fs.rmSync(out, { recursive: true, force: true });
   fs.rmSync(dest, { force: true });

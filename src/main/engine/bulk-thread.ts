@@ -2,6 +2,7 @@
 // thread binds and inserts, so on two cores a big import takes about the longer
 // of the two instead of their sum. The calls stay synchronous, as the engine's jobs
 // are: the caller blocks only when the writer is several batches behind, and to finish.
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
 import { BulkWriter } from './bulk.ts';
@@ -12,6 +13,7 @@ const BATCH = 10_000;
 const IN_FLIGHT = 4;
 // Starting the thread costs about 80 ms (SQLite loads in it): it pays from about this many rows.
 export const THREAD_FROM_ROWS = 20_000;
+const START_DEADLINE_MS = 30_000;
 
 /** A bulk writer for about `expectedRows` rows: on its own thread when that pays. */
 export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expectedRows: number): BulkWriter | BulkWriterThread {
@@ -21,7 +23,7 @@ export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expe
 export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { finish: true } | { abort: true };
 export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | { rows: number; duplicates: number; renumbered: number };
 
-/** Indexes into the shared counters. */
+/** The shared counter's index: messages the writer has handled, its first step included. */
 export const HANDLED = 0;
 
 export class BulkWriterThread {
@@ -41,13 +43,19 @@ export class BulkWriterThread {
     this.replies = port1;
     // Built, the engine sits in out/main beside bulk-worker.js; from source, beside bulk-worker.ts.
     const file = import.meta.url.endsWith('.ts') ? './bulk-worker.ts' : './bulk-worker.js';
-    this.worker = new Worker(new URL(file, import.meta.url), {
+    const url = new URL(file, import.meta.url);
+    this.worker = new Worker(url, {
       workerData: { dest, opts, counters: this.counters.buffer, replies: port2 },
       transferList: [port2],
     });
     this.worker.unref();
     // The writer's first step opens the temporary file: its errors (the destination exists) surface here.
+    // A thread whose code cannot load never counts it, and its error event cannot reach a blocked caller: hence the deadline.
     this.sent = 1;
+    if (!this.waitUntil(1, START_DEADLINE_MS)) {
+      this.end();
+      throw new LedgerError('internal', `the bulk writer's thread did not start within ${START_DEADLINE_MS / 1000} s (${fileURLToPath(url)})`, dest);
+    }
     this.settle();
   }
 
@@ -113,8 +121,15 @@ export class BulkWriterThread {
     }
   }
 
-  private waitUntil(handled: number): void {
-    for (let now = Atomics.load(this.counters, HANDLED); now < handled; now = Atomics.load(this.counters, HANDLED)) Atomics.wait(this.counters, HANDLED, now);
+  /** Blocks until the writer has handled `handled` messages; false if the deadline passed first. */
+  private waitUntil(handled: number, deadlineMs = Infinity): boolean {
+    const until = performance.now() + deadlineMs;
+    for (let now = Atomics.load(this.counters, HANDLED); now < handled; now = Atomics.load(this.counters, HANDLED)) {
+      const left = until - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.counters, HANDLED, now, left);
+    }
+    return true;
   }
 
   private end(): void {

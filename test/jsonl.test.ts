@@ -49,6 +49,20 @@ describe('JSONL store', () => {
     expect([resumed.next(), resumed.lineNo, resumed.next()]).toEqual(['torn', 6, null]);
   });
 
+  it('stops with a named error when the file being read is replaced or deleted', () => {
+    const f = path.join(store, 'a.jsonl');
+    fs.writeFileSync(f, 'first\nsecond\nthird\n');
+    const reader = new LineReader(f, 0, 1, 8);
+    expect(reader.next()).toBe('first');
+    fs.writeFileSync(`${f}.new`, 'other\nlines\nhere\n');
+    fs.renameSync(`${f}.new`, f);
+    expect(() => reader.next()).toThrow(expect.objectContaining({ code: 'source_changed', file: f }));
+    const again = new LineReader(f, 0, 1, 8);
+    expect(again.next()).toBe('other');
+    fs.rmSync(f);
+    expect(() => again.next()).toThrow(expect.objectContaining({ code: 'not_found', file: f }));
+  });
+
   it('skips a torn last line with a warning and picks it up once its writer finishes it', () => {
     const f = path.join(store, 'run-1.jsonl');
     const torn = '{"ts": 3, "stream": "run-1", "ev';

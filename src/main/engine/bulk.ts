@@ -39,8 +39,8 @@ export class BulkWriter {
       throw fsError(e, path.dirname(this.dest));
     }
     this.tmp = `${this.dest}.partial-${process.pid}-${Date.now().toString(36)}`;
-    this.db = wrap(this.tmp, () => new Database(this.tmp));
-    wrap(this.tmp, () => {
+    this.db = wrap(this.dest, () => new Database(this.tmp));
+    wrap(this.dest, () => {
       // Nothing to protect until the rename: skip the journal and the fsyncs.
       this.db.pragma('journal_mode = OFF');
       this.db.pragma('synchronous = OFF');
@@ -123,20 +123,20 @@ export class BulkWriter {
 
   flush(): void {
     if (!this.batch.length) return;
-    wrap(this.tmp, () => this.flushBatch(this.batch));
+    wrap(this.dest, () => this.flushBatch(this.batch));
     this.rows += this.batch.length;
     this.batch = [];
   }
 
   /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
   exec(sql: string, ...params: unknown[]): void {
-    wrap(this.tmp, () => this.db.prepare(sql).run(...params));
+    wrap(this.dest, () => this.db.prepare(sql).run(...params));
   }
 
   finish(): void {
     try {
       this.flush();
-      wrap(this.tmp, () => {
+      wrap(this.dest, () => {
         // A small sorter budget spills sorted runs that helper threads sort while the
         // table is still being scanned: the indexes build 20-25% faster than in one big sort.
         this.db.pragma(`threads = ${SORTER_THREADS}`);

@@ -2,7 +2,9 @@
 // plus the canonical columns our exports add so a round trip loses nothing.
 import fs from 'node:fs';
 import path from 'node:path';
+import { LedgerError } from '../../shared/errors.ts';
 import type { CanonicalRow } from './schema.ts';
+import { fsError } from './sqlite.ts';
 
 export interface JsonlLine {
   ts: number;
@@ -116,6 +118,7 @@ export class LineReader {
   private from = 0; // next unread byte in buf
   private pos: number; // file position just past view
   private eof = false;
+  private ino = 0;
 
   readonly file: string;
 
@@ -160,12 +163,20 @@ export class LineReader {
       this.buf = bigger;
     } else if (carry) this.buf.copy(this.buf, 0, this.from, this.view.length);
     this.from = 0;
-    const fd = fs.openSync(this.file, 'r');
     let n: number;
     try {
-      n = fs.readSync(fd, this.buf, carry, this.buf.length - carry, this.pos);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(this.file, 'r');
+      try {
+        // Reopened for each refill: a file replaced meanwhile would splice another file's bytes in.
+        const ino = fs.fstatSync(fd).ino;
+        if (this.ino !== ino && this.ino !== 0) throw new LedgerError('source_changed', 'the file was replaced while it was being read', this.file);
+        this.ino = ino;
+        n = fs.readSync(fd, this.buf, carry, this.buf.length - carry, this.pos);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw e instanceof LedgerError ? e : fsError(e, this.file);
     }
     this.pos += n;
     this.view = this.buf.subarray(0, carry + n);

@@ -50,6 +50,35 @@ test('filters by kind and by text, with the count and the list following', async
   await expect(app.locator('.chip', { hasText: 'text: upstream did not' })).toBeVisible();
 });
 
+test('dragging across the histogram filters to that time range, which the list and count follow; a double-click lets go', async ({ app }) => {
+  const chart = app.getByTestId('histogram-chart');
+  const over = chart.locator('.u-over');
+  await expect(chart.locator('canvas')).toBeVisible();
+  const utc = (label: string) => Date.parse(`${label.replace(' ', 'T')}Z`);
+  const labels = app.getByTestId('histogram').locator('.h-label');
+  const [first, last] = [utc((await labels.first().textContent())!), utc((await labels.last().textContent())!)];
+  const box = (await over.boundingBox())!;
+  await app.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+  await app.mouse.down();
+  await app.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await app.mouse.up();
+  const chip = app.locator('.chip', { hasText: 'time:' });
+  await expect(chip).toBeVisible();
+  const [, a, b] = /time: ([\dT:.Z-]+) → ([\dT:.Z-]+)/.exec((await chip.textContent())!)!;
+  // The quarter to the half of the histogram's span, to within a bucket or two.
+  const span = last - first;
+  expect(Math.abs(Date.parse(a!) - (first + span * 0.25))).toBeLessThan(span * 0.03);
+  expect(Math.abs(Date.parse(b!) - (first + span * 0.5))).toBeLessThan(span * 0.03);
+  await expect.poll(async () => Number((await app.getByTestId('match-count').textContent())!.replace(/\D/g, ''))).toBeLessThan(1_000_000);
+  const inRange = (t: string) => t >= a!.replace('T', ' ').slice(0, 19) && t.slice(0, 19) <= b!.replace('T', ' ').slice(0, 19);
+  await expect.poll(async () => (await app.locator('.row .c-time').allTextContents()).filter(Boolean).every(inRange)).toBe(true);
+  // The histogram now spans the chosen range.
+  await expect.poll(async () => utc((await labels.first().textContent())!)).toBeGreaterThanOrEqual(Date.parse(a!) - 1000);
+  await shot(app, '07-histogram-range');
+  await over.dblclick();
+  await expect(chip).toHaveCount(0);
+});
+
 test('the runs panel lists a failed run; its node-runs show a retry', async ({ app, served }) => {
   await app.getByTestId('run-status-filter').selectOption('failed');
   const failed = app.locator('.runs tbody tr.failed');

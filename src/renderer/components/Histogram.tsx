@@ -1,52 +1,76 @@
-// Events over time for the current filter. Drag across it to filter to that time
-// range (which zooms it, since it spans the filtered events); double-click to let go.
-import { useRef, useState } from 'react';
+// Events over time for the current filter, drawn by uPlot. Drag across it to filter
+// to that time range (which zooms it, since it spans the filtered events);
+// double-click to let go.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { useStore } from 'zustand';
 import type { AppStore } from '../lib/store.ts';
 
 const HEIGHT = 56;
+// A drag shorter than this many pixels is a click, not a range.
+const MIN_DRAG_PX = 4;
 
 export function Histogram({ store }: { store: AppStore }) {
   const h = useStore(store, (s) => s.histogram);
   const query = useStore(store, (s) => s.query);
   const setQuery = useStore(store, (s) => s.setQuery);
-  const svg = useRef<SVGSVGElement>(null);
-  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const box = useRef<HTMLDivElement>(null);
+  // The chart is built once per histogram; its handlers read the latest query through this.
+  const latest = useRef({ query, setQuery });
+  latest.current = { query, setQuery };
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !h?.from || !h.counts.length) return;
+    const from = Date.parse(h.from) / 1000;
+    const step = h.bucket_ms / 1000;
+    const xs = h.counts.map((_, i) => from + i * step);
+    const accent = getComputedStyle(el).getPropertyValue('--accent').trim() || '#2f6feb';
+    const plot = new uPlot(
+      {
+        width: el.clientWidth,
+        height: HEIGHT,
+        padding: [2, 0, 0, 0],
+        legend: { show: false },
+        axes: [{ show: false }, { show: false }],
+        scales: { x: { time: true, range: [from, from + h.counts.length * step] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        series: [{}, { paths: uPlot.paths.bars!({ align: 1, size: [1, Infinity, 1], gap: 1 }), fill: `${accent}b3`, stroke: accent, width: 0, points: { show: false } }],
+        cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
+        hooks: {
+          setSelect: [
+            (u) => {
+              const { left, width } = u.select;
+              if (width < MIN_DRAG_PX) return;
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              const { query: q, setQuery: set } = latest.current;
+              const time = (px: number) => new Date(u.posToVal(px, 'x') * 1000).toISOString();
+              void set({ ...q, time_from: time(left), time_to: time(left + width) });
+            },
+          ],
+        },
+      },
+      [xs, h.counts],
+      el,
+    );
+    const clear = () => {
+      const { query: q, setQuery: set } = latest.current;
+      if (q.time_from || q.time_to) void set({ ...q, time_from: undefined, time_to: undefined });
+    };
+    plot.over.addEventListener('dblclick', clear);
+    const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: HEIGHT }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [h]);
+
   if (!h || !h.from || !h.counts.length) return <div className="histogram empty" />;
-  const max = Math.max(1, ...h.counts);
-  const w = 1000;
-  const bw = w / h.counts.length;
-  const from = Date.parse(h.from);
-  const frac = (e: React.MouseEvent) => {
-    const r = svg.current!.getBoundingClientRect();
-    return Math.max(0, Math.min(1, (e.clientX - r.left) / r.width));
-  };
-  const finish = () => {
-    if (!drag) return;
-    const [a, b] = [Math.min(drag.a, drag.b), Math.max(drag.a, drag.b)];
-    setDrag(null);
-    if (b - a < 0.005) return;
-    const span = h.counts.length * h.bucket_ms;
-    void setQuery({ ...query, time_from: new Date(from + a * span).toISOString(), time_to: new Date(from + b * span).toISOString() });
-  };
   return (
     <div className="histogram" data-testid="histogram" title={`${h.from} → ${h.to}; drag to choose a time range, double-click to clear it`}>
       <span className="h-label">{h.from.replace('T', ' ').slice(0, 19)}</span>
-      <svg
-        ref={svg}
-        viewBox={`0 0 ${w} ${HEIGHT}`}
-        preserveAspectRatio="none"
-        onMouseDown={(e) => setDrag({ a: frac(e), b: frac(e) })}
-        onMouseMove={(e) => drag && setDrag({ ...drag, b: frac(e) })}
-        onMouseUp={finish}
-        onMouseLeave={finish}
-        onDoubleClick={() => (query.time_from || query.time_to) && void setQuery({ ...query, time_from: undefined, time_to: undefined })}
-      >
-        {h.counts.map((c, i) =>
-          c ? <rect key={i} x={i * bw + 0.5} y={HEIGHT - (c / max) * (HEIGHT - 4)} width={Math.max(1, bw - 1)} height={(c / max) * (HEIGHT - 4)} className="bar" /> : null,
-        )}
-        {drag && <rect className="brush" x={Math.min(drag.a, drag.b) * w} y={0} width={Math.abs(drag.b - drag.a) * w} height={HEIGHT} />}
-      </svg>
+      <div className="h-chart" ref={box} data-testid="histogram-chart" />
       <span className="h-label">{h.to?.replace('T', ' ').slice(0, 19)}</span>
     </div>
   );

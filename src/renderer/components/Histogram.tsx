@@ -34,7 +34,7 @@ export function Histogram({ store }: { store: AppStore }) {
         padding: [2, 0, 0, 0],
         legend: { show: false },
         axes: [{ show: false }, { show: false }],
-        scales: { x: { time: true, range: [from, from + h.counts.length * step] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: { x: { time: true, auto: false, range: [from, from + h.counts.length * step] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         series: [{}, { paths: uPlot.paths.bars!({ align: 1, size: [1, Infinity, 1], gap: 1 }), fill: `${accent}b3`, stroke: accent, width: 0, points: { show: false } }],
         cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false }, y: false },
         hooks: {

@@ -6,6 +6,7 @@ import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/j
 import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import type { LedgerEvent } from '../src/shared/ledger.ts';
+import type { Progress } from '../src/main/engine/jobs.ts';
 import { LineReader } from '../src/main/engine/jsonl-format.ts';
 import { THREAD_FROM_ROWS } from '../src/main/engine/bulk-thread.ts';
 import { CANONICAL_INDEXES } from '../src/main/engine/schema.ts';
@@ -210,7 +211,14 @@ describe('JSONL store', () => {
     const out = path.join(dir, 'big-export');
     exportJsonl(original, out);
     const back = path.join(dir, 'big-back.db');
-    expect(importJsonl(describeJsonl(out), back)).toMatchObject({ events, duplicates: 0, warnings: [] });
+    const reports: Progress[] = [];
+    expect(importJsonl(describeJsonl(out), back, { onProgress: (p) => reports.push(p) })).toMatchObject({ events, duplicates: 0, warnings: [] });
+    // Progress runs through the bytes, then through the indexes the thread builds.
+    const phases = reports.map((p) => p.unit).filter((u, i, all) => u !== all[i - 1]);
+    expect(phases).toEqual(['bytes', 'indexes built']);
+    const bytes = reports.filter((p) => p.unit === 'bytes');
+    expect(bytes.at(-1)!.done).toBe(bytes.at(-1)!.total);
+    expect(reports.at(-1)).toEqual({ done: CANONICAL_INDEXES.length, total: CANONICAL_INDEXES.length, unit: 'indexes built' });
     const copy = Ledger.open(back, { cacheDir });
     const cols = (e: LedgerEvent) => [e.offset, e.id, e.run_id, e.seq, e.kind, e.actor, e.time, e.session_id, e.model_id, e.payload];
     expect([...copy.iterate()].map(cols)).toEqual([...original.iterate()].map(cols));

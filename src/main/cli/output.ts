@@ -44,10 +44,13 @@ export function printEvents(events: LedgerEvent[], hasMore: boolean): void {
 /** A one-line bar on stderr when it is a terminal; silent otherwise. */
 export function progressBar(label: string): { update: (p: Progress) => void; end: () => void } {
   if (!process.stderr.isTTY) return { update: () => {}, end: () => {} };
-  const start = performance.now();
+  let start = performance.now();
+  let unit = '';
   let shown = false;
   return {
     update(p) {
+      // A job of phases (rows, then indexes) counts each in its own unit: the estimate starts again.
+      if (p.unit !== unit) [unit, start] = [p.unit, performance.now()];
       const frac = p.total ? Math.min(1, p.done / p.total) : 0;
       const secs = (performance.now() - start) / 1000;
       const eta = frac > 0.01 ? ` eta ${Math.round((secs / frac) * (1 - frac))}s` : '';

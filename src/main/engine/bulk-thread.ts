@@ -23,8 +23,9 @@ export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expe
 export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { finish: true } | { abort: true };
 export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | { rows: number; duplicates: number; renumbered: number };
 
-/** The shared counter's index: messages the writer has handled, its first step included. */
+/** The shared counters: messages the writer has handled (its first step included), and indexes built while finishing. */
 export const HANDLED = 0;
+export const INDEXES_BUILT = 1;
 
 export class BulkWriterThread {
   /** Rows handed to add(); once finished, BulkWriter's counts of duplicates and renumbered seqs. */
@@ -33,7 +34,7 @@ export class BulkWriterThread {
   renumbered = 0;
   private readonly worker: Worker;
   private readonly replies: MessagePort;
-  private readonly counters = new Int32Array(new SharedArrayBuffer(4));
+  private readonly counters = new Int32Array(new SharedArrayBuffer(8));
   private sent = 0;
   private batch: CanonicalRow[] = [];
   private ended = false;
@@ -71,10 +72,15 @@ export class BulkWriterThread {
     this.post({ exec: [sql, params] });
   }
 
-  finish(): void {
+  /** As BulkWriter.finish; onIndex hears of each index the thread has built. */
+  finish(onIndex?: (built: number) => void): void {
     this.handOver();
     this.post({ finish: true });
-    const done = this.settle() as { rows: number; duplicates: number; renumbered: number };
+    let told = -1;
+    const done = this.settle(true, () => {
+      const built = Atomics.load(this.counters, INDEXES_BUILT);
+      if (built !== told) onIndex?.((told = built));
+    }) as { rows: number; duplicates: number; renumbered: number };
     this.duplicates = done.duplicates;
     this.renumbered = done.renumbered;
     this.end();
@@ -102,8 +108,8 @@ export class BulkWriterThread {
   }
 
   /** Waits until the writer has handled everything sent; returns its reply, or throws its error. */
-  private settle(rethrow = true): FromWriter | undefined {
-    this.waitUntil(this.sent);
+  private settle(rethrow = true, onWake?: () => void): FromWriter | undefined {
+    this.waitUntil(this.sent, Infinity, onWake);
     let last: FromWriter | undefined;
     for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) last = m.message as FromWriter;
     if (last && 'error' in last) {
@@ -121,13 +127,14 @@ export class BulkWriterThread {
     }
   }
 
-  /** Blocks until the writer has handled `handled` messages; false if the deadline passed first. */
-  private waitUntil(handled: number, deadlineMs = Infinity): boolean {
+  /** Blocks until the writer has handled `handled` messages (calling onWake whenever it is woken); false if the deadline passed first. */
+  private waitUntil(handled: number, deadlineMs = Infinity, onWake?: () => void): boolean {
     const until = performance.now() + deadlineMs;
     for (let now = Atomics.load(this.counters, HANDLED); now < handled; now = Atomics.load(this.counters, HANDLED)) {
       const left = until - performance.now();
       if (left <= 0) return false;
       Atomics.wait(this.counters, HANDLED, now, left);
+      onWake?.();
     }
     return true;
   }

@@ -3,7 +3,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LedgerError } from '../../shared/errors.ts';
 import { BulkWriter } from './bulk.ts';
-import { HANDLED, type FromWriter, type ToWriter } from './bulk-thread.ts';
+import { HANDLED, INDEXES_BUILT, type FromWriter, type ToWriter } from './bulk-thread.ts';
 
 const counters = new Int32Array(workerData.counters as SharedArrayBuffer);
 const replies = workerData.replies as MessagePort;
@@ -33,7 +33,11 @@ function handle(w: BulkWriter, m: ToWriter): void {
   if ('rows' in m) for (const row of m.rows) w.add(row);
   else if ('exec' in m) w.exec(m.exec[0], ...m.exec[1]);
   else if ('finish' in m) {
-    w.finish();
+    w.finish((built) => {
+      Atomics.store(counters, INDEXES_BUILT, built);
+      // Wakes the caller waiting on the other counter, so that it can report progress.
+      Atomics.notify(counters, HANDLED);
+    });
     reply({ rows: w.rows, duplicates: w.duplicates, renumbered: w.renumbered });
   } else w.abort();
 }

@@ -1,6 +1,7 @@
 // A realistic synthetic ledger: interleaved runs of workflow nodes with retries,
 // failures, cancellations, tool and model chatter, unicode payloads, and the
 // newest runs still going. Deterministic for a given seed.
+import { indexProgress } from './bulk.ts';
 import { openBulkWriter } from './bulk-thread.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { CanonicalRow } from './schema.ts';
@@ -200,11 +201,11 @@ export function generateLedger(dest: string, opts: GenerateOptions): { events: n
         throwIfCancelled(opts.signal, dest);
       }
     }
-    writer.finish();
+    progress.done();
+    writer.finish(indexProgress(opts));
   } catch (e) {
     writer.abort();
     throw e;
   }
-  progress.done();
   return { events: total, runs: started };
 }

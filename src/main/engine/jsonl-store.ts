@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import TinyQueue from 'tinyqueue';
 import { LedgerError } from '../../shared/errors.ts';
+import { indexProgress } from './bulk.ts';
 import { openBulkWriter } from './bulk-thread.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
@@ -202,14 +203,14 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line);
       for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
     }
-    writer.finish();
+    progress.done();
+    writer.finish(indexProgress(ctl));
   } catch (e) {
     writer.abort();
     throw e;
   }
   const n = writer.renumbered;
   if (n) warnings.add(src.root, 0, `${n} event${n === 1 ? '' : 's'} carried a seq that repeats or goes back within ${n === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
-  progress.done();
   return {
     events: writer.rows - writer.duplicates,
     duplicates: writer.duplicates,

@@ -32,7 +32,7 @@ export async function benchRenderer(dir: string, file: string, events: number): 
     await page.waitForSelector('.row[data-position="0"][data-offset]');
     // The first page as the user sees it: with the runs panel and histogram filled in beside it.
     await page.waitForSelector('.runs tbody tr', { timeout: 120_000 });
-    await page.waitForSelector('[data-testid="histogram"] rect');
+    await page.waitForSelector('[data-testid="histogram-chart"] canvas');
     const cdp = await page.context().newCDPSession(page);
     const heap = async () => {
       await cdp.send('HeapProfiler.collectGarbage');

@@ -126,17 +126,22 @@ export class Ledger {
     const order = `ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
     // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
     // several values become one index walk each, merged.
-    const branches = splitForIndex(query).map((q) => {
+    const split = splitForIndex(query);
+    // Several walks take only offsets (from the index alone where they can), and the rows
+    // are read for the page's own offsets: the walks' surplus rows are never fetched.
+    const columns = split.length === 1 ? selectList(this.source, req.payload) : `${col.offset} AS o`;
+    const branches = split.map((q) => {
       const w = buildWhere(this.source, q, fts);
       return {
-        sql: `SELECT ${selectList(this.source, req.payload)} FROM ${table} ${and(w.sql, keyset)} ${order}`,
+        sql: `SELECT ${columns} FROM ${table} ${and(w.sql, keyset)} ${order}`,
         params: [...w.params, ...(bound === undefined ? [] : [bound]), req.limit + 1],
       };
     });
+    const direction = backward ? 'DESC' : 'ASC';
     const sql =
       branches.length === 1
         ? branches[0]!.sql
-        : `${branches.map((b) => `SELECT * FROM (${b.sql})`).join(' UNION ALL ')} ORDER BY offset ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+        : `SELECT ${selectList(this.source, req.payload)} FROM ${table} WHERE ${col.offset} IN (${branches.map((b) => `SELECT o FROM (${b.sql})`).join(' UNION ALL ')} ORDER BY o ${direction} LIMIT ?) ORDER BY ${col.offset} ${direction}`;
     const params = branches.flatMap((b) => b.params);
     if (branches.length > 1) params.push(req.limit + 1);
     const rows = this.all<Row>(sql, params);

@@ -64,6 +64,24 @@ describe('append', () => {
     l.close();
   });
 
+  it('reports where each event of a big batch landed, duplicates among them, as the ledger holds them', () => {
+    const l = fresh();
+    l.append([{ id: 'e5', run_id: 'r0', kind: 'k' }]);
+    // 100 events over three runs, two of them already there or repeated: several 32-row statements and a remainder.
+    const batch = Array.from({ length: 100 }, (_, i) => ({ id: i === 50 ? 'e7' : `e${i}`, run_id: `r${i % 3}`, kind: 'k', payload: { i } }));
+    const res = l.append(batch);
+    expect(res).toMatchObject({ appended: 98, duplicates: 2 });
+    expect(res.results.filter((r) => r.status === 'duplicate').map((r) => r.id)).toEqual(['e5', 'e7']);
+    const stored = new Map(all(l).map((e) => [e.id, e]));
+    for (const r of res.results) {
+      if (r.status !== 'appended') continue;
+      expect([stored.get(r.id)!.offset, stored.get(r.id)!.seq]).toEqual([r.offset, r.seq]);
+    }
+    expect(stored.get('e6')!.payload).toBe('{"i":6}');
+    expect([...stored.values()].map((e) => e.offset)).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+    l.close();
+  });
+
   it('names the bad event and field, and writes nothing of a bad batch', () => {
     const l = fresh();
     expect(() => l.append([{ id: 'ok', run_id: 'r', kind: 'k' }, { id: 'bad', kind: 'k' }])).toThrow(

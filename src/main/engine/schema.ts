@@ -60,7 +60,20 @@ export type CanonicalRow = [
   seq: number | null,
 ];
 
-export const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+/** An INSERT of `rows` rows in one statement: binding is per statement, so many rows in one cost far less than one each. */
+export const insertSql = (rows: number) =>
+  `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(`(${INSERT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`;
+export const INSERT_SQL = insertSql(1);
+
+/** Rows per multi-row INSERT (3.6 s vs 5.7 s for 1M rows one by one). */
+export const ROWS_PER_STATEMENT = 32;
+
+/** Puts rows[from .. from + ROWS_PER_STATEMENT) into `params`, one statement's worth. */
+export function statementParams(rows: readonly CanonicalRow[], from: number, params: unknown[]): unknown[] {
+  let p = 0;
+  for (let r = from; r < from + ROWS_PER_STATEMENT; r++) for (const v of rows[r]!) params[p++] = v;
+  return params;
+}
 
 /**
  * AUTOINCREMENT spends an offset on a row that ON CONFLICT DO NOTHING did not

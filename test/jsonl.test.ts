@@ -195,8 +195,11 @@ describe('JSONL store', () => {
     expect(res).toMatchObject({ events: 4, warningCount: 1 });
     expect(res.warnings).toEqual([`${store}: 2 events carried a seq that repeats or goes back within their run; each was given the next seq of its run`]);
     expect(seqs(dest)).toEqual([['e1', 1], ['e2', 2], ['e3', 5], ['e4', 6]]);
+    // The cache index keeps the warning: reused, it still says so.
+    const said = `${store}: 2 events carried a seq that repeats or goes back within their run; each was given the next seq of its run`;
+    expect(syncJsonlIndex(describeJsonl(store), cacheDir)).toMatchObject({ rebuilt: true, warnings: [said] });
+    expect(syncJsonlIndex(describeJsonl(store), cacheDir)).toMatchObject({ rebuilt: false, added: 0, warnings: [said] });
     // Extending the cache index: the line is named.
-    syncJsonlIndex(describeJsonl(store), cacheDir);
     fs.appendFileSync(path.join(store, 'a.jsonl'), line('e5', 2, 5));
     expect(syncJsonlIndex(describeJsonl(store), cacheDir).warnings).toContain(`${path.join(store, 'a.jsonl')}:5: seq 2 repeats or goes back within run a; given seq 7`);
     expect(seqs(store).at(-1)).toEqual(['e5', 7]);

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
-import { BulkWriter } from './bulk.ts';
+import { BulkWriter, type Counts } from './bulk.ts';
 import type { CanonicalRow } from './schema.ts';
 
 const BATCH = 10_000;
@@ -20,18 +20,17 @@ export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expe
   return expectedRows >= THREAD_FROM_ROWS ? new BulkWriterThread(dest, opts) : new BulkWriter(dest, opts);
 }
 
-export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { finish: true } | { abort: true };
-export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | { rows: number; duplicates: number; renumbered: number };
+export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true } | { abort: true };
+export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | Counts;
 
 /** The shared counters: messages the writer has handled (its first step included), and indexes built while finishing. */
 export const HANDLED = 0;
 export const INDEXES_BUILT = 1;
 
 export class BulkWriterThread {
-  /** Rows handed to add(); once finished, BulkWriter's counts of duplicates and renumbered seqs. */
+  /** Rows handed to add(), and (once finished) how many of those were already there by id. */
   rows = 0;
   duplicates = 0;
-  renumbered = 0;
   private readonly worker: Worker;
   private readonly replies: MessagePort;
   private readonly counters = new Int32Array(new SharedArrayBuffer(8));
@@ -66,6 +65,13 @@ export class BulkWriterThread {
     if (this.batch.length >= BATCH) this.handOver();
   }
 
+  /** As BulkWriter.counts: waits for the thread to write what it was handed. */
+  counts(): Counts {
+    this.handOver();
+    this.post({ counts: true });
+    return this.settle() as Counts;
+  }
+
   /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
   exec(sql: string, ...params: unknown[]): void {
     this.handOver();
@@ -80,9 +86,8 @@ export class BulkWriterThread {
     const done = this.settle(true, () => {
       const built = Atomics.load(this.counters, INDEXES_BUILT);
       if (built !== told) onIndex?.((told = built));
-    }) as { rows: number; duplicates: number; renumbered: number };
+    }) as Counts;
     this.duplicates = done.duplicates;
-    this.renumbered = done.renumbered;
     this.end();
   }
 

@@ -32,13 +32,14 @@ handled();
 function handle(w: BulkWriter, m: ToWriter): void {
   if ('rows' in m) for (const row of m.rows) w.add(row);
   else if ('exec' in m) w.exec(m.exec[0], ...m.exec[1]);
+  else if ('counts' in m) reply(w.counts());
   else if ('finish' in m) {
     w.finish((built) => {
       Atomics.store(counters, INDEXES_BUILT, built);
       // Wakes the caller waiting on the other counter, so that it can report progress.
       Atomics.notify(counters, HANDLED);
     });
-    reply({ rows: w.rows, duplicates: w.duplicates, renumbered: w.renumbered });
+    reply(w.counts());
   } else w.abort();
 }
 

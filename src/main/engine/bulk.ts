@@ -20,6 +20,11 @@ export function indexProgress(ctl?: JobControl): (built: number) => void {
   return (built) => (built === CANONICAL_INDEXES.length ? progress.done() : progress.report(built));
 }
 
+export interface Counts {
+  duplicates: number;
+  renumbered: number;
+}
+
 export class BulkWriter {
   readonly dest: string;
   readonly tmp: string;
@@ -127,6 +132,12 @@ export class BulkWriter {
     wrap(this.dest, () => this.flushBatch(this.batch));
     this.rows += this.batch.length;
     this.batch = [];
+  }
+
+  /** Writes what is pending and says how many rows so far were duplicates or took another seq. */
+  counts(): Counts {
+    this.flush();
+    return { duplicates: this.duplicates, renumbered: this.renumbered };
   }
 
   /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */

@@ -192,6 +192,9 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       }
     }
     throwIfCancelled(ctl?.signal, dest);
+    // Known once every row is written; told before the cache stores its warnings.
+    const { renumbered: n } = writer.counts();
+    if (n) warnings.add(src.root, 0, `${n} event${n === 1 ? '' : 's'} carried a seq that repeats or goes back within ${n === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
     const states: FileState[] = readers.map((reader, f) => {
       const res = reader.result();
       warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
@@ -209,8 +212,6 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     writer.abort();
     throw e;
   }
-  const n = writer.renumbered;
-  if (n) warnings.add(src.root, 0, `${n} event${n === 1 ? '' : 's'} carried a seq that repeats or goes back within ${n === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
   return {
     events: writer.rows - writer.duplicates,
     duplicates: writer.duplicates,

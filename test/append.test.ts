@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { seedLine, tempDir, writeSeed004 } from './fixtures.ts';
+import { SEED_004_DDL, seedLine, tempDir, writeSeed004 } from './fixtures.ts';
 
 let dir: string;
 let file: string;
@@ -79,6 +79,24 @@ describe('append', () => {
     }
     expect(stored.get('e6')!.payload).toBe('{"i":6}');
     expect([...stored.values()].map((e) => e.offset)).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+    l.close();
+  });
+
+  it('appends to a canonical table made without AUTOINCREMENT, a duplicate spending no offset there either', () => {
+    const db = new Database(file);
+    db.exec(SEED_004_DDL.replace(' AUTOINCREMENT', ''));
+    db.close();
+    const l = Ledger.open(file, { cacheDir: cacheDir() });
+    const res = l.append([
+      { id: 'a', run_id: 'r', kind: 'k' },
+      { id: 'a', run_id: 'r', kind: 'k' },
+      { id: 'b', run_id: 'r', kind: 'k' },
+    ]);
+    expect(res.results).toEqual([
+      { id: 'a', offset: 1, seq: 1, status: 'appended' },
+      { id: 'a', status: 'duplicate' },
+      { id: 'b', offset: 2, seq: 2, status: 'appended' },
+    ]);
     l.close();
   });
 

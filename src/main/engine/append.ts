@@ -4,12 +4,11 @@ import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/format.ts';
 import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
-import { INSERT_SQL, SEQ_INDEX, type CanonicalRow } from './schema.ts';
+import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import { wrap, type DB } from './sqlite.ts';
 import { appendMirrorLines, rowToLine } from './jsonl-format.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
-const ID_CHUNK = 256;
 
 export interface AppendOptions {
   maxPayloadBytes?: number;
@@ -59,18 +58,20 @@ export function ensureSeqColumn(db: DB): void {
 
 export class Appender {
   private readonly insert;
+  private readonly rewind;
   private readonly maxSeq;
-  private readonly existing;
   private readonly run;
   private readonly file: string;
 
   constructor(db: DB, file: string) {
     this.file = file;
     wrap(file, () => ensureSeqColumn(db));
-    this.insert = db.prepare(INSERT_SQL);
-    // Ids already present are looked up before inserting, a chunk at a time: a
-    // conflicting INSERT would still burn an AUTOINCREMENT offset.
-    this.existing = db.prepare(`SELECT id FROM events WHERE id IN (${Array(ID_CHUNK).fill('?').join(', ')})`).pluck();
+    // An id already there is found by the insert itself (duplicates are rare); the
+    // offset AUTOINCREMENT spent on it is given back, and it takes no seq.
+    this.insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
+    // Without AUTOINCREMENT (a table made by other code) a skipped row spends nothing.
+    const autoincrement = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get();
+    this.rewind = autoincrement ? db.prepare(REWIND_OFFSETS) : null;
     this.maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
     // IMMEDIATE takes the write lock before reading max(seq), so two processes never hand out the same seq.
     this.run = db.transaction((rows: CanonicalRow[]) => this.insertRows(rows)).immediate;
@@ -90,25 +91,19 @@ export class Appender {
   private insertRows(rows: CanonicalRow[]): AppendResult {
     const next = new Map<string, number>();
     const results: AppendResult['results'] = [];
-    const present = new Set<string>();
-    for (let i = 0; i < rows.length; i += ID_CHUNK) {
-      const ids = rows.slice(i, i + ID_CHUNK).map((r) => r[0]);
-      while (ids.length < ID_CHUNK) ids.push('');
-      for (const id of this.existing.all(ids) as string[]) present.add(id);
-    }
     let appended = 0;
     for (const row of rows) {
       const run = row[1];
-      let seq = next.get(run);
-      if (seq === undefined) seq = ((this.maxSeq.get(run) as number | null) ?? 0) + 1;
-      if (present.has(row[0])) {
-        results.push({ id: row[0], status: 'duplicate' });
+      const seq = next.get(run) ?? ((this.maxSeq.get(run) as number | null) ?? 0) + 1;
+      row[11] = seq;
+      const info = this.insert.run(row);
+      if (!info.changes) {
+        this.rewind?.run();
+        row[11] = null;
         next.set(run, seq);
+        results.push({ id: row[0], status: 'duplicate' });
         continue;
       }
-      row[11] = seq;
-      present.add(row[0]);
-      const info = this.insert.run(...row);
       next.set(run, seq + 1);
       appended++;
       results.push({ id: row[0], offset: Number(info.lastInsertRowid), seq, status: 'appended' });

@@ -1,5 +1,5 @@
-// Writing a new canonical ledger in bulk (generate, import, caches, partial
-// snapshots): into a temporary file beside the destination, secondary indexes
+// Writing a new canonical ledger in bulk (generate, JSONL import and the JSONL
+// cache index): into a temporary file beside the destination, secondary indexes
 // built once at the end, then renamed into place, so a failed or cancelled job
 // never leaves a partial file under the destination's name.
 import Database from 'better-sqlite3';

@@ -99,7 +99,6 @@ export class Appender {
       const info = this.insert.run(row);
       if (!info.changes) {
         this.rewind?.run();
-        row[11] = null;
         next.set(run, seq);
         results.push({ id: row[0], status: 'duplicate' });
         continue;

@@ -117,19 +117,19 @@ export class BulkWriterThread {
     this.waitUntil(this.sent, Infinity, onWake);
     let last: FromWriter | undefined;
     for (let m = receiveMessageOnPort(this.replies); m; m = receiveMessageOnPort(this.replies)) last = m.message as FromWriter;
-    if (last && 'error' in last) {
-      this.end();
-      if (rethrow) throw new LedgerError(last.error.code, last.error.message, last.error.file);
-    }
+    this.failIfError(last, rethrow);
     return last;
   }
 
+  /** Between batches the only reply that can be waiting is an error. */
   private throwIfFailed(): void {
-    const m = receiveMessageOnPort(this.replies)?.message as FromWriter | undefined;
-    if (m && 'error' in m) {
-      this.end();
-      throw new LedgerError(m.error.code, m.error.message, m.error.file);
-    }
+    this.failIfError(receiveMessageOnPort(this.replies)?.message as FromWriter | undefined, true);
+  }
+
+  private failIfError(m: FromWriter | undefined, rethrow: boolean): void {
+    if (!m || !('error' in m)) return;
+    this.end();
+    if (rethrow) throw new LedgerError(m.error.code, m.error.message, m.error.file);
   }
 
   /** Blocks until the writer has handled `handled` messages (calling onWake whenever it is woken); false if the deadline passed first. */

@@ -69,16 +69,6 @@ export const insertSql = (rows: number) =>
   `INSERT INTO events (${INSERT_COLUMNS.join(', ')}) VALUES ${Array(rows).fill(`(${INSERT_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`;
 export const INSERT_SQL = insertSql(1);
 
-/** Rows per multi-row INSERT of a bulk write. */
-export const ROWS_PER_STATEMENT = 32;
-
-/** Puts rows[from .. from + ROWS_PER_STATEMENT) into `params`, one statement's worth. */
-export function statementParams(rows: readonly CanonicalRow[], from: number, params: unknown[]): unknown[] {
-  let p = 0;
-  for (let r = from; r < from + ROWS_PER_STATEMENT; r++) for (const v of rows[r]!) params[p++] = v;
-  return params;
-}
-
 /**
  * AUTOINCREMENT spends an offset on a row that ON CONFLICT DO NOTHING did not
  * write; run after such a skip, this gives it back, so offsets stay gap-free.

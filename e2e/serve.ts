@@ -8,6 +8,8 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/ledger-inspector.js');
 export const DATA = path.join(os.tmpdir(), 'ledger-inspector-e2e');
+/** The app's data folder (saved views, bookmarks, layouts) for the served app; emptied before each test. */
+export const APP_DATA = path.join(DATA, 'app-data');
 
 /** A generated ledger of `events` events, made once and reused by later runs. */
 export function ledgerOf(events: number, seed = 21): string {
@@ -21,7 +23,7 @@ export function ledgerOf(events: number, seed = 21): string {
 }
 
 export async function startServe(file: string): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), LEDGER_INSPECTOR_DATA: APP_DATA } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -46,6 +48,7 @@ export const test = base.extend<{ app: Page }, { served: { url: string; file: st
     { scope: 'worker', timeout: 180_000 },
   ],
   app: async ({ page, served }, use) => {
+    fs.rmSync(APP_DATA, { recursive: true, force: true });
     await page.goto(served.url);
     await expect(page.getByTestId('ledger-meta')).toContainText('1,000,000 events');
     await use(page);
@@ -57,6 +60,27 @@ export { expect };
 /** Saves a screenshot of a state under the test output, for a person to look at. */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ROOT, 'test-results/screenshots', `${name}.png`) });
+}
+
+export const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1440, height: 900 },
+] as const;
+
+/** Screenshots of the state at both laptop sizes, light and dark; the page is left at its size before. */
+export async function shots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      // Two frames: the layout and the list's resize observer settle.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await shot(page, `${name}-${size.width}x${size.height}-${scheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  if (before) await page.setViewportSize(before);
 }
 
 export const selectedOffset = (page: Page) => page.locator('.row.selected').getAttribute('data-offset');

@@ -110,6 +110,10 @@ export const CALLS = {
     z.object({ dest: path, events: int.min(1).max(100_000_000), runs: int.min(1).optional(), seed: int.optional() }).strict(),
     { job: true },
   ),
+  /** Values the window keeps per ledger or layout (views, bookmarks, columns) in the app's data folder. */
+  prefs: call<Record<string, unknown>>()(z.object({ scope: path }).strict()),
+  /** Sets one of those values; null removes it. */
+  setPref: call<null>()(z.object({ scope: path, key: z.string().min(1).max(100), value: z.json() }).strict()),
   /** What the window shows, so the shell can enable its menu items; the engine ignores it. */
   uiState: call<null>()(
     z.object({ ledger: id.nullable(), path: path.nullable(), layout: z.string().nullable(), replay_offset: int.nullable(), jobs: int.nonnegative() }).strict(),

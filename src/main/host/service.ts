@@ -7,6 +7,7 @@ import type { JobControl } from '../engine/jobs.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
+import { AppData } from '../engine/app-data.ts';
 import { Ledger } from '../engine/ledger.ts';
 import { Projector } from '../engine/projector.ts';
 import { Replay } from '../engine/replay.ts';
@@ -28,6 +29,7 @@ type Handlers = { [M in Method]: (args: Args<M>, ctl: JobControl, extra: { ledge
 export class EngineService {
   private readonly ledgers = new Map<string, Open>();
   private readonly replays = new Map<string, Replay>();
+  private appData: AppData | null = null;
   private readonly cacheDir: string | undefined;
   private readonly push: (event: EventName, payload: unknown) => void;
 
@@ -161,6 +163,8 @@ export class EngineService {
     },
     cancel: () => null, // answered by the host, which owns the cancel flags
     uiState: () => null, // for the shell's menu
+    prefs: ({ scope }) => (this.appData ??= new AppData()).get(scope),
+    setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),
     generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
   };
 

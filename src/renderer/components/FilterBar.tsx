@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { AppStore } from '../lib/store.ts';
-import { kindHue } from './EventList.tsx';
+import { kindColor } from '../lib/kinds.ts';
+import { ColumnsMenu } from './EventList.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -38,7 +39,7 @@ function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; 
           return (
             <button key={k} className={`facet ${state}`} onClick={() => cycle(k)} data-kind={k} title="click: only this kind; again: leave it out; again: any">
               <span className="facet-mark">{state === 'in' ? '✓' : state === 'out' ? '−' : ''}</span>
-              <i className="kind-dot" style={{ background: `hsl(${kindHue(k)} 65% 52%)` }} />
+              <i className="kind-dot" style={{ background: kindColor(k) }} />
               <span className="facet-name">{k}</span>
               <span className="facet-count">{n(f.count)}</span>
             </button>
@@ -156,6 +157,7 @@ export function FilterBar({ store }: { store: AppStore }) {
       </div>
       <span className="match-count" data-testid="match-count">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
+      <ColumnsMenu store={store} />
     </div>
   );
 }

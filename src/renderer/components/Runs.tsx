@@ -1,6 +1,7 @@
 // Runs rebuilt from the ledger's events: the list, one run's node-runs as a table
 // and a timeline of attempts, and drift from the ledger's own stored tables.
-import { useMemo, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
@@ -20,21 +21,32 @@ export function StatusBadge({ status, derived }: { status: string; derived?: boo
   );
 }
 
-export function RunsPanel({ store }: { store: AppStore }) {
+const RUN_ROW = 22;
+
+/** Sorts runs by a column; memoised by the caller, so a key move never sorts again. */
+export function sortRuns(runs: readonly RunProjection[], status: string, key: SortKey, dir: 1 | -1): RunProjection[] {
+  const dur = (r: RunProjection) => (r.started_at && r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
+  const keyed = runs.filter((r) => !status || r.status === status).map((r) => ({ r, v: key === 'duration' ? dur(r) : (r[key] ?? '') }));
+  keyed.sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) * dir);
+  return keyed.map((k) => k.r);
+}
+
+export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => void }) {
   const runs = useStore(store, (s) => s.runs);
   const selected = useStore(store, (s) => s.runDetail?.run.run_id);
   const selectRun = useStore(store, (s) => s.selectRun);
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'first_offset', dir: 1 });
-  const list = useMemo(() => {
-    const dur = (r: RunProjection) => (r.started_at && r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
-    const val = (r: RunProjection): string | number => (sort.key === 'duration' ? dur(r) : (r[sort.key] ?? ''));
-    return (runs ?? []).filter((r) => !status || r.status === status).sort((a, b) => (val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0) * sort.dir);
-  }, [runs, status, sort]);
+  const [active, setActive] = useState(0);
+  const scroll = useRef<HTMLDivElement>(null);
+  const list = useMemo(() => sortRuns(runs ?? [], status, sort.key, sort.dir), [runs, status, sort]);
+  const virtual = useVirtualizer({ count: list.length, getScrollElement: () => scroll.current, estimateSize: () => RUN_ROW, overscan: 10 });
   const head = (key: SortKey, label: string) => (
-    <th onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))} className={sort.key === key ? 'sorted' : ''}>
-      {label}
-      {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+    <th className={`col-${key === 'workflow_id' ? 'workflow' : key === 'started_at' ? 'started' : key}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      <button className="sort" onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))}>
+        {label}
+        {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+      </button>
     </th>
   );
   const counts = useMemo(() => {
@@ -42,6 +54,25 @@ export function RunsPanel({ store }: { store: AppStore }) {
     for (const r of runs ?? []) c[r.status] = (c[r.status] ?? 0) + 1;
     return c;
   }, [runs]);
+  const focusRow = (i: number) => {
+    const k = Math.max(0, Math.min(list.length - 1, i));
+    setActive(k);
+    virtual.scrollToIndex(k);
+    requestAnimationFrame(() => scroll.current?.querySelector<HTMLElement>(`tr[data-index="${k}"]`)?.focus());
+  };
+  const onKey = (e: React.KeyboardEvent, i: number, r: RunProjection) => {
+    const page = Math.max(1, Math.floor((scroll.current?.clientHeight ?? 200) / RUN_ROW) - 1);
+    const moves: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: list.length - 1 };
+    if (e.key in moves) focusRow(moves[e.key]!);
+    else if (e.key === 'Enter') void selectRun(r.run_id);
+    else if (e.key.toLowerCase() === 'r' && !e.ctrlKey && !e.metaKey && !e.altKey) void store.getState().openReplay(r.run_id);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+  const items = virtual.getVirtualItems();
+  const before = items[0]?.start ?? 0;
+  const after = virtual.getTotalSize() - (items.at(-1)?.end ?? 0);
   return (
     <section className="runs-panel" data-testid="runs-panel" aria-label="Runs">
       <header>
@@ -55,9 +86,14 @@ export function RunsPanel({ store }: { store: AppStore }) {
             </option>
           ))}
         </select>
+        {onHide && (
+          <button onClick={onHide} aria-label="Hide the runs panel" title="Hide the runs panel" data-testid="hide-runs">
+            ‹
+          </button>
+        )}
       </header>
-      <div className="runs-scroll">
-        <table className="runs">
+      <div className="runs-scroll" ref={scroll}>
+        <table className="runs" aria-rowcount={list.length + 1}>
           <thead>
             <tr>
               {head('first_offset', 'Run')}
@@ -69,23 +105,38 @@ export function RunsPanel({ store }: { store: AppStore }) {
             </tr>
           </thead>
           <tbody>
-            {list.slice(0, 2000).map((r) => (
-              <tr key={r.run_id} className={`${r.status === 'failed' ? 'failed' : ''}${r.run_id === selected ? ' selected' : ''}`} onClick={() => void selectRun(r.run_id)} data-run={r.run_id}>
-                <td title={r.run_id}>{r.run_id}</td>
-                <td>
-                  <StatusBadge status={r.status} derived={r.status_derived} />
-                </td>
-                <td title={`${r.workflow_id ?? ''} ${r.version ?? ''}`}>
-                  {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
-                </td>
-                <td>{short(r.started_at)}</td>
-                <td>{formatDuration(r.started_at, r.ended_at)}</td>
-                <td className="num">{n(r.event_count)}</td>
-              </tr>
-            ))}
+            {before > 0 && <tr aria-hidden="true" style={{ height: before }} />}
+            {items.map((item) => {
+              const r = list[item.index]!;
+              return (
+                <tr
+                  key={r.run_id}
+                  data-index={item.index}
+                  aria-rowindex={item.index + 2}
+                  tabIndex={item.index === Math.min(active, list.length - 1) ? 0 : -1}
+                  className={`${r.status === 'failed' ? 'failed' : ''}${r.run_id === selected ? ' selected' : ''}`}
+                  aria-selected={r.run_id === selected}
+                  onClick={() => (setActive(item.index), void selectRun(r.run_id))}
+                  onKeyDown={(e) => onKey(e, item.index, r)}
+                  data-run={r.run_id}
+                  style={{ height: RUN_ROW }}
+                >
+                  <td title={r.run_id}>{r.run_id}</td>
+                  <td>
+                    <StatusBadge status={r.status} derived={r.status_derived} />
+                  </td>
+                  <td className="col-workflow" title={`${r.workflow_id ?? ''} ${r.version ?? ''}`}>
+                    {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
+                  </td>
+                  <td className="col-started">{short(r.started_at)}</td>
+                  <td>{formatDuration(r.started_at, r.ended_at)}</td>
+                  <td className="num">{n(r.event_count)}</td>
+                </tr>
+              );
+            })}
+            {after > 0 && <tr aria-hidden="true" style={{ height: after }} />}
           </tbody>
         </table>
-        {list.length > 2000 && <p className="muted">{n(list.length - 2000)} more; narrow by status.</p>}
       </div>
     </section>
   );

@@ -7,7 +7,7 @@ import { GotoDialog } from './components/GotoDialog.tsx';
 import { ExportDialog } from './components/ExportDialog.tsx';
 import { FilterBar } from './components/FilterBar.tsx';
 import { Histogram } from './components/Histogram.tsx';
-import { ReplayPanel } from './components/ReplayPanel.tsx';
+import { ReplayPanel, useReplayKeys } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
@@ -60,6 +60,7 @@ export function App({ store }: { store: AppStore }) {
   const total = useStore(store, (s) => s.total);
   const theme = useStore(store, (s) => s.theme);
   const dark = useDark(theme);
+  useReplayKeys(store);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

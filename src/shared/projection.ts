@@ -331,4 +331,6 @@ export interface ReplayPosition {
   event: import('./ledger.ts').LedgerEvent | null;
   state: { run: RunProjection | null; node_runs: NodeRunProjection[] };
   changed: StepChange;
+  /** The state before this step's event, for old -> new: the run, and the node-runs it changed (absent: new). */
+  before: { run: RunProjection | null; node_runs: NodeRunProjection[] };
 }

@@ -1,6 +1,6 @@
 // The filter bar: kinds in or out, runs, actors, time range, text, a JSON-path
 // condition. Facet lists carry counts; every change is a new view in the history.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { AppStore } from '../lib/store.ts';
@@ -76,7 +76,44 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
   );
 }
 
+/**
+ * The bar's menus (details elements) open one at a time and close on Escape or a
+ * click outside, focus going back to the menu's button.
+ */
+function useMenus(bar: React.RefObject<HTMLDivElement | null>) {
+  useEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    const menus = () => [...el.querySelectorAll<HTMLDetailsElement>('details.facet-menu')];
+    const onToggle = (e: Event) => {
+      const d = e.target as HTMLDetailsElement;
+      if (d.open) for (const m of menus()) if (m !== d) m.open = false;
+    };
+    const onDown = (e: MouseEvent) => {
+      for (const m of menus()) if (m.open && !m.contains(e.target as Node)) m.open = false;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      const open = menus().find((m) => m.open);
+      if (!open) return;
+      open.open = false;
+      open.querySelector('summary')?.focus();
+      e.stopPropagation();
+    };
+    el.addEventListener('toggle', onToggle, true);
+    window.addEventListener('mousedown', onDown);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      el.removeEventListener('toggle', onToggle, true);
+      window.removeEventListener('mousedown', onDown);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [bar]);
+}
+
 export function FilterBar({ store }: { store: AppStore }) {
+  const bar = useRef<HTMLDivElement>(null);
+  useMenus(bar);
   const query = useStore(store, (s) => s.query);
   const facets = useStore(store, (s) => s.facets);
   const total = useStore(store, (s) => s.total);
@@ -132,7 +169,7 @@ export function FilterBar({ store }: { store: AppStore }) {
   if (query.json_path) chips.push([`${query.json_path.path} = ${JSON.stringify(query.json_path.value)}`, () => apply({ ...query, json_path: undefined })]);
   const filtered = Object.keys(query).length > 0;
   return (
-    <div className="filter-bar" data-testid="filter-bar">
+    <div className="filter-bar" data-testid="filter-bar" ref={bar}>
       <KindMenu facets={facets.kind} query={query} apply={apply} />
       <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
       <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />

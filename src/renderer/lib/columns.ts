@@ -42,12 +42,12 @@ export interface ColumnLayout {
 /** Node starts hidden: the detail pane shows it, and at laptop widths the payload needs the room. */
 export const DEFAULT_LAYOUT: ColumnLayout = { order: COLUMNS.map((c) => c.key), hidden: { node: true }, widths: {} };
 
-/** A stored layout made safe: unknown keys dropped, missing columns added at their default place. */
+/** A stored layout made safe: unknown keys dropped, columns it lacks (newer than it) added at the end. */
 export function normaliseLayout(v: unknown): ColumnLayout {
   const l = (v && typeof v === 'object' ? v : {}) as Partial<ColumnLayout>;
   const known = new Set<string>(DEFAULT_LAYOUT.order);
   const order = (Array.isArray(l.order) ? l.order : []).filter((k): k is ColumnKey => known.has(k));
-  for (const k of DEFAULT_LAYOUT.order) if (!order.includes(k)) order.splice(DEFAULT_LAYOUT.order.indexOf(k), 0, k);
+  for (const k of DEFAULT_LAYOUT.order) if (!order.includes(k)) order.push(k);
   const pick = <T,>(o: unknown, ok: (x: unknown) => x is T) =>
     Object.fromEntries(Object.entries(o && typeof o === 'object' ? o : {}).filter(([k, x]) => known.has(k) && ok(x))) as Partial<Record<ColumnKey, T>>;
   return {

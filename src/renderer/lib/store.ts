@@ -56,6 +56,8 @@ export interface AppState {
   panel: Panel;
   facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
   histogram: Histogram | null;
+  /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
+  summariesLoading: boolean;
   runs: RunProjection[] | null;
   runDetail: RunDetail | null;
   replay: Replay | null;
@@ -198,6 +200,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       panel: 'event',
       facets: {},
       histogram: null,
+      summariesLoading: false,
       runs: null,
       runDetail: null,
       replay: null,
@@ -225,7 +228,10 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
           get().setPlaying(false);
           const [prefs, head, tail] = await Promise.all([
-            client.prefs({ scope: layoutScope(info) }).catch(() => ({}) as Record<string, unknown>),
+            client
+              .prefs({ scope: layoutScope(info) })
+              .then((p) => p ?? {})
+              .catch(() => ({}) as Record<string, unknown>),
             client.rows({ ledger: info.ledger, start: 0, count: WINDOW }).catch(() => null),
             client.rows({ ledger: info.ledger, start: Math.max(0, info.events - WINDOW), count: WINDOW }).catch(() => null),
           ]);
@@ -549,6 +555,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     const { info, query } = store.getState();
     if (!info) return;
     const ledger = info.ledger;
+    store.setState({ summariesLoading: true });
     const [kind, run_id, actor, histogram] = await Promise.all([
       client.facets({ ledger, field: 'kind', query: without(query, 'kind'), limit: 200 }),
       client.facets({ ledger, field: 'run_id', query: without(query, 'run_id'), limit: 200 }),
@@ -556,7 +563,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       client.histogram({ ledger, query, buckets: 160 }),
     ]).catch(() => [undefined, undefined, undefined, null] as const);
     const now = store.getState();
-    if (now.info?.ledger === ledger && now.query === query) store.setState({ facets: { kind, run_id, actor }, histogram });
+    if (now.info?.ledger === ledger && now.query === query) store.setState({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
   }
 
   return store;

@@ -110,6 +110,8 @@ export const CALLS = {
     z.object({ dest: path, events: int.min(1).max(100_000_000), runs: int.min(1).optional(), seed: int.optional() }).strict(),
     { job: true },
   ),
+  /** A path as the engine will use it: ~ expanded, a relative path taken from base (else the home folder). */
+  resolvePath: call<{ path: string; exists: boolean }>()(z.object({ path, base: path.optional() }).strict()),
   /** Values the window keeps per ledger or layout (views, bookmarks, columns) in the app's data folder. */
   prefs: call<Record<string, unknown>>()(z.object({ scope: path }).strict()),
   /** Sets one of those values; null removes it. */

@@ -1,6 +1,9 @@
 // The engine behind the contract: one handler per call, over the ledgers, views,
 // replays and followers this worker holds. Runs inside an engine-host worker.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Args, EventName, LedgerInfo, Method, Result } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import type { JobControl } from '../engine/jobs.ts';
@@ -163,6 +166,12 @@ export class EngineService {
     },
     cancel: () => null, // answered by the host, which owns the cancel flags
     uiState: () => null, // for the shell's menu
+    resolvePath: ({ path: p, base }) => {
+      const home = os.homedir();
+      const expanded = p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+      const abs = path.resolve(base ?? home, expanded);
+      return { path: abs, exists: fs.existsSync(abs) };
+    },
     prefs: ({ scope }) => (this.appData ??= new AppData()).get(scope),
     setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),
     generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),

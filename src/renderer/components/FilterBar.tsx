@@ -60,7 +60,7 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
         {chosen.length ? ` (${chosen.length})` : ''}
       </summary>
       <div className="facet-list">
-        <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} aria-label={`Find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
         {shown.map((f) => {
           const v = String(f.value);
           return (
@@ -174,14 +174,14 @@ export function FilterBar({ store }: { store: AppStore }) {
       <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
       <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
       <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>
-        <input className="text-filter" placeholder="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
+        <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input className="where-filter" placeholder='$.path = value' value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+        <input className="where-filter" placeholder='$.path = value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
-        <input placeholder="from time" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
-        <input placeholder="to time" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
+        <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
+        <input placeholder="to time" aria-label="To time (UTC)" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
         <button type="submit" hidden />
       </form>
       <div className="chips">

@@ -95,7 +95,10 @@ export interface AppState {
   setSpeed(speed: number): void;
   closeReplay(): void;
   setFollow(on: boolean): Promise<void>;
-  runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<boolean>;
+  /** A destination as the engine will write it: absolute, ~ expanded, relative to the ledger's folder. */
+  resolveDest(path: string): Promise<{ path: string; exists: boolean }>;
+  /** Runs an export; resolves to null when it is written, else the reason (the dialog shows it). */
+  runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<string | null>;
   setPanel(panel: Panel): void;
   setTheme(theme: Theme): void;
   toggleDetail(): void;
@@ -152,6 +155,9 @@ function without(q: Query, field: 'kind' | 'run_id' | 'actor'): Query {
   else delete c.actors;
   return c;
 }
+
+/** The folder of a ledger's path: relative destinations are taken from it. */
+export const folderOf = (p: string) => p.replace(/[\\/][^\\/]*$/, '') || '/';
 
 const layoutScope = (info: LedgerInfo) => `layout:${info.layout}`;
 /** Plain data objects are JSON; the contract checks it again on arrival. */
@@ -433,9 +439,14 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         if (on && get().total) get().select(get().total - 1);
       },
 
+      resolveDest(path) {
+        const info = get().info;
+        return client.resolvePath({ path, base: info ? folderOf(info.path) : undefined });
+      },
+
       async runExport(kind, scope, dest) {
         const { info, query, replay } = get();
-        if (!info) return false;
+        if (!info) return 'no ledger is open';
         const job = crypto.randomUUID();
         ownJobs.add(job);
         set((s) => ({ jobs: { ...s.jobs, [job]: { id: job, method: kind === 'snapshot' ? 'snapshot' : 'exportJsonl', done: 0, total: 0, unit: '' } } }));
@@ -444,10 +455,10 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           else if (scope === 'replay' && replay?.at?.event) await client.snapshot({ ledger: info.ledger, dest, up_to_offset: replay.at.event.offset }, { job });
           else await client.snapshot({ ledger: info.ledger, dest, runs: scope === 'filter' ? query.runs : undefined }, { job });
           set({ notice: `Exported to ${dest}` });
-          return true;
+          return null;
         } catch (e) {
-          set({ notice: message(e).startsWith('cancelled') ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}` });
-          return false;
+          if (message(e).startsWith('cancelled')) set({ notice: 'Export cancelled; nothing was written' });
+          return message(e).startsWith('cancelled') ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}`;
         }
       },
 

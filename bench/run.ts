@@ -6,6 +6,7 @@ import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchRenderer } from './renderer.ts';
+import { benchRunsTable } from './runs-table.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -38,5 +39,6 @@ await benchSnapshot(dir, big);
 benchSearch(dir, big, events);
 await benchTail(dir);
 await benchRenderer(dir, big, events);
+await benchRunsTable(dir);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

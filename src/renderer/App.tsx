@@ -152,7 +152,7 @@ export function App({ store }: { store: AppStore }) {
           )}
         </span>
         <span className="spacer" />
-        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · replay: J/K or ←/→, space plays</span>
+        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · B mark, [ ] marks · replay: J/K or ←/→, space plays</span>
       </footer>
       {gotoOpen && <GotoDialog store={store} />}
       {exportOpen && <ExportDialog store={store} />}

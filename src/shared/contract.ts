@@ -112,6 +112,8 @@ export const CALLS = {
   ),
   /** A path as the engine will use it: ~ expanded, a relative path taken from base (else the home folder). */
   resolvePath: call<{ path: string; exists: boolean }>()(z.object({ path, base: path.optional() }).strict()),
+  /** Writes the bookmarked events of a ledger (offset, id, run, kind, time) to a JSON file, e.g. beside a JSONL export. */
+  saveBookmarks: call<{ dest: string; bookmarks: number }>()(z.object({ ledger, dest: path, offsets: z.array(int).max(100_000) }).strict()),
   /** Values the window keeps per ledger or layout (views, bookmarks, columns) in the app's data folder. */
   prefs: call<Record<string, unknown>>()(z.object({ scope: path }).strict()),
   /** Sets one of those values; null removes it. */

@@ -12,6 +12,19 @@ export function defaultDataDir(): string {
   return process.env.LEDGER_INSPECTOR_DATA || envPaths('ledger-inspector', { suffix: '' }).data;
 }
 
+/** Writes a whole file or nothing: a temporary file beside it, renamed over it. */
+export function writeFileWhole(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new LedgerError('permission', `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
+}
+
 interface ScopeFile {
   scope: string;
   values: Record<string, unknown>;
@@ -52,15 +65,6 @@ export class AppData {
     const values = this.get(scope);
     if (value === null || value === undefined) delete values[key];
     else values[key] = value;
-    const file = this.file(scope);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ scope, values } satisfies ScopeFile));
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw new LedgerError('permission', `cannot save ${key}: ${(e as Error).message}`, file);
-    }
+    writeFileWhole(this.file(scope), JSON.stringify({ scope, values } satisfies ScopeFile));
   }
 }

@@ -10,7 +10,7 @@ import type { JobControl } from '../engine/jobs.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
-import { AppData } from '../engine/app-data.ts';
+import { AppData, writeFileWhole } from '../engine/app-data.ts';
 import { Ledger } from '../engine/ledger.ts';
 import { Projector } from '../engine/projector.ts';
 import { Replay } from '../engine/replay.ts';
@@ -171,6 +171,15 @@ export class EngineService {
       const expanded = p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
       const abs = path.resolve(base ?? home, expanded);
       return { path: abs, exists: fs.existsSync(abs) };
+    },
+    saveBookmarks: ({ ledger, dest, offsets }) => {
+      const l = this.get(ledger).ledger;
+      const bookmarks = offsets.flatMap((o) => {
+        const e = l.event(o);
+        return e ? [{ offset: e.offset, id: e.id, run_id: e.run_id, kind: e.kind, time: e.time }] : [];
+      });
+      writeFileWhole(dest, `${JSON.stringify({ ledger: l.path, bookmarks }, null, 2)}\n`);
+      return { dest, bookmarks: bookmarks.length };
     },
     prefs: ({ scope }) => (this.appData ??= new AppData()).get(scope),
     setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),

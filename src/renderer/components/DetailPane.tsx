@@ -13,6 +13,7 @@ import { JsonTree } from './JsonTree.tsx';
 export function DetailPane({ store }: { store: AppStore }) {
   const e = useStore(store, (s) => s.detail);
   const needle = useStore(store, (s) => s.query.text);
+  const bookmarks = useStore(store, (s) => s.bookmarks);
   const [expanded, setExpanded] = useState(true);
   const [copied, setCopied] = useState(false);
   const tree = useMemo(() => (e ? parseLossless(e.payload) : null), [e]);
@@ -56,6 +57,9 @@ export function DetailPane({ store }: { store: AppStore }) {
         </span>
         <span className="detail-offset">offset {e.offset}</span>
         <span className="spacer" />
+        <button onClick={() => store.getState().toggleBookmark(e.offset)} aria-pressed={bookmarks.includes(e.offset)} data-testid="bookmark-toggle" title="Bookmark this event (B in the list)">
+          {bookmarks.includes(e.offset) ? '★ Marked' : '☆ Mark'}
+        </button>
         <button onClick={() => setExpanded((x) => !x)}>{expanded ? 'Collapse' : 'Expand'}</button>
         <button onClick={copy} data-testid="copy-event" title="The event as JSON, its payload exactly as stored">
           {copied ? 'Copied' : 'Copy as JSON'}

@@ -28,7 +28,18 @@ function measure(text: string): number {
   return measureCtx.measureText(text).width;
 }
 
-const Cell = ({ k, e, needle }: { k: ColumnKey; e: LedgerEvent; needle?: string }) => {
+const Cell = ({ k, e, needle, marked }: { k: ColumnKey; e: LedgerEvent; needle?: string; marked: boolean }) => {
+  if (k === 'offset')
+    return (
+      <span role="gridcell" className="c-offset" data-column={k}>
+        {marked && (
+          <span className="bookmark-mark" title="bookmarked" aria-label="bookmarked">
+            ★
+          </span>
+        )}
+        {e.offset}
+      </span>
+    );
   if (k === 'kind')
     return (
       <span role="gridcell" className="c-kind">
@@ -55,13 +66,14 @@ interface RowProps {
   position: number;
   top: number;
   selected: boolean;
+  marked: boolean;
   cols: ColumnKey[];
   needle?: string;
   onSelect: (p: number) => void;
   onMenu: (e: React.MouseEvent, position: number, event: LedgerEvent) => void;
 }
 
-const Row = memo(function Row({ event: e, position, top, selected, cols, needle, onSelect, onMenu }: RowProps) {
+const Row = memo(function Row({ event: e, position, top, selected, marked, cols, needle, onSelect, onMenu }: RowProps) {
   const cls = `row${selected ? ' selected' : ''}${e ? ` ${statusClass(e.kind)}` : ' loading'}`;
   return (
     <div
@@ -77,7 +89,7 @@ const Row = memo(function Row({ event: e, position, top, selected, cols, needle,
       aria-selected={selected}
     >
       {e ? (
-        cols.map((k) => <Cell key={k} k={k} e={e} needle={needle} />)
+        cols.map((k) => <Cell key={k} k={k} e={e} needle={needle} marked={marked} />)
       ) : (
         <span role="gridcell" className="c-loading">
           …
@@ -150,6 +162,8 @@ export function EventList({ store }: { store: AppStore }) {
   const sample = useStore(store, (s) => s.sample);
   const needle = useStore(store, (s) => s.query.text);
   const updating = useStore(store, (s) => s.updating);
+  const bookmarks = useStore(store, (s) => s.bookmarks);
+  const marked = useMemo(() => new Set(bookmarks), [bookmarks]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState(600);
   const [dragWidth, setDragWidth] = useState<{ key: ColumnKey; width: number } | null>(null);
@@ -287,6 +301,18 @@ export function EventList({ store }: { store: AppStore }) {
       }
       return;
     }
+    const plain = !e.altKey && !e.metaKey && !e.ctrlKey;
+    if (plain && e.key.toLowerCase() === 'b' && selected !== null) {
+      const ev = rows?.get(selected);
+      if (ev) store.getState().toggleBookmark(ev.offset);
+      e.preventDefault();
+      return;
+    }
+    if (plain && (e.key === ']' || e.key === '[')) {
+      e.preventDefault();
+      void store.getState().nextBookmark(e.key === ']' ? 1 : -1);
+      return;
+    }
     if (e.key === 'End' && !e.altKey && !e.metaKey && !e.ctrlKey) {
       e.preventDefault();
       void store.getState().selectLast();
@@ -360,6 +386,10 @@ export function EventList({ store }: { store: AppStore }) {
                 top={item.start - vOffset.current}
                 event={rows?.get(item.index)}
                 selected={item.index === selected}
+                marked={(() => {
+                  const o = rows?.get(item.index)?.offset;
+                  return o !== undefined && marked.has(o);
+                })()}
                 cols={cols}
                 needle={needle}
                 onSelect={choose}

@@ -6,6 +6,7 @@ import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { AppStore } from '../lib/store.ts';
 import { kindColor } from '../lib/kinds.ts';
 import { ColumnsMenu } from './EventList.tsx';
+import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -194,6 +195,8 @@ export function FilterBar({ store }: { store: AppStore }) {
       </div>
       <span className="match-count" data-testid="match-count">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
+      <BookmarksMenu store={store} />
+      <ViewsMenu store={store} />
       <ColumnsMenu store={store} />
     </div>
   );

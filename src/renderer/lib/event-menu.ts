@@ -42,5 +42,7 @@ export function eventMenu(store: AppStore, e: LedgerEvent, x: number, y: number,
     { label: `Only run ${e.run_id}`, run: filter('runs', e.run_id) },
   );
   if (e.actor) items.push({ label: `Only actor ${e.actor}`, run: filter('actors', e.actor!) });
+  const marked = store.getState().bookmarks.includes(e.offset);
+  items.push({ label: marked ? 'Remove bookmark' : 'Bookmark this event', run: () => store.getState().toggleBookmark(e.offset) });
   return { x, y, label: `Event ${e.offset}`, items };
 }

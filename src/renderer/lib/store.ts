@@ -40,6 +40,11 @@ export interface PanelLayout {
 }
 export const DEFAULT_PANELS: PanelLayout = { runsOpen: true, runsWidth: null, sideWidth: null };
 
+export interface SavedView {
+  name: string;
+  view: ViewState;
+}
+
 export interface AppState {
   info: LedgerInfo | null;
   opening: string | null;
@@ -78,6 +83,10 @@ export interface AppState {
   /** Following, but held where the user went: how many events arrived since. */
   followPaused: boolean;
   newSincePause: number;
+  /** Offsets of marked events, kept per ledger in the app's data folder. */
+  bookmarks: number[];
+  /** Named views of this ledger, kept in the app's data folder. */
+  views: SavedView[];
   /** The filter and place before a replay took the list over, given back when it closes. */
   beforeReplay: { query: Query; offset: number | null } | null;
 
@@ -111,6 +120,12 @@ export interface AppState {
   setColumns(layout: ColumnLayout, save?: boolean): void;
   setPanels(panels: Partial<PanelLayout>, save?: boolean): void;
   openMenu(spec: MenuSpec): void;
+  toggleBookmark(offset: number): void;
+  /** Selects the next (1) or previous (-1) bookmark from the selected event, in the current view. */
+  nextBookmark(dir: 1 | -1): Promise<void>;
+  saveView(name: string): void;
+  deleteView(name: string): void;
+  applyView(view: ViewState): Promise<void>;
   /** The event with its whole stored payload (list rows carry a preview). */
   fullEvent(e: LedgerEvent): Promise<LedgerEvent>;
   closeMenu(): void;
@@ -160,6 +175,10 @@ function without(q: Query, field: 'kind' | 'run_id' | 'actor'): Query {
 export const folderOf = (p: string) => p.replace(/[\\/][^\\/]*$/, '') || '/';
 
 const layoutScope = (info: LedgerInfo) => `layout:${info.layout}`;
+const ledgerScope = (info: LedgerInfo) => `ledger:${info.path}`;
+const numbers = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x)) : []);
+const savedViews = (v: unknown) =>
+  (Array.isArray(v) ? v : []).filter((x): x is SavedView => !!x && typeof x.name === 'string' && !!x.view && typeof x.view.q === 'object');
 /** Plain data objects are JSON; the contract checks it again on arrival. */
 const asJson = (v: object) => v as unknown as Args<'setPref'>['value'];
 
@@ -225,6 +244,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       followPaused: false,
       newSincePause: 0,
       beforeReplay: null,
+      bookmarks: [],
+      views: [],
 
       async open(path) {
         set({ opening: path, error: null });
@@ -233,9 +254,13 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           const previous = get().info;
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
           get().setPlaying(false);
-          const [prefs, head, tail] = await Promise.all([
+          const [prefs, own, head, tail] = await Promise.all([
             client
               .prefs({ scope: layoutScope(info) })
+              .then((p) => p ?? {})
+              .catch(() => ({}) as Record<string, unknown>),
+            client
+              .prefs({ scope: ledgerScope(info) })
               .then((p) => p ?? {})
               .catch(() => ({}) as Record<string, unknown>),
             client.rows({ ledger: info.ledger, start: 0, count: WINDOW }).catch(() => null),
@@ -243,7 +268,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           ]);
           const panels = { ...DEFAULT_PANELS, ...((prefs.panels as Partial<PanelLayout> | undefined) ?? {}) };
           // Notices belong to the ledger that raised them.
-          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels });
+          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           const asked = pendingView && (!pendingView.p || pendingView.p === info.path) ? pendingView : null;
           pendingView = null;
@@ -454,7 +479,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           if (kind === 'jsonl') await client.exportJsonl({ ledger: info.ledger, dir: dest, query: scope === 'filter' ? query : undefined }, { job });
           else if (scope === 'replay' && replay?.at?.event) await client.snapshot({ ledger: info.ledger, dest, up_to_offset: replay.at.event.offset }, { job });
           else await client.snapshot({ ledger: info.ledger, dest, runs: scope === 'filter' ? query.runs : undefined }, { job });
-          set({ notice: `Exported to ${dest}` });
+          const marks = get().bookmarks;
+          if (kind === 'jsonl' && marks.length) {
+            const side = `${dest.replace(/[\\/]+$/, '')}.bookmarks.json`;
+            await client.saveBookmarks({ ledger: info.ledger, dest: side, offsets: marks });
+            set({ notice: `Exported to ${dest}; bookmarks in ${side}` });
+          } else set({ notice: `Exported to ${dest}` });
           return null;
         } catch (e) {
           if (message(e).startsWith('cancelled')) set({ notice: 'Export cancelled; nothing was written' });
@@ -495,6 +525,44 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         if (save && info) client.setPref({ scope: layoutScope(info), key: 'panels', value: asJson(panels) }).catch((e) => set({ notice: message(e) }));
       },
       openMenu: (contextMenu) => set({ contextMenu }),
+
+      toggleBookmark(offset) {
+        const info = get().info;
+        if (!info) return;
+        const cur = get().bookmarks;
+        const bookmarks = cur.includes(offset) ? cur.filter((o) => o !== offset) : [...cur, offset].sort((a, b) => a - b);
+        set({ bookmarks });
+        client.setPref({ scope: ledgerScope(info), key: 'bookmarks', value: bookmarks }).catch((e) => set({ notice: message(e) }));
+      },
+      async nextBookmark(dir) {
+        const { bookmarks, detail, query } = get();
+        const at = detail?.offset ?? (dir === 1 ? -Infinity : Infinity);
+        const list = dir === 1 ? bookmarks.filter((o) => o > at) : bookmarks.filter((o) => o < at).reverse();
+        const info = get().info;
+        if (!info) return;
+        // The next mark that is in the current view.
+        for (const o of list) {
+          const { position, offset } = await client.locate({ ledger: info.ledger, query: q(query), offset: o });
+          if (offset === o) return get().select(position);
+        }
+        set({ notice: `No ${dir === 1 ? 'later' : 'earlier'} bookmark${Object.keys(query).length ? ' in this filter' : ''}` });
+      },
+      saveView(name) {
+        const info = get().info;
+        if (!info || !name.trim()) return;
+        const v = view({ o: get().detail?.offset });
+        const views = [...get().views.filter((x) => x.name !== name.trim()), { name: name.trim(), view: v }];
+        set({ views });
+        client.setPref({ scope: ledgerScope(info), key: 'views', value: asJson(views) }).catch((e) => set({ notice: message(e) }));
+      },
+      deleteView(name) {
+        const info = get().info;
+        if (!info) return;
+        const views = get().views.filter((x) => x.name !== name);
+        set({ views });
+        client.setPref({ scope: ledgerScope(info), key: 'views', value: asJson(views) }).catch((e) => set({ notice: message(e) }));
+      },
+      applyView: (v) => restoreView(v, true),
       async fullEvent(e) {
         const info = get().info;
         if (!e.truncated || !info) return e;
@@ -511,8 +579,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     };
 
     /** Applies a view from the URL: its filter, place, panel and replay step. */
-    async function restoreView(v: ViewState) {
-      if (Object.keys(v.q).length) await get().setQuery(v.q, { history: 'none' });
+    async function restoreView(v: ViewState, push = false) {
+      if (Object.keys(v.q).length || Object.keys(get().query).length) await get().setQuery(v.q, { history: push ? 'push' : 'none' });
       if (v.r) await get().openReplay(v.r, { step: v.s });
       else if (v.o !== undefined) await get().goToOffset(v.o);
       else if (get().total) get().select(0);

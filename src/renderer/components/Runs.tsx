@@ -147,7 +147,7 @@ function driftFor(drift: DriftRow[] | null, key: string) {
 }
 
 /** The attempts of each node on one time axis: retries side by side, failures in red. */
-export function Gantt({ nodes, changed }: { nodes: NodeRunProjection[]; changed?: Set<string> }) {
+export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; changed?: Set<string>; onPick?: (nr: NodeRunProjection) => void }) {
   const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
   if (!times.length) return null;
   const t0 = Math.min(...times);
@@ -157,7 +157,7 @@ export function Gantt({ nodes, changed }: { nodes: NodeRunProjection[]; changed?
   const left = 120;
   const width = 560;
   return (
-    <svg className="gantt" viewBox={`0 0 ${left + width + 10} ${ids.length * row + 6}`} data-testid="gantt">
+    <svg className="gantt" viewBox={`0 0 ${left + width + 10} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
       {ids.map((id, i) => (
         <text key={id} x={0} y={i * row + 13} className="g-label">
           {id}
@@ -170,7 +170,16 @@ export function Gantt({ nodes, changed }: { nodes: NodeRunProjection[]; changed?
         const w = Math.max(2, ((e - s) / (t1 - t0)) * width);
         return (
           <g key={nr.node_run_id}>
-            <rect x={x} y={ids.indexOf(nr.node_id) * row + 3} width={w} height={row - 6} rx={2} className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}>
+            <rect
+              x={x}
+              y={ids.indexOf(nr.node_id) * row + 3}
+              width={w}
+              height={row - 6}
+              rx={2}
+              className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}
+              onClick={onPick && (() => onPick(nr))}
+              data-node-run={nr.node_run_id}
+            >
               <title>{`${nr.node_id} attempt ${nr.attempt}: ${nr.status}${nr.error ? ` — ${nr.error}` : ''}`}</title>
             </rect>
             {nr.attempt > 1 && (
@@ -263,7 +272,7 @@ export function RunDetailPane({ store }: { store: AppStore }) {
       {run.error && <p className="run-error">{run.error}</p>}
       <RunFields run={run} drift={drift} />
       <h3>node-runs ({node_runs.length})</h3>
-      <Gantt nodes={node_runs} />
+      <Gantt nodes={node_runs} onPick={(nr) => void store.getState().goToOffset(nr.first_offset)} />
       <NodeRunsTable nodes={node_runs} drift={drift} />
       {drift && (
         <p className="muted" data-testid="drift-summary">

@@ -1,16 +1,8 @@
 // Big filters stay truthful on the 1M ledger: no "0 matching" flash while a new
 // filter counts, End reaches the real last match while the total is an estimate,
 // and a Gantt attempt jumps to its first event.
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { DATA, expect, test } from './serve.ts';
+import { cliJson, expect, test } from './serve.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-};
 
 test('a new filter keeps the old rows and counts until its own arrive, and End reaches its last match at once', async ({ app, served }) => {
   // Every text the match count and the status show, from now on.
@@ -30,7 +22,7 @@ test('a new filter keeps the old rows and counts until its own arrive, and End r
   const seen = await app.evaluate(() => (window as unknown as { seen: string[] }).seen);
   expect(seen.filter((t) => /(^|[^\d,])0 matching|\/ ≈?0$/.test(t))).toEqual([]);
   // End, once: the last node.failed event of the ledger, as the CLI finds it.
-  const last = cli(['query', served.file, '--kind', 'node.failed', '--last', '--limit', '1', '--json']).events.at(-1).offset as number;
+  const last = cliJson(['query', served.file, '--kind', 'node.failed', '--last', '--limit', '1']).events.at(-1).offset as number;
   await app.getByTestId('event-list').focus();
   await app.keyboard.press('End');
   await expect(app.locator('.row.selected')).toHaveAttribute('data-offset', String(last), { timeout: 60_000 });
@@ -38,10 +30,10 @@ test('a new filter keeps the old rows and counts until its own arrive, and End r
 });
 
 test('clicking an attempt in the Gantt goes to its first event', async ({ app, served }) => {
-  const runId = cli(['runs', served.file, '--status', 'failed', '--json'])[0].run_id as string;
+  const runId = cliJson(['runs', served.file, '--status', 'failed'])[0].run_id as string;
   await app.getByTestId('run-status-filter').selectOption('failed');
   await app.locator(`.runs tbody tr[data-run="${runId}"]`).click({ timeout: 90_000 });
-  const detail = cli(['run', served.file, runId, '--json']);
+  const detail = cliJson(['run', served.file, runId]);
   const attempt = detail.node_runs[1];
   await expect(app.getByTestId('gantt')).toHaveAttribute('aria-label', /node attempts/);
   await app.locator(`[data-testid="run-detail"] rect[data-node-run="${attempt.node_run_id}"]`).click();

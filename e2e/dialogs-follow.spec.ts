@@ -1,18 +1,11 @@
 // Dialogs trap focus, close on Escape and show their errors inside; paths show
 // absolute with ~ expanded; a failed open keeps the ledger and its path; follow
 // holds the place when the user looks back; the view comes back from the URL.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DATA, expect, shots, startServe, test } from './serve.ts';
+import { cli, DATA, expect, shots, startServe, test } from './serve.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
-const cli = (args: string[], input?: string) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout;
-};
 
 test('the export dialog traps focus, shows the absolute path with ~ expanded, shows errors inside, closes on Escape', async ({ app, served }) => {
   await app.getByTestId('export-open').click();

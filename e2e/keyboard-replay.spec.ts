@@ -1,16 +1,9 @@
 // Replay that explains its steps, keys that work from anywhere, the runs table by
 // keyboard, and the right-click menu of rows and of the detail pane.
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { DATA, expect, shots, test } from './serve.ts';
+import { cli, cliJson, DATA, expect, shots, test } from './serve.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-};
 
 test('the runs table works by keyboard: sort buttons with aria-sort, arrows move, Enter opens, R replays', async ({ app }) => {
   const rows = app.locator('.runs tbody tr[data-run]');
@@ -41,7 +34,7 @@ test('a replay step shows its event and old -> new for what it changed; J/K step
   await app.locator('[data-testid="kind-menu"] .facet[data-kind="node.failed"]').click();
   await app.keyboard.press('Escape');
   await expect(app.locator('.chip', { hasText: 'kind: node.failed' })).toBeVisible();
-  const runId = cli(['runs', served.file, '--status', 'failed', '--json'])[0].run_id as string;
+  const runId = cliJson(['runs', served.file, '--status', 'failed'])[0].run_id as string;
   await app.getByTestId('run-status-filter').selectOption('failed');
   await app.locator(`.runs tbody tr[data-run="${runId}"]`).click({ timeout: 90_000 });
   await app.getByTestId('replay-button').click();
@@ -50,7 +43,7 @@ test('a replay step shows its event and old -> new for what it changed; J/K step
   await app.getByTestId('step-forward').click();
   await app.getByTestId('step-forward').click();
   await expect(step).toContainText('step 2 /');
-  const expected = cli(['replay', served.file, runId, '--step', '2', '--json']);
+  const expected = cliJson(['replay', served.file, runId, '--step', '2']);
   const replay = app.getByTestId('replay');
   const ev = replay.getByTestId('replay-event');
   await expect(ev).toContainText(expected.event.kind);
@@ -130,7 +123,7 @@ test('the detail pane shows numbers exactly as stored and Copy copies the stored
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const { startServe } = await import('./serve.ts');
   const file = path.join(DATA, `numbers-${Date.now()}.db`);
-  spawnSync(process.execPath, [BIN, 'generate', file, '--events', '50', '--seed', '5'], { encoding: 'utf8' });
+  cli(['generate', file, '--events', '50', '--seed', '5']);
   // The stored text, written as another tool would: numbers a JSON round trip would change.
   const payload = '{"price":1.10,"big":12345678901234567890,"exp":1e3,"name":"\\u4e8b\\u4ef6"}';
   const db = new Database(file);

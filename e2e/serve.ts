@@ -22,6 +22,14 @@ export function ledgerOf(events: number, seed = 21): string {
   return file;
 }
 
+/** Runs the CLI as a user would, with the e2e cache; its standard output, or a throw with its error line. */
+export function cli(args: string[], input?: string): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+export const cliJson = (args: string[]) => JSON.parse(cli([...args, '--json']));
+
 export async function startServe(file: string): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
   const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), LEDGER_INSPECTOR_DATA: APP_DATA } });
   const url = await new Promise<string>((resolve, reject) => {

@@ -345,14 +345,6 @@ export function EventList({ store }: { store: AppStore }) {
     window.addEventListener('mousemove', onMove);
     window.addEventListener('mouseup', onUp);
   };
-  /** Keyboard resizing of the focused header: Alt+Left/Right is history, so Shift+Left/Right. */
-  const keyResize = (k: ColumnKey) => (e: React.KeyboardEvent) => {
-    if (!e.shiftKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
-    e.preventDefault();
-    const l = store.getState().columns;
-    store.getState().setColumns({ ...l, widths: { ...l.widths, [k]: Math.max(30, width(k) + (e.key === 'ArrowRight' ? 16 : -16)) } });
-  };
-
   const active = selected !== null && virtualizer.getVirtualItems().some((i) => i.index === selected) ? `event-row-${selected}` : undefined;
   return (
     <section className={`event-list${updating ? ' updating' : ''}`} style={{ '--columns': template } as React.CSSProperties} aria-busy={updating}>
@@ -371,7 +363,7 @@ export function EventList({ store }: { store: AppStore }) {
       >
         <div className="list-header" role="row" aria-rowindex={1} style={{ minWidth }}>
           {cols.map((k) => (
-            <span key={k} role="columnheader" className={`h-${k}`} tabIndex={-1} onKeyDown={keyResize(k)} data-column={k}>
+            <span key={k} role="columnheader" className={`h-${k}`} data-column={k}>
               {COLUMN[k].label}
               <i className="resize" onMouseDown={startResize(k)} aria-hidden="true" />
             </span>

@@ -193,7 +193,7 @@ export function FilterBar({ store }: { store: AppStore }) {
           </span>
         ))}
       </div>
-      <span className="match-count" data-testid="match-count">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
+      <span className="match-count" data-testid="match-count" role="status" aria-live="polite">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
       <BookmarksMenu store={store} />
       <ViewsMenu store={store} />

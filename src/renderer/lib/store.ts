@@ -270,13 +270,14 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           // Notices belong to the ledger that raised them.
           set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
+          // The whole-ledger work starts first: it runs on the other worker while the view settles.
+          void get().loadRuns();
           const asked = pendingView && (!pendingView.p || pendingView.p === info.path) ? pendingView : null;
           pendingView = null;
+          if (!asked || !Object.keys(asked.q).length) void refreshSummaries();
           if (asked) await restoreView(asked);
           else if (info.events) get().select(0);
           reportUi();
-          void refreshSummaries();
-          void get().loadRuns();
         } catch (e) {
           // The ledger that was open stays open: a bad file costs nothing.
           set({ error: { message: message(e), path }, opening: null });
@@ -535,8 +536,9 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         client.setPref({ scope: ledgerScope(info), key: 'bookmarks', value: bookmarks }).catch((e) => set({ notice: message(e) }));
       },
       async nextBookmark(dir) {
-        const { bookmarks, detail, query } = get();
-        const at = detail?.offset ?? (dir === 1 ? -Infinity : Infinity);
+        const { bookmarks, detail, query, selected, rows } = get();
+        // From the selected row (its full detail may still be loading).
+        const at = (selected !== null ? rows?.get(selected)?.offset : undefined) ?? detail?.offset ?? (dir === 1 ? -Infinity : Infinity);
         const list = dir === 1 ? bookmarks.filter((o) => o > at) : bookmarks.filter((o) => o < at).reverse();
         const info = get().info;
         if (!info) return;

@@ -26,6 +26,8 @@ test('the export dialog traps focus, shows the absolute path with ~ expanded, sh
   await app.getByTestId('export-go').click();
   await expect(dialog.getByTestId('export-error')).toContainText(`${served.file} already exists`);
   await shots(app, '40-export-error');
+  // The error stays while the window changes around it (theme, size, other state).
+  await expect(dialog.getByTestId('export-error')).toContainText(`${served.file} already exists`);
   await app.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await expect(app.getByTestId('export-open')).toBeFocused();

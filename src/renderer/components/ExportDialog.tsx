@@ -20,19 +20,20 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const [error, setError] = useState<string | null>(null);
   const [resolved, setResolved] = useState<{ path: string; exists: boolean } | null>(null);
   // The destination as it will be written: absolute, ~ expanded.
+  const resolveDest = useStore(store, (s) => s.resolveDest);
   useEffect(() => {
     setError(null);
     const d = dest.trim();
-    if (!d || !info) return setResolved(null);
+    if (!d) return setResolved(null);
     let live = true;
-    st.resolveDest(d).then(
+    resolveDest(d).then(
       (r) => live && setResolved(r),
       () => live && setResolved(null),
     );
     return () => {
       live = false;
     };
-  }, [dest, info, st]);
+  }, [dest, resolveDest]);
   if (!info) return null;
   const replayOffset = replay?.at?.event?.offset;
   // A snapshot of a filter keeps its runs; other conditions need the JSONL export.

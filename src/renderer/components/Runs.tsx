@@ -58,7 +58,11 @@ export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => v
     const k = Math.max(0, Math.min(list.length - 1, i));
     setActive(k);
     virtual.scrollToIndex(k);
-    requestAnimationFrame(() => scroll.current?.querySelector<HTMLElement>(`tr[data-index="${k}"]`)?.focus());
+    // At once when the row is on screen, so quick key presses count from it; else once it renders.
+    const row = () => scroll.current?.querySelector<HTMLElement>(`tr[data-index="${k}"]`);
+    const now = row();
+    if (now) now.focus();
+    else requestAnimationFrame(() => row()?.focus());
   };
   const onKey = (e: React.KeyboardEvent, i: number, r: RunProjection) => {
     const page = Math.max(1, Math.floor((scroll.current?.clientHeight ?? 200) / RUN_ROW) - 1);

@@ -1,7 +1,7 @@
 // Runs rebuilt from the ledger's events: the list, one run's node-runs as a table
 // and a timeline of attempts, and drift from the ledger's own stored tables.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
@@ -152,16 +152,27 @@ function driftFor(drift: DriftRow[] | null, key: string) {
 
 /** The attempts of each node on one time axis: retries side by side, failures in red. */
 export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; changed?: Set<string>; onPick?: (nr: NodeRunProjection) => void }) {
+  // Drawn at the panel's own pixel width, so labels keep their size however wide the panel is.
+  const [box, setBox] = useState(600);
+  const ref = useRef<SVGSVGElement>(null);
   const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
-  if (!times.length) return null;
+  const drawn = times.length > 0;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const obs = new ResizeObserver(() => setBox(Math.max(200, el.clientWidth)));
+    obs.observe(el);
+    return () => obs.disconnect();
+  }, [drawn]);
+  if (!drawn) return null;
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1);
   const ids = [...new Set(nodes.map((nr) => nr.node_id))];
   const row = 18;
-  const left = 120;
-  const width = 560;
+  const left = Math.min(120, Math.round(box * 0.28));
+  const width = box - left - 10;
   return (
-    <svg className="gantt" viewBox={`0 0 ${left + width + 10} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
+    <svg ref={ref} className="gantt" width="100%" height={ids.length * row + 6} viewBox={`0 0 ${box} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
       {ids.map((id, i) => (
         <text key={id} x={0} y={i * row + 13} className="g-label">
           {id}

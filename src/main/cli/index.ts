@@ -355,10 +355,11 @@ export function buildProgram(): Command {
     .command('serve <path>')
     .description('serve the app to a browser on 127.0.0.1, with the ledger open; the printed URL carries the access token')
     .option('--port <port>', 'port to listen on (default: any free one)', int('--port'), 0)
+    .option('--allow-dir <folder>', 'a folder the app may also open, import from and export into (repeatable; the ledger\'s folder and the cache folder always are)', collect)
     .option('--json', 'print {url} as JSON')
     .action(async (p: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir });
+      const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir, allowDirs: o.allowDir as string[] | undefined });
       if (o.json) console.log(JSON.stringify({ url }));
       else console.log(`Ledger Inspector is serving ${p}\nopen ${url}\n(Ctrl+C stops it)`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => void close().then(resolve)));

@@ -18,7 +18,7 @@ import {
   type PageRequest,
   type Query,
 } from '../../shared/ledger.ts';
-import { Appender, type AppendOptions } from './append.ts';
+import { Appender, toRows, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
@@ -313,19 +313,25 @@ export class Ledger {
   append(events: unknown[], opts: AppendOptions = {}): AppendResult {
     if (!this.source.appendable)
       throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
+    // Validated before the file is touched: a rejected batch changes nothing.
+    const rows = toRows(events, this.path, opts.maxPayloadBytes);
     if (!this.writer) {
       try {
         fs.accessSync(this.file, fs.constants.W_OK);
       } catch {
         throw new LedgerError('read_only', 'the file is not writable', this.path);
       }
-      const db = openWritable(this.file);
+      // The ledger keeps its own journal mode: appending adds rows, nothing else.
+      const db = openWritable(this.file, { keepJournalMode: true });
       this.writer = { db, appender: new Appender(db, this.file) };
-      // The read connection prepared its statements against the old schema.
-      this.stmts.clear();
-      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
     }
-    return this.writer.appender.append(events, opts);
+    const result = this.writer.appender.append(rows, opts);
+    if (!this.source.hasSeq) {
+      // The append added the seq column; the read connection's statements predate it.
+      Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
+      this.stmts.clear();
+    }
+    return result;
   }
 
   close(): void {

@@ -68,8 +68,22 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
     params.push(timeBound(query.time_to, src.timeFormat));
   }
   if (query.since_seq !== undefined) {
-    parts.push(`${c.seq} > ?`);
-    params.push(query.since_seq);
+    const run = query.runs![0]!;
+    if (src.layout === 'canonical') {
+      // Rows written before the ledger had a seq column have none stored; their seq is
+      // their position in the run (see append.ts), so where a run has such rows, "after
+      // seq N" is "after the run's N-th event". Both subqueries run once per statement.
+      const t = src.table;
+      parts.push(
+        `(CASE WHEN EXISTS (SELECT 1 FROM ${t} WHERE ${c.run_id} = ? AND ${c.seq} IS NULL)` +
+          ` THEN (? <= 0 OR ${c.offset} > (SELECT ${c.offset} FROM ${t} WHERE ${c.run_id} = ? ORDER BY ${c.offset} LIMIT 1 OFFSET ? - 1))` +
+          ` ELSE ${c.seq} > ? END)`,
+      );
+      params.push(run, query.since_seq, run, query.since_seq, query.since_seq);
+    } else {
+      parts.push(`${c.seq} > ?`);
+      params.push(query.since_seq);
+    }
   }
   if (query.text !== undefined && fts) {
     // The index narrows to candidates; the clause below checks each one exactly.

@@ -40,12 +40,15 @@ function registerFunctions(db: DB): void {
   });
 }
 
-/** Opens (or creates) a file for writing, in WAL mode with a busy timeout. */
-export function openWritable(file: string): DB {
+/**
+ * Opens (or creates) a file for writing with a busy timeout, in WAL mode unless
+ * `keepJournalMode` (a user's ledger: the mode is the writer's choice, stored in the file).
+ */
+export function openWritable(file: string, opts: { keepJournalMode?: boolean } = {}): DB {
   const db = wrap(file, () => new Database(file));
   wrap(file, () => {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
+    if (!opts.keepJournalMode) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // Checkpoint every ~40 MB of WAL rather than 4 MB: batch appends otherwise pay a
     // checkpoint (and its fsync) on most commits. A connection setting; the file is unchanged.

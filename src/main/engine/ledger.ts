@@ -69,10 +69,13 @@ export class Ledger {
       ledger.warnings = idx.warnings;
       return ledger;
     }
-    const db = openReadOnly(file);
+    // Read through its real path: SQLite finds a linked database's -wal and -shm beside
+    // the target, and so must everything that reads the files themselves (snapshots).
+    const real = realFile(file);
+    const db = openReadOnly(real);
     try {
       const source = wrap(file, () => detectSource(db, file, opts.mapping));
-      return new Ledger(file, db, file, source, cacheDir, null);
+      return new Ledger(file, db, real, source, cacheDir, null);
     } catch (e) {
       db.close();
       throw e;
@@ -323,7 +326,7 @@ export class Ledger {
       }
       // The ledger keeps its own journal mode: appending adds rows, nothing else.
       const db = openWritable(this.file, { keepJournalMode: true });
-      this.writer = { db, appender: new Appender(db, this.file) };
+      this.writer = { db, appender: new Appender(db, this.path) };
     }
     const result = this.writer.appender.append(rows, opts);
     if (!this.source.hasSeq) {
@@ -360,6 +363,15 @@ function splitForIndex(q: Query): Query[] {
 function toEvent(r: Row): LedgerEvent {
   (r as unknown as LedgerEvent).truncated = r.truncated === 1;
   return r as unknown as LedgerEvent;
+}
+
+/** The file a path names once links are followed; the path itself where it names nothing (the open then says so). */
+function realFile(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** Creates a new, empty canonical ledger. */

@@ -22,7 +22,13 @@ export interface LedgerEvent {
   truncated: boolean;
 }
 
-const names = z.array(z.string().min(1)).min(1);
+/** A filter's list of values: big lists (every run of a ledger) are fine, unbounded ones are not. */
+export const MAX_FILTER_VALUES = 100_000;
+const names = z.array(z.string().min(1)).min(1).max(MAX_FILTER_VALUES);
+/** A text filter is a needle, not a document: each row is searched for it. */
+export const MAX_TEXT_CHARS = 1000;
+/** The JSON paths SQLite's json_extract takes: $, then .key, ."quoted key", [index] or [#-n] steps. */
+const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$]*|\."(?:[^"\\]|\\.)*"|\[(?:\d+|#(?:-\d+)?)\])*$/;
 const offset = z.number().int().nonnegative();
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time');
 
@@ -39,10 +45,10 @@ export const QuerySchema = z
     offset_from: offset.optional(),
     offset_to: offset.optional(),
     since_seq: z.number().int().optional(),
-    text: z.string().min(1).optional(),
+    text: z.string().min(1).max(MAX_TEXT_CHARS).optional(),
     json_path: z
       .object({
-        path: z.string().regex(/^\$/, 'a JSON path starts with $'),
+        path: z.string().max(1000).regex(JSON_PATH, 'a JSON path is $ followed by .key, ."key" or [index] steps, e.g. $.node_id or $.items[0].name'),
         value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
       })
       .optional(),

@@ -3,6 +3,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/format.ts';
+import { jsonDepth, MAX_PAYLOAD_DEPTH } from '../../shared/json-depth.ts';
 import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import type { Statement } from 'better-sqlite3';
@@ -28,7 +29,16 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     const parsed = AppendEventSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
-    const payload = JSON.stringify(e.payload);
+    let payload: string;
+    try {
+      payload = JSON.stringify(e.payload);
+    } catch {
+      // A structure too deep to serialise overflows the stack: deeper than any limit.
+      throw new LedgerError('invalid_argument', `${label(raw, i)}: payload is nested too deeply (the limit is ${MAX_PAYLOAD_DEPTH} levels)`, file);
+    }
+    // Each level takes two characters at least, so a short payload needs no scan (this runs for every appended event).
+    if (payload.length > 2 * MAX_PAYLOAD_DEPTH && jsonDepth(payload) > MAX_PAYLOAD_DEPTH)
+      throw new LedgerError('invalid_argument', `${label(raw, i)}: payload is nested ${jsonDepth(payload)} levels deep, over the limit of ${MAX_PAYLOAD_DEPTH}`, file);
     if (payload.length > maxPayloadBytes / 4) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > maxPayloadBytes)

@@ -25,7 +25,7 @@ import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './
 import { detectSource, type Source } from './layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
-import { openReadOnly, openWritable, wrap, type DB } from './sqlite.ts';
+import { openReadOnly, openWritable, sqliteError, wrap, type DB } from './sqlite.ts';
 
 export interface OpenOptions extends JobControl {
   cacheDir?: string;
@@ -181,7 +181,12 @@ export class Ledger {
     const sql = `SELECT ${selectList(this.source, 'full')} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
     // A dedicated statement: iterate() keeps it busy until the loop ends.
     const it = wrap(this.path, () => this.db.prepare(sql).iterate(...params)) as IterableIterator<Row>;
-    for (const row of it) yield toEvent(row);
+    // SQLite reports a damaged page when the walk reaches it, not when it starts.
+    try {
+      for (const row of it) yield toEvent(row);
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
@@ -192,7 +197,12 @@ export class Ledger {
     const keyset = after === undefined ? '' : `${col.offset} > ?`;
     const params = after === undefined ? [...w.params, limit] : [...w.params, after, limit];
     const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} LIMIT ?`;
-    yield* wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    const it = wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    try {
+      yield* it;
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Distinct values of a field with their counts, most frequent first. */

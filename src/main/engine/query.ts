@@ -2,8 +2,11 @@
 // and nothing here counts rows before returning the first ones.
 import type { Query } from '../../shared/ledger.ts';
 import type { Source, TimeFormat } from './layouts.ts';
+import { needleRef } from './sqlite.ts';
 
 export const PREVIEW_CHARS = 240;
+/** Lists longer than this are bound as one JSON array. */
+const IN_LIST_PARAMS = 500;
 
 export interface Where {
   sql: string;
@@ -42,6 +45,12 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
   const parts: string[] = [];
   const params: unknown[] = [];
   const inList = (expr: string, values: string[], negate = false) => {
+    // A long list is one JSON parameter: SQLite takes at most 32,766 parameters a statement.
+    if (values.length > IN_LIST_PARAMS) {
+      parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(values));
+      return;
+    }
     parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
@@ -97,16 +106,19 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
       params.push(`%${likeEscape(query.text)}%`);
     } else {
       parts.push(`li_icontains(${c.payload}, ?)`);
-      params.push(query.text.toLowerCase());
+      params.push(needleRef(query.text.toLowerCase()));
     }
   }
   if (query.json_path) {
     const v = query.json_path.value;
+    // A mapped table's payload column may hold text that is not JSON: such a row does not
+    // match (SQLite caches the parse, so json_valid costs no second one).
+    const payload = src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `(CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END)`;
     if (v === null) {
-      parts.push(`json_type(${c.payload}, ?) = 'null'`);
+      parts.push(`json_type(${payload}, ?) = 'null'`);
       params.push(query.json_path.path);
     } else {
-      parts.push(`json_extract(${c.payload}, ?) = ?`);
+      parts.push(`json_extract(${payload}, ?) = ?`);
       params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
     }
   }

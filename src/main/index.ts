@@ -5,7 +5,7 @@ import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, scre
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isJob, validateRequest, validateShellRequest, type Push, type Request, type Response, type ShellArgs } from '../shared/contract.ts';
+import { isJob, validateRequest, validateShellRequest, type Method, type Push, type Request, type Response, type ShellArgs } from '../shared/contract.ts';
 import { LedgerError } from '../shared/errors.ts';
 import { EngineHost } from './host/host.ts';
 import { restoredBounds } from './shell/bounds.ts';
@@ -17,6 +17,9 @@ import { addRecent, loadSettings, saveSettings, type Settings } from './shell/se
 // it starts anything of its own.
 if (!app.requestSingleInstanceLock()) app.quit();
 else main();
+
+/** The jobs that write a file, which quitting must not cut short unasked. */
+const WRITES: ReadonlySet<Method> = new Set(['snapshot', 'exportJsonl', 'importJsonl', 'generate']);
 
 function main() {
   const userData = app.getPath('userData');
@@ -30,7 +33,7 @@ function main() {
   const host = new EngineHost();
   /** What the window last told us it shows. */
   let ui = { ledger: null as string | null, path: null as string | null, replay_offset: null as number | null };
-  /** Jobs running now (the window's exports and the menu's), by job id. */
+  /** Jobs running now that write a file (the window's and the menu's), by job id. */
   const running = new Map<string, Promise<Response>>();
   let quitting = false;
 
@@ -61,11 +64,11 @@ function main() {
     openPath(SAMPLE, notice);
   }
 
-  /** Every engine call from main or the window; jobs are tracked so that quitting can cancel them. */
+  /** Every engine call from main or the window; jobs that write are tracked so that quitting can cancel them. */
   function engine(req: Request): Promise<Response> {
     const job = req.job;
     const res = host.request(req);
-    if (job) {
+    if (job && WRITES.has(req.method as Method)) {
       running.set(job, res);
       void res.finally(() => running.delete(job));
     }

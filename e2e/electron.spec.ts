@@ -1,20 +1,11 @@
 // The desktop app itself, where an Electron binary is present: launch with a
 // ledger on the command line, and export a snapshot from the menu.
 import { _electron as electron, expect, test } from '@playwright/test';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { electronBinary } from '../scripts/electron-binary.ts';
 import { ledgerOf } from './serve.ts';
-
-/** The installed Electron binary, found without require('electron'), which would try to download one. */
-function electronBinary(): string | null {
-  const dir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  const pathFile = path.join(dir, 'path.txt');
-  if (!fs.existsSync(pathFile)) return null;
-  const exe = path.join(dir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
-  return fs.existsSync(exe) ? exe : null;
-}
 
 const binary = electronBinary();
 

@@ -9,7 +9,7 @@ import { isJob, validateRequest, validateShellRequest, type Method, type Push, t
 import { LedgerError } from '../shared/errors.ts';
 import { EngineHost } from './host/host.ts';
 import { restoredBounds } from './shell/bounds.ts';
-import { pathFromArgv, startupLedger } from './shell/launch.ts';
+import { pathFromArgv, SAMPLE, startupLedger } from './shell/launch.ts';
 import { menuModel, type ItemId, type MenuNode } from './shell/menu-model.ts';
 import { addRecent, loadSettings, saveSettings, type Settings } from './shell/settings.ts';
 
@@ -23,7 +23,7 @@ const WRITES: ReadonlySet<Method> = new Set(['snapshot', 'exportJsonl', 'importJ
 
 function main() {
   const userData = app.getPath('userData');
-  const SAMPLE = path.join(userData, 'sample-ledger.db');
+  const samplePath = path.join(userData, SAMPLE.file);
   let settings: Settings = loadSettings(userData);
   let win: BrowserWindow | null = null;
   let loaded = false;
@@ -57,11 +57,11 @@ function main() {
   }
 
   async function openSample(notice?: string) {
-    if (!exists(SAMPLE)) {
-      const res = await host.request({ id: 0, method: 'generate', args: { dest: SAMPLE, events: 200_000, seed: 7 } });
+    if (!exists(samplePath)) {
+      const res = await host.request({ id: 0, method: 'generate', args: { dest: samplePath, events: SAMPLE.events, seed: SAMPLE.seed } });
       if (!res.ok) return void dialog.showErrorBox('Ledger Inspector', `Could not create the sample ledger: ${res.error.message}`);
     }
-    openPath(SAMPLE, notice);
+    openPath(samplePath, notice);
   }
 
   /** Every engine call from main or the window; jobs that write are tracked so that quitting can cancel them. */
@@ -311,7 +311,7 @@ function main() {
     session.defaultSession.setPermissionCheckHandler(() => false);
     updateMenu();
     const given = queued.length ? null : pathFromArgv(process.argv, process.cwd(), app.isPackaged, exists);
-    createWindow(startupLedger({ given, recent: settings.recent, sampleExists: exists(SAMPLE), exists }));
+    createWindow(startupLedger({ given, recent: settings.recent, sampleExists: exists(samplePath), exists }));
   });
 
   app.on('web-contents-created', (_e, contents) => {

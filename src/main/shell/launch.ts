@@ -29,5 +29,8 @@ export function startupLedger(o: { given: string | null; recent: string[]; sampl
   return { sample: true };
 }
 
+/** The sample ledger a first launch opens, generated once (the desktop app's and `npm start`'s without Electron). */
+export const SAMPLE = { file: 'sample-ledger.db', events: 200_000, seed: 7 } as const;
+
 export const WELCOME =
   'Welcome to Ledger Inspector. This is a sample ledger; open your own with File > Open Ledger… (Ctrl+O, ⌘O on a Mac), or drop a .db or .jsonl file on the window.';

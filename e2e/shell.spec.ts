@@ -197,7 +197,8 @@ test('a second instance quits at the single-instance lock before starting an eng
     s.ready();
     expect(started).toBe(0);
     expect(s.quitCalls).toBe(1);
-    await new Promise((r) => setTimeout(r, 200));
+    const { app } = await import('./electron-stand-in/electron.ts');
+    await app.whenReady(); // anything waiting for ready has run
     expect(s.windows).toEqual([]);
   } finally {
     (wt as { Worker: typeof Real }).Worker = Real;

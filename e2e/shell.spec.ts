@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMain } from './electron-stand-in/load.ts';
-import { ledgerOf } from './serve.ts';
+import { ledgerOf, startServe } from './serve.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -63,6 +63,10 @@ test('the menu exports a snapshot through the save dialog, Copy as JSON reaches 
   await expect(p.getByRole('button', { name: 'Copied' })).toBeVisible();
   const copied = JSON.parse(s.clipboard) as { offset: number; kind: string };
   await expect(p.getByTestId('detail')).toContainText(`offset ${copied.offset}`);
+  s.clipboardError = 'the clipboard is locked';
+  await p.getByRole('button', { name: 'Copy as JSON' }).click();
+  await expect(p.getByRole('button', { name: 'Copy failed' })).toBeVisible();
+  s.clipboardError = null;
 
   // A frame inside the window, given the same bridge, is refused by main for both channels.
   const refused = await p.evaluate(async () => {
@@ -203,5 +207,23 @@ test('a second instance quits at the single-instance lock before starting an eng
   } finally {
     (wt as { Worker: typeof Real }).Worker = Real;
     syncBuiltinESMExports();
+  }
+});
+
+test('in a browser tab (serve mode) the export dialog has no Browse… and Copy as JSON uses the page’s clipboard', async ({ page, context }) => {
+  const served = await startServe(B);
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(served.url).origin });
+    await page.goto(served.url);
+    await expect(page.getByTestId('ledger-meta')).toContainText('3,000 events');
+    await page.getByRole('button', { name: 'Copy as JSON' }).click();
+    await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as { offset: number };
+    await expect(page.getByTestId('detail')).toContainText(`offset ${copied.offset}`);
+    await page.getByTestId('export-open').click();
+    await expect(page.getByTestId('export-dest')).toBeVisible();
+    await expect(page.getByTestId('export-browse')).toHaveCount(0);
+  } finally {
+    served.stop();
   }
 });

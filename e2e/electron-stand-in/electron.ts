@@ -42,6 +42,8 @@ export const standIn = {
   lockTaken: false,
   displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] as Display[],
   clipboard: '',
+  /** When set, clipboard.writeText throws it (as a locked clipboard does). */
+  clipboardError: null as string | null,
   recentDocuments: [] as string[],
   quitCalls: 0,
   quitted: false,
@@ -66,6 +68,7 @@ export const standIn = {
       lockTaken: false,
       displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
       clipboard: '',
+      clipboardError: null,
       recentDocuments: [],
       quitCalls: 0,
       quitted: false,
@@ -338,7 +341,10 @@ export const session = {
 };
 export const shell = { openExternal: async () => {} };
 export const clipboard = {
-  writeText: (t: string) => void (standIn.clipboard = t),
+  writeText: (t: string) => {
+    if (standIn.clipboardError) throw new Error(standIn.clipboardError);
+    standIn.clipboard = t;
+  },
   readText: () => standIn.clipboard,
 };
 export const screen = {

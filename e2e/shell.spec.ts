@@ -10,7 +10,14 @@ import path from 'node:path';
 import { loadMain } from './electron-stand-in/load.ts';
 import { ledgerOf, startServe } from './serve.ts';
 
-test.describe.configure({ mode: 'serial' });
+const argv = process.argv;
+test.afterAll(async () => {
+  // The last main process loaded ends, with its engine host, and the stand-in's Chromium closes.
+  const { standIn } = await import('./electron-stand-in/electron.ts');
+  await standIn.reset();
+  await standIn.close();
+  process.argv = argv;
+});
 
 const fresh = () => fs.mkdtempSync(path.join(os.tmpdir(), 'li-shell-'));
 const A = ledgerOf(20_000, 5);

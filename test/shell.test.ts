@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateShellRequest } from '../src/shared/contract.ts';
 import { restoredBounds } from '../src/main/shell/bounds.ts';
 import { pathFromArgv, startupLedger, WELCOME } from '../src/main/shell/launch.ts';
 import { menuModel, type MenuNode } from '../src/main/shell/menu-model.ts';
@@ -122,5 +123,16 @@ describe('menu accelerators', () => {
     walk(menuModel({ ledgerOpen: true, replayStep: true, recent: ['/a.db'], theme: 'system', detailPane: true }, platform));
     // The roles' table is really used: the edit menu's Copy is among them.
     expect(seen.get(platform === 'darwin' ? 'cmd+c' : 'ctrl+c')).toBe('editMenu');
+  });
+});
+
+describe('the shell’s own calls', () => {
+  it('are checked like the engine’s: known methods, their arguments only', () => {
+    expect(validateShellRequest({ id: 1, method: 'copyText', args: { text: 'x' } })).toEqual({ method: 'copyText', args: { text: 'x' } });
+    expect(validateShellRequest({ id: 2, method: 'chooseExportPath', args: { kind: 'jsonl' } }).method).toBe('chooseExportPath');
+    expect(() => validateShellRequest({ id: 3, method: 'rows', args: {} })).toThrow('unknown method: rows');
+    expect(() => validateShellRequest({ id: 4, method: 'copyText', args: { text: 5 } })).toThrow(/^copyText: /);
+    expect(() => validateShellRequest({ id: 5, method: 'chooseExportPath', args: { kind: 'zip' } })).toThrow(/^chooseExportPath: /);
+    expect(() => validateShellRequest({ id: 6, method: 'copyText', args: { text: 'x', extra: 1 } })).toThrow(/^copyText: /);
   });
 });

@@ -13,13 +13,13 @@ import { pathFromArgv, SAMPLE, startupLedger } from './shell/launch.ts';
 import { menuModel, type ItemId, type MenuNode } from './shell/menu-model.ts';
 import { addRecent, loadSettings, saveSettings, type Settings } from './shell/settings.ts';
 
+/** The jobs that write a file, which quitting must not cut short unasked. */
+const WRITES: ReadonlySet<Method> = new Set(['snapshot', 'exportJsonl', 'importJsonl', 'generate']);
+
 // A second launch hands its path to the first (see 'second-instance') and quits before
 // it starts anything of its own.
 if (!app.requestSingleInstanceLock()) app.quit();
 else main();
-
-/** The jobs that write a file, which quitting must not cut short unasked. */
-const WRITES: ReadonlySet<Method> = new Set(['snapshot', 'exportJsonl', 'importJsonl', 'generate']);
 
 function main() {
   const userData = app.getPath('userData');

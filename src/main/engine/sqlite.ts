@@ -87,6 +87,8 @@ function checkReadable(file: string): void {
     throw fsError(e, file);
   }
   if (st.isDirectory()) throw new LedgerError('not_a_ledger', 'is a folder with no .jsonl files', file);
+  // A FIFO, socket or device would hold SQLite's open forever, or read without end.
+  if (!st.isFile()) throw new LedgerError('not_a_ledger', 'is not a regular file (a pipe, socket or device)', file);
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch (e) {

@@ -10,6 +10,7 @@ import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { createCanonical, Ledger } from '../engine/ledger.ts';
+import { readEventLines } from '../engine/append.ts';
 import { Projector } from '../engine/projector.ts';
 import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
 import { Follower } from '../engine/tail.ts';
@@ -176,19 +177,11 @@ export function buildProgram(): Command {
     .action((p: string, _o, cmd: Command) => {
       const o = common(cmd);
       const input = (o.file as string | undefined) ?? '-';
-      const text = readInput(input);
-      const events = text.split('\n').flatMap((line, i) => {
-        if (!line.trim()) return [];
-        try {
-          return [JSON.parse(line)];
-        } catch (e) {
-          throw new LedgerError('invalid_argument', `line ${i + 1} is not JSON: ${(e as Error).message}`, input === '-' ? 'standard input' : input);
-        }
-      });
+      const { events, payloadTexts } = readEventLines(readInput(input), input === '-' ? 'standard input' : input);
       if (!fs.existsSync(p)) createCanonical(p);
       const ledger = open(p, o);
       try {
-        const res = ledger.append(events, { mirrorDir: o.mirror as string | undefined, maxPayloadBytes: o.maxPayload as number | undefined });
+        const res = ledger.append(events, { mirrorDir: o.mirror as string | undefined, maxPayloadBytes: o.maxPayload as number | undefined, payloadTexts });
         if (o.json) out(res);
         else console.log(`appended ${res.appended}, already present ${res.duplicates}`);
       } finally {

@@ -7,6 +7,7 @@ import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../sh
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import { wrap, type DB } from './sqlite.ts';
 import { appendMirrorLines, rowToLine } from './jsonl-format.ts';
+import { memberText } from './json-text.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
@@ -14,10 +15,28 @@ export interface AppendOptions {
   maxPayloadBytes?: number;
   /** A JSONL store kept as the ledger's mirror: each appended event is also written to `<dir>/<run_id>.jsonl`. */
   mirrorDir?: string;
+  /** Each event's payload as the JSON text it was written in (see readEventLines), stored byte for byte. */
+  payloadTexts?: ReadonlyArray<string | undefined>;
+}
+
+/** Events from JSON lines (the CLI's input), with each payload's text as written. */
+export function readEventLines(text: string, file: string): { events: unknown[]; payloadTexts: Array<string | undefined> } {
+  const events: unknown[] = [];
+  const payloadTexts: Array<string | undefined> = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      events.push(JSON.parse(line));
+    } catch (e) {
+      throw new LedgerError('invalid_argument', `line ${i + 1} is not JSON: ${(e as Error).message}`, file);
+    }
+    payloadTexts.push(memberText(line, 'payload'));
+  });
+  return { events, payloadTexts };
 }
 
 /** Validates a batch into canonical rows, or throws naming the first bad event and field. */
-export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): CanonicalRow[] {
+export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES, payloadTexts?: AppendOptions['payloadTexts']): CanonicalRow[] {
   if (!Array.isArray(events)) throw new LedgerError('invalid_argument', 'append takes a list of events', file);
   const now = new Date().toISOString();
   // The label is built only for an error: this loop runs for every appended event.
@@ -26,7 +45,7 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     const parsed = AppendEventSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
-    const payload = JSON.stringify(e.payload);
+    const payload = payloadTexts?.[i] ?? JSON.stringify(e.payload);
     if (payload.length > maxPayloadBytes / 4) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > maxPayloadBytes)
@@ -78,7 +97,7 @@ export class Appender {
   }
 
   append(events: unknown[], opts: AppendOptions = {}): AppendResult {
-    const rows = toRows(events, this.file, opts.maxPayloadBytes);
+    const rows = toRows(events, this.file, opts.maxPayloadBytes, opts.payloadTexts);
     const result = wrap(this.file, () => this.run(rows));
     if (opts.mirrorDir)
       appendMirrorLines(

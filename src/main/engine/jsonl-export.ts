@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { streamFileName, type JsonlLine } from './jsonl-format.ts';
+import { lineText, streamFileName } from './jsonl-format.ts';
 import type { Ledger } from './ledger.ts';
 import { fsError } from './sqlite.ts';
 
@@ -34,19 +34,19 @@ export function exportJsonl(ledger: Ledger, dir: string, query: unknown = {}, ct
   };
   try {
     for (const e of ledger.iterate(query)) {
-      const line: JsonlLine = {
+      const fields = {
         ts: e.time ? Date.parse(e.time) / 1000 : 0,
         stream: e.run_id,
         event: e.kind,
-        payload: JSON.parse(e.payload),
         id: e.id,
         seq: e.seq,
         actor: e.actor ?? undefined,
         created_at: e.time ?? undefined,
         session_id: e.session_id,
         model_id: e.model_id,
+        offset: e.offset,
       };
-      const text = `${JSON.stringify({ ...line, offset: e.offset })}\n`;
+      const text = `${lineText(fields, e.payload)}\n`;
       const file = streamFileName(e.run_id);
       files.add(file);
       const list = pending.get(file) ?? [];

@@ -161,7 +161,7 @@ export class EngineService {
     },
     cancel: () => null, // answered by the host, which owns the cancel flags
     uiState: () => null, // for the shell's menu
-    generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
+    generate: ({ dest, events, runs, seed, overwrite }, ctl) => generateLedger(dest, { events, runs, seed, overwrite, ...ctl }),
   };
 
   private replay(id: string): Replay {

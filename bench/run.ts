@@ -6,6 +6,7 @@ import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchRenderer } from './renderer.ts';
+import { benchCliStream } from './cli.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -37,6 +38,7 @@ benchReplay(dir, 1_000_000);
 await benchSnapshot(dir, big);
 benchSearch(dir, big, events);
 await benchTail(dir);
+await benchCliStream(big, events);
 await benchRenderer(dir, big, events);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

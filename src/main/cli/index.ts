@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import type { Mapping, Query } from '../../shared/ledger.ts';
+import type { Mapping, PageRequest, Query } from '../../shared/ledger.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
 import { readEventLines } from '../engine/append.ts';
@@ -15,7 +15,7 @@ import { TextIndex } from '../engine/text-index.ts';
 import { serve } from '../serve/server.ts';
 import { UsageError, whole } from './flags.ts';
 import { HostJobs } from './host-jobs.ts';
-import { formatOf, listEvents, listRecords } from './listing.ts';
+import { formatOf, listEvents, listRecords, pagesOf } from './listing.ts';
 import { eventLine, printReplay, printRun, printStats, RUNS_HEADER, runLine } from './output.ts';
 import { OutputClosed, quietOnClosedPipe, Sink } from './sink.ts';
 
@@ -196,7 +196,12 @@ export function buildProgram(): Command {
     try {
       const payload = o.full || format !== 'human' ? 'full' : 'preview';
       const backward = limit !== Infinity && (o.before !== undefined || !!o.last);
-      await listEvents((req) => ledger.page({ query, payload, ...req }), { limit, after: o.after as number | undefined, before: backward ? (o.before as number | undefined) : undefined, last: backward && !!o.last }, format);
+      await listEvents(
+        (after) => ledger.iterate(query, after),
+        (req) => ledger.page({ query, payload, ...req }),
+        { limit, after: o.after as number | undefined, before: backward ? (o.before as number | undefined) : undefined, last: backward && !!o.last },
+        format,
+      );
     } finally {
       ledger.close();
     }
@@ -340,7 +345,8 @@ export function buildProgram(): Command {
     const format = o.json || o.jsonl ? 'jsonl' : 'human';
     const lines = o.lines as number;
     const payload = format === 'human' ? 'preview' : 'full';
-    const shown = lines > 0 ? await listEvents((req) => ledger.page({ query, payload, ...req }), { limit: lines, last: true }, format) : null;
+    const page = (req: Omit<PageRequest, 'query' | 'payload'>) => ledger.page({ query, payload, ...req });
+    const shown = lines > 0 ? await listEvents((after) => pagesOf(page, after), page, { limit: lines, last: true }, format) : null;
     const sink = new Sink();
     await new Promise<void>((resolve, reject) => {
       const follower = new Follower(ledger, {
@@ -380,7 +386,13 @@ export function buildProgram(): Command {
     try {
       const query = { ...queryFrom(o), text };
       const payload = format === 'human' ? 'preview' : 'full';
-      await listEvents((req) => index.search({ query, payload, ...req }), { limit, after: o.after as number | undefined }, format);
+      let indexed = false;
+      const page = (req: Omit<PageRequest, 'query' | 'payload'>) => {
+        const p = index.search({ query, payload, ...req });
+        indexed = p.indexed;
+        return p;
+      };
+      await listEvents((after) => pagesOf(page, after), page, { limit, after: o.after as number | undefined, extra: () => ({ indexed }) }, format);
     } finally {
       index.close();
       ledger.close();

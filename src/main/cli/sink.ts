@@ -36,10 +36,11 @@ export class Sink {
     this.out = out;
   }
 
-  /** Queues one line (without its newline); call flush() between pages. */
-  line(text: string): void {
+  /** Queues one line (without its newline); true once a chunk's worth waits for flush(). */
+  line(text: string): boolean {
     this.parts.push(text, '\n');
     this.size += text.length + 1;
+    return this.size >= CHUNK;
   }
 
   /** Writes what is queued once a chunk's worth is there (or always, with `force`), waiting for the reader. */
@@ -51,7 +52,14 @@ export class Sink {
     this.size = 0;
     const ready = this.out.write(text);
     // Give a failed write's error event its turn, and a pipe that is full time to drain.
-    await new Promise<void>((resolve) => (ready ? setImmediate(resolve) : this.out.once('drain', resolve).once('error', () => resolve())));
+    await new Promise<void>((resolve) => {
+      if (ready) return setImmediate(resolve);
+      const done = () => {
+        this.out.off('drain', done).off('error', done);
+        resolve();
+      };
+      this.out.on('drain', done).on('error', done);
+    });
     if (closed) throw new OutputClosed();
   }
 }

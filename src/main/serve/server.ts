@@ -27,7 +27,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, '../../../out/renderer');
+// From source this module is src/main/serve/server.ts; built, a chunk in out/main.
+export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, import.meta.url.endsWith('.ts') ? '../../../out/renderer' : '../renderer');
 
 export async function serve(opts: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
   const root = opts.rendererDir ?? DEFAULT_RENDERER_DIR;

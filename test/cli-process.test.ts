@@ -120,3 +120,23 @@ describe('CLI processes', () => {
     expect(cli(['help', 'query']).out).toContain('--all');
   });
 });
+
+describe('the cache folder', () => {
+  it('is the platform cache folder (XDG here), unless LEDGER_INSPECTOR_CACHE names another', () => {
+    const store = path.join(dir, 'store');
+    fs.mkdirSync(store, { recursive: true });
+    fs.writeFileSync(path.join(store, 'r.jsonl'), '{"ts":1,"stream":"r","event":"run.started","payload":{}}\n');
+    const xdg = path.join(dir, 'xdg');
+    const mine = path.join(dir, 'mine');
+    const run = (extra: Record<string, string | undefined>) => {
+      const e: Record<string, string | undefined> = { ...process.env, LEDGER_INSPECTOR_CACHE: undefined, XDG_CACHE_HOME: xdg, ...extra };
+      const r = spawnSync(process.execPath, [BIN, 'stats', store, '--json'], { encoding: 'utf8', env: e as NodeJS.ProcessEnv });
+      expect(r.status).toBe(0);
+    };
+    run({});
+    expect(fs.readdirSync(path.join(xdg, 'ledger-inspector')).some((f) => f.startsWith('store-'))).toBe(true);
+    run({ LEDGER_INSPECTOR_CACHE: mine });
+    expect(fs.readdirSync(mine).some((f) => f.startsWith('store-'))).toBe(true);
+    fs.rmSync(store, { recursive: true });
+  });
+});

@@ -2,20 +2,18 @@
 // stream in the seed's line format, plus the columns that make a round trip exact.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LedgerError } from '../../shared/errors.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { lineText, streamFileName } from './jsonl-format.ts';
 import type { Ledger } from './ledger.ts';
 import { fsError } from './sqlite.ts';
+import { beginWrite, commitFolder } from './atomic-write.ts';
 
 const FLUSH_BYTES = 4 << 20;
 
 /** Writes into a temporary folder renamed to `dir` at the end; `dir` must be new or empty. */
 export function exportJsonl(ledger: Ledger, dir: string, query: unknown = {}, ctl?: JobControl): { events: number; files: number } {
   const dest = path.resolve(dir);
-  if (fs.existsSync(dest) && fs.readdirSync(dest).length)
-    throw new LedgerError('invalid_argument', 'the export folder exists and is not empty; choose a new folder', dest);
-  const tmp = `${dest}.partial-${process.pid}-${Date.now().toString(36)}`;
+  const tmp = beginWrite(dest, { folder: true });
   try {
     fs.mkdirSync(tmp, { recursive: true });
   } catch (e) {
@@ -61,8 +59,7 @@ export function exportJsonl(ledger: Ledger, dir: string, query: unknown = {}, ct
     }
     flush();
     throwIfCancelled(ctl?.signal, dest);
-    if (fs.existsSync(dest)) fs.rmdirSync(dest);
-    fs.renameSync(tmp, dest);
+    commitFolder(tmp, dest);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -97,3 +97,28 @@ describe('payload fidelity', () => {
     expect(payloadsOf(back)).toEqual(texts.map((t, i) => [`e${i}`, t]));
   });
 });
+
+describe('an append of parsed payloads (the contract, serve mode)', () => {
+  it('refuses a number the parse already changed, naming the event and the path, and writes nothing', async () => {
+    const { createCanonical, Ledger } = await import('../src/main/engine/ledger.ts');
+    const file = path.join(dir, 'parsed.db');
+    createCanonical(file);
+    const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+    try {
+      const cases: Array<[unknown, RegExp]> = [
+        [{ big: 12345678901234567890 }, /event 2 \(id p2\): payload \$\.big = 12345678901234567000 cannot be stored exactly/],
+        [{ deep: [1, { huge: JSON.parse('1e400') }] }, /payload \$\.deep\[1\]\.huge = Infinity/],
+        [{ zero: -0 }, /payload \$\.zero = -0/],
+      ];
+      for (const [payload, pattern] of cases) {
+        const events = [{ id: 'p1', run_id: 'r', kind: 'k', payload: { ok: 1.5 } }, { id: 'p2', run_id: 'r', kind: 'k', payload }];
+        expect(() => ledger.append(events)).toThrow(pattern);
+        expect(ledger.count({})).toBe(0);
+      }
+      expect(ledger.append([{ id: 'p3', run_id: 'r', kind: 'k', payload: { safe: 2 ** 53 - 1, real: 0.1 } }]).appended).toBe(1);
+      expect(ledger.event(ledger.lastOffset()!)!.payload).toBe('{"safe":9007199254740991,"real":0.1}');
+    } finally {
+      ledger.close();
+    }
+  });
+});

@@ -7,9 +7,12 @@ import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../sh
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import { wrap, type DB } from './sqlite.ts';
 import { appendMirrorLines, rowToLine } from './jsonl-format.ts';
-import { memberText } from './json-text.ts';
+import { memberText, unkeptNumber } from './json-text.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+// Exact, since a payload just over the limit rounds to the limit's own size.
+const exactBytes = (n: number) => `${n.toLocaleString('en-US')} bytes (${formatBytes(n)})`;
 
 export interface AppendOptions {
   maxPayloadBytes?: number;
@@ -45,11 +48,18 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     const parsed = AppendEventSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
-    const payload = payloadTexts?.[i] ?? JSON.stringify(e.payload);
+    const text = payloadTexts?.[i];
+    if (text === undefined) {
+      // A parsed payload (not its text): refuse a number the parse already changed, rather than store another.
+      const lost = unkeptNumber(e.payload);
+      if (lost)
+        throw new LedgerError('invalid_argument', `${label(raw, i)}: payload ${lost} cannot be stored exactly from a parsed value; append it as JSON text (ledger-inspector append) to keep it as written`, file);
+    }
+    const payload = text ?? JSON.stringify(e.payload);
     if (payload.length > maxPayloadBytes / 4) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > maxPayloadBytes)
-        throw new LedgerError('payload_too_large', `${label(raw, i)}: payload is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxPayloadBytes)}`, file);
+        throw new LedgerError('payload_too_large', `${label(raw, i)}: payload is ${exactBytes(bytes)}, over the limit of ${exactBytes(maxPayloadBytes)}`, file);
     }
     return [
       e.id ?? uuidv7(),

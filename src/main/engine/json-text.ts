@@ -84,3 +84,21 @@ export function fitsOnLine(text: string): boolean {
     return false;
   }
 }
+
+/**
+ * Where a parsed value holds a number its JSON text cannot give back as it was
+ * written: not finite (1e400 parsed), -0, or an integer past 2^53 (rounded by the
+ * parse). `$.path = value`, or null when every number is kept.
+ */
+export function unkeptNumber(value: unknown, at = '$'): string | null {
+  if (typeof value === 'number') {
+    const lost = !Number.isFinite(value) || Object.is(value, -0) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+    return lost ? `${at} = ${Object.is(value, -0) ? '-0' : String(value)}` : null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const found = unkeptNumber(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+    if (found) return found;
+  }
+  return null;
+}

@@ -95,10 +95,12 @@ describe('CLI processes', () => {
       [['query', gen, '--limit', '0'], /--limit must be at least 1, not 0/],
       [['query', gen, '--limit', '5', '--all'], /give --limit or --all, not both/],
       [['query', gen, '--frobnicate'], /unknown option '--frobnicate'/],
+      [['generate', path.join(dir, 'x.db')], /required option '--events <n>' not specified/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     for (const [args, pattern] of cases) {
       const r = cli(args);
-      expect(r.err.split('\n')[0]).toMatch(new RegExp(`^ledger-inspector: .*${pattern.source}`));
+      expect(r.err).toMatch(new RegExp(`^ledger-inspector: .*${pattern.source}[^\n]*\n$`));
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(r.code).toBe(2);
     }

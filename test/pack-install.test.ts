@@ -1,7 +1,7 @@
 // The package as a user installs it: npm pack, then a global install into a
 // temporary prefix, then the installed bin run as a command (built JavaScript,
 // no type stripping inside node_modules). Offline when npm's cache has the deps.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,28 @@ describe('npm pack and a global install', () => {
     expect(q.stdout.trim().split('\n')).toHaveLength(2000);
     const runs = run(['runs', db, '--json']);
     expect(JSON.parse(runs.stdout)).toHaveLength(10);
+  });
+
+  it('serves the app from the installed package', async () => {
+    const db = path.join(dir, 'g.db');
+    const child = spawn(bin, ['serve', db, '--json'], { env: env() });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(JSON.parse(out).url);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+    } finally {
+      const exit = new Promise((r) => child.on('exit', (c) => r(c)));
+      child.kill('SIGINT');
+      expect(await exit).toBe(0);
+    }
   });
 
   it('the bin checks the Node version that "engines" names', () => {

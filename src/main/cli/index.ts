@@ -162,8 +162,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--cache-dir <dir>', 'where indexes and caches go (default: the platform cache folder)').env('LEDGER_INSPECTOR_CACHE'))
     .option('--map <spec>', 'column mapping for a table of another shape: table=T,order=C,run=C,kind=C[,time=C,payload=C,...] or a .json file')
     .addHelpText('after', EXIT_CODES)
-    .configureOutput({ outputError: (text, write) => write(`ledger-inspector: ${text.replace(/^error: /, '')}`) })
-    .showHelpAfterError('(ledger-inspector help <command> lists its options)')
+    // One line, with where to look: `ledger-inspector: unknown option '--x' (ledger-inspector help lists ...)`.
+    .configureOutput({ outputError: (text, write) => write(`ledger-inspector: ${text.replace(/^error: /, '').trimEnd()} (ledger-inspector help <command> lists its options)\n`) })
     .exitOverride();
   const common = (cmd: Command) => ({ ...program.opts(), ...cmd.opts() }) as Common & Record<string, unknown>;
 

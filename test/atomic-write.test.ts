@@ -91,7 +91,7 @@ describe('writing whole files', () => {
     expect(removeStalePartials(folder)).toEqual([path.basename(partial)]);
   });
 
-  it('an export interrupted mid-job leaves no partial folder and exits 130', async () => {
+  it('an export or a JSONL index build interrupted mid-job leaves no partial and exits 130', async () => {
     const big = path.join(dir, 'big.db');
     expect(cli(['generate', big, '--events', '400000']).code).toBe(0);
     const out = path.join(dir, 'big-out');
@@ -102,5 +102,17 @@ describe('writing whole files', () => {
     child.kill('SIGTERM');
     expect(await exit).toBe(130);
     expect(partials()).toEqual([]);
+
+    // Indexing a JSONL store into the cache, interrupted: no partial index is left there.
+    const store = path.join(dir, 'big-store');
+    expect(cli(['export-jsonl', big, store]).code).toBe(0);
+    const cache = path.join(dir, 'cache');
+    const indexing = spawn(process.execPath, [BIN, 'stats', store], { env: env() });
+    const done = new Promise((r) => indexing.on('exit', (c, s) => r(c ?? s)));
+    const cached = () => (fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.startsWith('big-store')) : []);
+    while (!cached().some((f) => f.includes('.partial-'))) await new Promise((r) => setTimeout(r, 20));
+    indexing.kill('SIGINT');
+    expect(await done).toBe(130);
+    expect(cached()).toEqual([]);
   });
 });

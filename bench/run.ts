@@ -7,6 +7,7 @@ import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchExportBesideJobs } from './jobs.ts';
 import { benchRenderer } from './renderer.ts';
+import { benchCliStream } from './cli.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -39,6 +40,7 @@ await benchSnapshot(dir, big);
 benchSearch(dir, big, events);
 await benchTail(dir);
 await benchExportBesideJobs(dir, big);
+await benchCliStream(big, events);
 await benchRenderer(dir, big, events);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

@@ -127,9 +127,9 @@ describe('append', () => {
     const l = fresh();
     const big = { blob: 'x'.repeat(1024 * 1024 + 10) };
     expect(() => l.append([{ id: 'big', run_id: 'r', kind: 'k', payload: big }])).toThrow(
-      expect.objectContaining({ code: 'payload_too_large', message: expect.stringMatching(/event 1 \(id big\): payload is 1\.0 MiB, over the limit of 1\.0 MiB/) }),
+      expect.objectContaining({ code: 'payload_too_large', message: expect.stringMatching(/event 1 \(id big\): payload is 1,048,597 bytes \(1 MiB\), over the limit of 1,048,576 bytes \(1 MiB\)/) }),
     );
-    expect(() => l.append([{ run_id: 'r', kind: 'k', payload: { s: 'y'.repeat(200) } }], { maxPayloadBytes: 100 })).toThrow(/over the limit of 100 B/);
+    expect(() => l.append([{ run_id: 'r', kind: 'k', payload: { s: 'y'.repeat(200) } }], { maxPayloadBytes: 100 })).toThrow(/over the limit of 100 bytes \(100 B\)/);
     expect(l.append([{ run_id: 'r', kind: 'k', payload: big }], { maxPayloadBytes: 4 << 20 }).appended).toBe(1);
     l.close();
   });

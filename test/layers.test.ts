@@ -20,12 +20,13 @@ function imports(file: string): string[] {
 const layerOf = (rel: string) => rel.split(path.sep).slice(0, rel.startsWith(`main${path.sep}engine`) ? 2 : 1).join('/');
 
 const RULES: Record<string, (imp: string) => boolean> = {
-  shared: (i) => i.startsWith('shared/') || i === 'zod',
+  // Pure libraries only, that run in Node and a browser alike (format.ts: sizes, durations, display width).
+  shared: (i) => i.startsWith('shared/') || ['zod', 'pretty-bytes', 'pretty-ms', 'string-width'].includes(i),
   renderer: (i) =>
     i.startsWith('shared/') ||
     i.startsWith('renderer/') ||
     (!i.startsWith('node:') && !i.startsWith('main/') && !i.startsWith('preload/') && !['electron', 'better-sqlite3'].includes(i)),
-  'main/engine': (i) => i.startsWith('shared/') || i.startsWith('main/engine/') || i.startsWith('node:') || ['better-sqlite3', 'tinyqueue', 'uuid', 'zod'].includes(i),
+  'main/engine': (i) => i.startsWith('shared/') || i.startsWith('main/engine/') || i.startsWith('node:') || ['better-sqlite3', 'env-paths', 'tinyqueue', 'uuid', 'zod'].includes(i),
   preload: (i) => i.startsWith('shared/') || i === 'electron',
 };
 

@@ -23,6 +23,9 @@ const ledger = id;
 const path = z.string().min(1).max(4096);
 const int = z.number().int();
 
+/** The most events one generate call writes (the CLI checks its --events against it too). */
+export const MAX_GENERATED_EVENTS = 100_000_000;
+
 export interface LedgerInfo {
   ledger: string;
   path: string;
@@ -135,7 +138,7 @@ export const CALLS = {
   follow: call<null>()(z.object({ ledger, follow: z.boolean() }).strict()),
   cancel: call<null>()(z.object({ job: id }).strict(), { lane: 'host' }),
   generate: call<{ events: number; runs: number }>()(
-    z.object({ dest: path, events: int.min(1).max(100_000_000), runs: int.min(1).optional(), seed: int.optional() }).strict(),
+    z.object({ dest: path, events: int.min(1).max(MAX_GENERATED_EVENTS), runs: int.min(1).optional(), seed: int.optional(), overwrite: z.boolean().optional() }).strict(),
     { job: true, lane: 'export', files: ['dest'] },
   ),
   /** What the window shows, so the shell can enable its menu items; the engine ignores it. */

@@ -9,18 +9,40 @@ import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './sche
 import type { Statement } from 'better-sqlite3';
 import { wrap, type DB } from './sqlite.ts';
 import { rowToLine } from './jsonl-format.ts';
+import { memberText, unkeptNumber } from './json-text.ts';
 import { MirrorBatch } from './mirror.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+// Exact, since a payload just over the limit rounds to the limit's own size.
+const exactBytes = (n: number) => `${n.toLocaleString('en-US')} bytes (${formatBytes(n)})`;
 
 export interface AppendOptions {
   maxPayloadBytes?: number;
   /** A JSONL store kept as the ledger's mirror: each appended event is also written to `<dir>/<run_id>.jsonl`. */
   mirrorDir?: string;
+  /** Each event's payload as the JSON text it was written in (see readEventLines), stored byte for byte. */
+  payloadTexts?: ReadonlyArray<string | undefined>;
+}
+
+/** Events from JSON lines (the CLI's input), with each payload's text as written. */
+export function readEventLines(text: string, file: string): { events: unknown[]; payloadTexts: Array<string | undefined> } {
+  const events: unknown[] = [];
+  const payloadTexts: Array<string | undefined> = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      events.push(JSON.parse(line));
+    } catch (e) {
+      throw new LedgerError('invalid_argument', `line ${i + 1} is not JSON: ${(e as Error).message}`, file);
+    }
+    payloadTexts.push(memberText(line, 'payload'));
+  });
+  return { events, payloadTexts };
 }
 
 /** Validates a batch into canonical rows, or throws naming the first bad event and field. */
-export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): CanonicalRow[] {
+export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES, payloadTexts?: AppendOptions['payloadTexts']): CanonicalRow[] {
   if (!Array.isArray(events)) throw new LedgerError('invalid_argument', 'append takes a list of events', file);
   const now = new Date().toISOString();
   // The label is built only for an error: this loop runs for every appended event.
@@ -29,11 +51,19 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     const parsed = AppendEventSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
+    const text = payloadTexts?.[i];
     let payload: string;
     try {
-      payload = JSON.stringify(e.payload);
-    } catch {
-      // A structure too deep to serialise overflows the stack: deeper than any limit.
+      if (text === undefined) {
+        // A parsed payload (not its text): refuse a number the parse already changed, rather than store another.
+        const lost = unkeptNumber(e.payload);
+        if (lost)
+          throw new LedgerError('invalid_argument', `${label(raw, i)}: payload ${lost} cannot be stored exactly from a parsed value; append it as JSON text (ledger-inspector append) to keep it as written`, file);
+      }
+      payload = text ?? JSON.stringify(e.payload);
+    } catch (err) {
+      if (err instanceof LedgerError) throw err;
+      // A structure too deep to walk overflows the stack: deeper than any limit.
       throw new LedgerError('invalid_argument', `${label(raw, i)}: payload is nested too deeply (the limit is ${MAX_PAYLOAD_DEPTH} levels)`, file);
     }
     // Each level takes two characters at least, so a short payload needs no scan (this runs for every appended event).
@@ -42,7 +72,7 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     if (payload.length > maxPayloadBytes / 4) {
       const bytes = Buffer.byteLength(payload);
       if (bytes > maxPayloadBytes)
-        throw new LedgerError('payload_too_large', `${label(raw, i)}: payload is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxPayloadBytes)}`, file);
+        throw new LedgerError('payload_too_large', `${label(raw, i)}: payload is ${exactBytes(bytes)}, over the limit of ${exactBytes(maxPayloadBytes)}`, file);
     }
     return [
       e.id ?? uuidv7(),

@@ -327,7 +327,7 @@ export class Ledger {
     if (!this.source.appendable)
       throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
     // Validated before the file is touched: a rejected batch changes nothing.
-    const rows = toRows(events, this.path, opts.maxPayloadBytes);
+    const rows = toRows(events, this.path, opts.maxPayloadBytes, opts.payloadTexts);
     if (!this.writer) {
       try {
         fs.accessSync(this.file, fs.constants.W_OK);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import { streamFileName, type JsonlLine } from './jsonl-format.ts';
+import { streamFileName } from './jsonl-format.ts';
 import { fsError } from './sqlite.ts';
 
 interface Target {
@@ -49,11 +49,11 @@ export class MirrorBatch {
   }
 
   /** Appends the lines, one write per stream file; on a failed write, the files are cut back before the error goes on. */
-  write(lines: JsonlLine[]): void {
+  write(lines: Array<{ stream: string; text: string }>): void {
     const byRun = new Map<string, string[]>();
     for (const l of lines) {
       const list = byRun.get(l.stream) ?? [];
-      list.push(JSON.stringify(l));
+      list.push(l.text);
       byRun.set(l.stream, list);
     }
     this.written = true;

@@ -159,7 +159,7 @@ export class EngineService {
       }
       return null;
     },
-    generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
+    generate: ({ dest, events, runs, seed, overwrite }, ctl) => generateLedger(dest, { events, runs, seed, overwrite, ...ctl }),
   };
 
   private replay(id: string): Replay {

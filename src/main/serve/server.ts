@@ -36,7 +36,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, '../../../out/renderer');
+// From source this module is src/main/serve/server.ts; built, a chunk in out/main.
+export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, import.meta.url.endsWith('.ts') ? '../../../out/renderer' : '../renderer');
 
 /** The request's URL, or null where it does not parse (`GET http://[/`). */
 function requestUrl(req: http.IncomingMessage): URL | null {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { LedgerEvent, Mapping, Query } from '../../shared/ledger.ts';
+import type { LedgerRules } from '../../shared/projection.ts';
 import { formatBytes } from '../../shared/format.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
@@ -19,6 +20,8 @@ import { Replay } from '../engine/replay.ts';
 import { printEvents, printReplay, printRun, printRuns, printStats, progressBar } from './output.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+const MAP_SYNTAX =
+  '--map table=NAME,order=COLUMN,run=COLUMN,kind=COLUMN[,time=COLUMN,time_format=iso|unix_s|unix_ms|sqlite,payload=COLUMN,id=COLUMN,actor=COLUMN,seq=COLUMN,session=COLUMN,model=COLUMN,node=COLUMN]';
 const int = (name: string) => (v: string) => {
   const n = Number(v.replaceAll('_', ''));
   if (!Number.isInteger(n)) throw new LedgerError('invalid_argument', `${name} takes a whole number, not "${v}"`);
@@ -29,6 +32,7 @@ interface Common {
   json?: boolean;
   cacheDir?: string;
   map?: string;
+  rules?: string;
 }
 
 function parseMapping(spec: string | undefined): Mapping | undefined {
@@ -43,8 +47,19 @@ function parseMapping(spec: string | undefined): Mapping | undefined {
   return out as unknown as Mapping;
 }
 
+/** --rules FILE: a ledger's own projection rules, as JSON (checked when the ledger opens). */
+function readRules(file: string | undefined): LedgerRules | undefined {
+  if (!file) return undefined;
+  const text = readInput(file);
+  try {
+    return JSON.parse(text) as LedgerRules;
+  } catch (e) {
+    throw new LedgerError('invalid_argument', `the rules file is not JSON: ${(e as Error).message}`, file);
+  }
+}
+
 function open(p: string, o: Common, ctl?: JobControl): Ledger {
-  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), ...ctl });
+  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules), ...ctl });
 }
 
 /** Filters shared by query, export and tail. */
@@ -128,6 +143,7 @@ export function buildProgram(): Command {
     .description('Inspect append-only event ledgers: SQLite ledgers of several layouts and JSONL stores')
     .addOption(new Option('--cache-dir <dir>', 'where indexes and caches go (default: the app cache folder)').env('LEDGER_INSPECTOR_CACHE'))
     .option('--map <spec>', 'column mapping for a table of another shape: table=T,order=C,run=C,kind=C[,time=C,payload=C,...] or a .json file')
+    .option('--rules <file.json>', "the ledger's own projection rules: {kinds: [{match, entity, transition}], node}")
     .showHelpAfterError()
     .exitOverride();
   const common = (cmd: Command) => ({ ...program.opts(), ...cmd.opts() }) as Common & Record<string, unknown>;
@@ -385,6 +401,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof LedgerError) {
       console.error(`ledger-inspector: ${e.message}`);
+      if (e.code === 'unrecognised') console.error(`ledger-inspector: map it with ${MAP_SYNTAX}`);
       return e.code === 'cancelled' ? 130 : 1;
     }
     console.error(`ledger-inspector: internal error: ${(e as Error)?.message ?? String(e)}`);

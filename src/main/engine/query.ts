@@ -89,11 +89,13 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
   }
   if (query.json_path) {
     const v = query.json_path.value;
+    // Payloads of tables we did not write may be any text: what is not JSON matches no path.
+    const json = src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END`;
     if (v === null) {
-      parts.push(`json_type(${c.payload}, ?) = 'null'`);
+      parts.push(`json_type(${json}, ?) = 'null'`);
       params.push(query.json_path.path);
     } else {
-      parts.push(`json_extract(${c.payload}, ?) = ?`);
+      parts.push(`json_extract(${json}, ?) = ?`);
       params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
     }
   }

@@ -15,6 +15,8 @@ import { addRecent, loadSettings, saveSettings, type Settings } from './shell/se
 if (!app.requestSingleInstanceLock()) app.exit(0);
 
 const userData = app.getPath('userData');
+// Saved mappings and rules live beside the settings; the engine host reads this.
+process.env.LEDGER_INSPECTOR_DATA ??= userData;
 let settings: Settings = loadSettings(userData);
 let win: BrowserWindow | null = null;
 // Caches go to the same folder the CLI uses (XDG cache, or LEDGER_INSPECTOR_CACHE).

@@ -15,8 +15,9 @@ import {
   type LedgerEvent,
   type LedgerStats,
   type Page,
+  type TableGuess,
 } from './ledger.ts';
-import type { ReplayPosition, RunDetail, RunProjection } from './projection.ts';
+import { RulesSchema, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
 
 const id = z.string().min(1).max(100);
 const ledger = id;
@@ -32,6 +33,14 @@ export interface LedgerInfo {
   last_offset: number | null;
   appendable: boolean;
   warnings: string[];
+  mapping: LedgerStats['mapping'];
+  rules: LedgerStats['rules'];
+}
+
+/** What a mapping would give: the first rows it reads and the runs they fold into. */
+export interface MappingPreview {
+  events: LedgerEvent[];
+  runs: RunProjection[];
 }
 
 export interface Rows {
@@ -52,9 +61,15 @@ const call =
 /** Every call: its argument schema, whether it runs as a cancellable job, and its result type. */
 export const CALLS = {
   open: call<LedgerInfo>()(
-    z.object({ path, mapping: MappingSchema.optional() }).strict(),
+    z.object({ path, mapping: MappingSchema.optional(), rules: RulesSchema.optional() }).strict(),
     { job: true },
   ),
+  /** Every table and view of a SQLite file scored as an event log, best first, with its guessed mapping. */
+  tables: call<TableGuess[]>()(z.object({ path }).strict()),
+  /** The first rows and runs a mapping (and rules) would give, without saving anything. */
+  previewMapping: call<MappingPreview>()(z.object({ path, mapping: MappingSchema, rules: RulesSchema.optional() }).strict()),
+  /** Saves (null: forgets) the mapping and rules of a file, in the app's data folder; opening it then uses them. */
+  saveMapping: call<null>()(z.object({ path, mapping: MappingSchema.nullable(), rules: RulesSchema.nullable() }).strict()),
   close: call<null>()(z.object({ ledger }).strict()),
   info: call<LedgerInfo>()(z.object({ ledger }).strict()),
   stats: call<LedgerStats>()(z.object({ ledger }).strict(), { job: true }),

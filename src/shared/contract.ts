@@ -17,7 +17,7 @@ import {
   type Page,
   type TableGuess,
 } from './ledger.ts';
-import { RulesSchema, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
+import { RulesSchema, type DriftRow, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
 
 const id = z.string().min(1).max(100);
 const ledger = id;
@@ -91,6 +91,8 @@ export const CALLS = {
   ),
   runs: call<RunProjection[]>()(z.object({ ledger, status: z.string().optional() }).strict(), { job: true }),
   run: call<RunDetail>()(z.object({ ledger, run_id: z.string().min(1) }).strict()),
+  /** Every difference from the ledger's stored runs/node_runs tables; null where it has none. */
+  drift: call<DriftRow[] | null>()(z.object({ ledger }).strict(), { job: true }),
   replayOpen: call<{ replay: string; steps: number }>()(
     z.object({ ledger, run_id: z.string().min(1) }).strict(),
     { job: true },

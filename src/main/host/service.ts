@@ -121,6 +121,7 @@ export class EngineService {
     append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
     runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),
     run: ({ ledger, run_id }) => this.get(ledger).projector.run(run_id),
+    drift: ({ ledger }, ctl) => this.get(ledger).projector.drift(ctl),
     replayOpen: ({ ledger, run_id }, ctl) => {
       const replay = Replay.open(this.get(ledger).ledger, run_id, ctl);
       const id = crypto.randomUUID();

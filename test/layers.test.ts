@@ -25,7 +25,7 @@ const RULES: Record<string, (imp: string) => boolean> = {
     i.startsWith('shared/') ||
     i.startsWith('renderer/') ||
     (!i.startsWith('node:') && !i.startsWith('main/') && !i.startsWith('preload/') && !['electron', 'better-sqlite3'].includes(i)),
-  'main/engine': (i) => i.startsWith('shared/') || i.startsWith('main/engine/') || i.startsWith('node:') || ['better-sqlite3', 'tinyqueue', 'uuid', 'zod'].includes(i),
+  'main/engine': (i) => i.startsWith('shared/') || i.startsWith('main/engine/') || i.startsWith('node:') || ['better-sqlite3', 'env-paths', 'tinyqueue', 'uuid', 'zod'].includes(i),
   preload: (i) => i.startsWith('shared/') || i === 'electron',
 };
 

@@ -51,7 +51,7 @@ describe('app store', () => {
     await store.getState().open('/data/a.db');
     await store.getState().open('/data/x.bad');
     const s = store.getState();
-    expect(s.error).toEqual({ message: 'not a SQLite database or JSONL ledger (/data/x.bad)', path: '/data/x.bad' });
+    expect(s.error).toEqual({ message: 'not a SQLite database or JSONL ledger (/data/x.bad)', path: '/data/x.bad', code: 'not_a_ledger' });
     expect(s.info?.path).toBe('/data/a.db');
     expect(calls.some((c) => c.method === 'close')).toBe(false);
     await store.getState().open('/data/b.db');

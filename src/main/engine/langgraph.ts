@@ -171,5 +171,6 @@ export function langgraphSource(db: DB): Source {
   const col = Object.fromEntries(
     ['offset', 'id', 'run_id', 'seq', 'kind', 'actor', 'time', 'session_id', 'model_id', 'node_id', 'payload'].map((f) => [f, f === 'session_id' || f === 'model_id' ? 'NULL' : `li_langgraph.${f === 'offset' ? '"offset"' : f}`]),
   ) as Source['col'];
-  return { layout: 'langgraph', table: 'temp.li_langgraph', col, timeFormat: 'iso', appendable: false, hasSeq: false, how: 'layout', mapping: null, rules: RULES };
+  // Offsets leave room for each checkpoint's writes, so they have gaps.
+  return { layout: 'langgraph', table: 'temp.li_langgraph', col, timeFormat: 'iso', appendable: false, hasSeq: false, how: 'layout', mapping: null, rules: RULES, sparse: true };
 }

@@ -34,6 +34,8 @@ export interface Source {
   appendable: boolean;
   /** Canonical files written by the seed system lack `seq` until the first append adds it. */
   hasSeq: boolean;
+  /** Offsets with gaps by design: positions are never taken to map to offsets by arithmetic. */
+  sparse?: boolean;
   /** SQL that is true for an archived event, where the layout marks them. */
   archived?: string;
   /** How the layout was found, and the column mapping behind a mapped one. */

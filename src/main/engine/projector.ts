@@ -21,9 +21,10 @@ export class Projector {
     this.ledger = ledger;
   }
 
-  /** A fold made under other rules is another fold. */
+  /** A fold made under other rules, or of other columns (another mapping), is another fold. */
   private get rulesKey(): string {
-    return JSON.stringify(this.ledger.rules.spec);
+    const { table, col } = this.ledger.source;
+    return JSON.stringify({ rules: this.ledger.rules.spec, table, col });
   }
 
   private get cacheFile(): string {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeSeed004, writeStateDb } from '../test/fixtures.ts';
+import { writeEmmett } from '../test/helpers/frameworks.ts';
 import { expect, shot, startServe } from './serve.ts';
 
 const fresh = () => fs.mkdtempSync(path.join(os.tmpdir(), 'li-e2e-map-'));
@@ -121,6 +122,40 @@ test('drift: runs that differ from the stored tables are marked in the list, the
     await expect(nodes.nth(0).getByTestId('node-drift')).toHaveCount(0);
     await expect(nodes.nth(1).getByTestId('node-drift')).toContainText('stored "running"');
     await shot(page, 'run-drift');
+  } finally {
+    s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a named layout's own rules are edited from the toolbar, saved, and used on reopen", async ({ page }) => {
+  const dir = fresh();
+  const file = path.join(dir, 'emmett.db');
+  writeEmmett(file);
+  const env = { LEDGER_INSPECTOR_DATA: path.join(dir, 'data') };
+  let s = await startServe(file, env);
+  try {
+    await page.goto(s.url);
+    await expect(page.getByTestId('ledger-meta')).toContainText('emmett');
+    const runs = page.getByTestId('runs-panel');
+    await expect(runs.locator('tr[data-run="order-2"]')).toContainText('failed');
+    await page.getByTestId('rules-open').click();
+    // The editor starts from the layout's rules; only the rules are edited.
+    await expect(page.getByTestId('mapping-rules')).toHaveValue(/"match": "\*"/);
+    await expect(page.getByTestId('mapping-table')).toHaveCount(0);
+    await page.getByTestId('mapping-rules').fill('{"kinds": [{"match": "PaymentFailed", "entity": null}, {"match": "*", "entity": "run"}]}');
+    await expect(page.getByTestId('mapping-preview-runs').locator('tr', { hasText: 'order-2' })).toContainText('unknown');
+    await page.getByTestId('mapping-save').click();
+    await expect(page.getByTestId('mapping-editor')).toBeHidden();
+    await expect(runs.locator('tr[data-run="order-2"]')).toContainText('unknown');
+  } finally {
+    s.stop();
+  }
+  s = await startServe(file, env);
+  try {
+    await page.goto(s.url);
+    await expect(page.getByTestId('runs-panel').locator('tr[data-run="order-2"]')).toContainText('unknown');
+    await expect(page.getByTestId('runs-panel').locator('tr[data-run="order-1"]')).toContainText('completed');
   } finally {
     s.stop();
     fs.rmSync(dir, { recursive: true, force: true });

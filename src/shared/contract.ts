@@ -66,8 +66,8 @@ export const CALLS = {
   ),
   /** Every table and view of a SQLite file scored as an event log, best first, with its guessed mapping. */
   tables: call<TableGuess[]>()(z.object({ path }).strict()),
-  /** The first rows and runs a mapping (and rules) would give, without saving anything. */
-  previewMapping: call<MappingPreview>()(z.object({ path, mapping: MappingSchema, rules: RulesSchema.optional() }).strict()),
+  /** The first rows and runs a mapping (else the file's own layout) and rules would give, without saving anything. */
+  previewMapping: call<MappingPreview>()(z.object({ path, mapping: MappingSchema.optional(), rules: RulesSchema.optional() }).strict()),
   /** Saves (null: forgets) the mapping and rules of a file, in the app's data folder; opening it then uses them. */
   saveMapping: call<null>()(z.object({ path, mapping: MappingSchema.nullable(), rules: RulesSchema.nullable() }).strict()),
   close: call<null>()(z.object({ ledger }).strict()),

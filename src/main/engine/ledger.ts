@@ -79,7 +79,12 @@ export class Ledger {
       const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
       ledger.warnings = idx.warnings;
       const rules = opts.rules ?? (opts.dataDir === null ? undefined : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir()).rules);
-      ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
+      try {
+        ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
+      } catch (e) {
+        ledger.close();
+        throw e;
+      }
       return ledger;
     }
     const saved = opts.dataDir === null ? {} : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir());

@@ -23,7 +23,7 @@ export function inspectTables(file: string): TableGuess[] {
   }
 }
 
-export function previewMapping(file: string, mapping: Mapping, rules: LedgerRules | undefined, cacheDir?: string): MappingPreview {
+export function previewMapping(file: string, mapping: Mapping | undefined, rules: LedgerRules | undefined, cacheDir?: string): MappingPreview {
   const ledger = Ledger.open(file, { mapping, rules, cacheDir, dataDir: null });
   try {
     const events = ledger.page({ limit: PREVIEW_ROWS }).events;

@@ -31,6 +31,7 @@ const RULES_HINT = '{"kinds": [{"match": "Payment*", "entity": "node"}, {"match"
 
 export function MappingEditor({ mapping }: { mapping: MappingStore }) {
   const path = useStore(mapping, (s) => s.path);
+  const rulesOnly = useStore(mapping, (s) => s.rulesOnly);
   const tables = useStore(mapping, (s) => s.tables);
   const draft = useStore(mapping, (s) => s.draft);
   const rulesText = useStore(mapping, (s) => s.rulesText);
@@ -47,7 +48,7 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
       <form
         className="modal mapping-editor"
         role="dialog"
-        aria-label="Map columns"
+        aria-label={rulesOnly ? 'Rules' : 'Map columns'}
         data-testid="mapping-editor"
         onMouseDown={(e) => e.stopPropagation()}
         onSubmit={(e) => {
@@ -55,46 +56,50 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
           void st.save();
         }}
       >
-        <h2>Map the columns of {path}</h2>
-        <div className="mapping-grid">
-          <label>
-            Table
-            <select value={draft?.table ?? ''} onChange={(e) => st.setTable(e.target.value)} data-testid="mapping-table">
-              {tables.map((t) => (
-                <option key={t.table} value={t.table}>
-                  {t.table} ({t.columns.length} columns{t.mapping ? `, looks like events: ${Math.round(t.score * 100)}%` : ''})
-                </option>
-              ))}
-            </select>
-          </label>
-          {ROLES.map((role) => (
-            <label key={role} title={ROLE_HELP[role]}>
-              {role}
-              {REQUIRED.has(role) ? ' *' : ''}
-              <select value={value(role)} onChange={(e) => st.setRole(role, e.target.value || null)} data-testid={`mapping-role-${role}`} disabled={!draft}>
-                {!REQUIRED.has(role) && <option value="">(none)</option>}
-                {role === 'order' && !table?.columns.includes('rowid') && <option value="rowid">rowid</option>}
-                {columns.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ))}
-          {draft?.time && (
+        <h2>
+          {rulesOnly ? 'The rules of' : 'Map the columns of'} {path}
+        </h2>
+        {!rulesOnly && (
+          <div className="mapping-grid">
             <label>
-              time format
-              <select value={draft.time_format ?? 'iso'} onChange={(e) => st.setTimeFormat(e.target.value as (typeof TIME_FORMATS)[number])} data-testid="mapping-time-format">
-                {TIME_FORMATS.map((f) => (
-                  <option key={f} value={f}>
-                    {FORMAT_LABEL[f]}
+              Table
+              <select value={draft?.table ?? ''} onChange={(e) => st.setTable(e.target.value)} data-testid="mapping-table">
+                {tables.map((t) => (
+                  <option key={t.table} value={t.table}>
+                    {t.table} ({t.columns.length} columns{t.mapping ? `, looks like events: ${Math.round(t.score * 100)}%` : ''})
                   </option>
                 ))}
               </select>
             </label>
-          )}
-        </div>
+            {ROLES.map((role) => (
+              <label key={role} title={ROLE_HELP[role]}>
+                {role}
+                {REQUIRED.has(role) ? ' *' : ''}
+                <select value={value(role)} onChange={(e) => st.setRole(role, e.target.value || null)} data-testid={`mapping-role-${role}`} disabled={!draft}>
+                  {!REQUIRED.has(role) && <option value="">(none)</option>}
+                  {role === 'order' && !table?.columns.includes('rowid') && <option value="rowid">rowid</option>}
+                  {columns.map((c) => (
+                    <option key={c} value={c}>
+                      {c}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
+            {draft?.time && (
+              <label>
+                time format
+                <select value={draft.time_format ?? 'iso'} onChange={(e) => st.setTimeFormat(e.target.value as (typeof TIME_FORMATS)[number])} data-testid="mapping-time-format">
+                  {TIME_FORMATS.map((f) => (
+                    <option key={f} value={f}>
+                      {FORMAT_LABEL[f]}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </div>
+        )}
         <label className="rules">
           The ledger&apos;s own rules (JSON, optional): kind patterns tried before the word tables, and where node ids live
           <textarea value={rulesText} onChange={(e) => st.setRulesText(e.target.value)} placeholder={RULES_HINT} rows={4} spellCheck={false} data-testid="mapping-rules" />
@@ -155,7 +160,7 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
           <button type="button" disabled={saving} onClick={() => st.close()}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={saving || !draft || !preview} data-testid="mapping-save">
+          <button type="submit" className="primary" disabled={saving || (!draft && !rulesOnly) || !preview} data-testid="mapping-save">
             {saving ? 'Saving…' : 'Save and open'}
           </button>
         </div>

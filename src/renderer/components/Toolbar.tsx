@@ -32,9 +32,13 @@ export function Toolbar({ store, mapping }: { store: AppStore; mapping: MappingS
             <span className="layout">{info.layout}</span>
             {info.mapping.how !== 'layout' && <span className="mapping-how"> ({info.mapping.how} mapping of {info.mapping.mapping?.table})</span>} {n(info.events)} events
           </span>
-          {info.layout === 'mapped' && (
+          {info.layout === 'mapped' ? (
             <button onClick={() => void mapping.getState().start(info.path)} data-testid="mapping-open" title="Change which columns hold the events, and the ledger's own rules">
               Mapping…
+            </button>
+          ) : (
+            <button onClick={() => void mapping.getState().start(info.path, { rulesOnly: true })} data-testid="rules-open" title="The ledger's own rules for reading its kinds">
+              Rules…
             </button>
           )}
           <label className={`follow${follow ? ' on' : ''}`} title="Keep the newest event in view as the ledger grows, like tail -f">

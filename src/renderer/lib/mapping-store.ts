@@ -16,6 +16,8 @@ export const REQUIRED: ReadonlySet<Role> = new Set(['order', 'run', 'kind']);
 export interface MappingEditorState {
   /** The file being mapped; null while the editor is closed. */
   path: string | null;
+  /** Only the ledger's own rules are edited: the file is read in its own (named) layout. */
+  rulesOnly: boolean;
   tables: TableGuess[];
   draft: Mapping | null;
   /** The ledger's own rules as JSON text ('' for none). */
@@ -25,7 +27,8 @@ export interface MappingEditorState {
   problem: string | null;
   saving: boolean;
 
-  start(path: string): Promise<void>;
+  /** Opens the editor on a file: its mapping and rules, or with rulesOnly just the rules. */
+  start(path: string, opts?: { rulesOnly?: boolean }): Promise<void>;
   setTable(table: string): void;
   setRole(role: Role, column: string | null): void;
   setTimeFormat(format: NonNullable<Mapping['time_format']>): void;
@@ -59,13 +62,13 @@ export function createMappingStore(client: Client, app: AppStore) {
     const refresh = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(async () => {
-        const { path, draft, rulesText } = get();
-        if (!path || !draft) return;
+        const { path, draft, rulesText, rulesOnly } = get();
+        if (!path || (!draft && !rulesOnly)) return;
         const { rules, problem } = parseRules(rulesText);
         if (problem) return set({ problem, preview: null });
         const n = ++asked;
         try {
-          const preview = await client.previewMapping({ path, mapping: draft, ...(rules && { rules }) });
+          const preview = await client.previewMapping({ path, ...(draft && { mapping: draft }), ...(rules && { rules }) });
           if (n === asked) set({ preview, problem: null });
         } catch (e) {
           if (n === asked) set({ preview: null, problem: message(e) });
@@ -75,6 +78,7 @@ export function createMappingStore(client: Client, app: AppStore) {
 
     return {
       path: null,
+      rulesOnly: false,
       tables: [],
       draft: null,
       rulesText: '',
@@ -82,14 +86,20 @@ export function createMappingStore(client: Client, app: AppStore) {
       problem: null,
       saving: false,
 
-      async start(path) {
-        set({ path, tables: [], draft: null, preview: null, problem: null, rulesText: '' });
+      async start(path, opts = {}) {
+        const rulesOnly = opts.rulesOnly === true;
+        set({ path, rulesOnly, tables: [], draft: null, preview: null, problem: null, rulesText: '' });
         try {
-          const tables = await client.tables({ path });
           const info = app.getState().info;
           const current = info?.path === path ? info : null;
+          // A layout's own rules are where a user starts from; saved or given ones are theirs.
+          const rules = current?.rules.rules;
+          if (rulesOnly) {
+            set({ rulesText: rules ? JSON.stringify(rules, null, 2) : '' });
+            return refresh();
+          }
+          const tables = await client.tables({ path });
           const draft = current?.mapping.mapping ?? (tables[0] ? draftFor(tables[0]) : null);
-          const rules = current?.rules.how === 'layout' ? null : current?.rules.rules;
           set({ tables, draft, rulesText: rules ? JSON.stringify(rules, null, 2) : '' });
           if (!draft) set({ problem: 'the file has no tables' });
           refresh();
@@ -129,8 +139,8 @@ export function createMappingStore(client: Client, app: AppStore) {
       },
 
       async save() {
-        const { path, draft, rulesText } = get();
-        if (!path || !draft) return;
+        const { path, draft, rulesText, rulesOnly } = get();
+        if (!path || (!draft && !rulesOnly)) return;
         const { rules, problem } = parseRules(rulesText);
         if (problem) return set({ problem });
         set({ saving: true });
@@ -148,7 +158,7 @@ export function createMappingStore(client: Client, app: AppStore) {
       close() {
         if (timer) clearTimeout(timer);
         asked++;
-        set({ path: null, tables: [], draft: null, preview: null, problem: null });
+        set({ path: null, rulesOnly: false, tables: [], draft: null, preview: null, problem: null });
       },
     };
   });

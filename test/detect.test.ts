@@ -152,6 +152,11 @@ describe('the detector', () => {
     expect(r.stderr).toContain('--map table=NAME');
     const m = JSON.parse(cli('--map', 'table=events_b,order=id,run=run_id,kind=kind', 'stats', file, '--json').stdout);
     expect(m.mapping).toMatchObject({ how: 'given', mapping: { table: 'events_b' } });
+    const nowid = db('without-rowid.db', 'CREATE TABLE ev (k INTEGER PRIMARY KEY, run_id TEXT, kind TEXT) WITHOUT ROWID');
+    expect(() => open(nowid, { table: 'ev', order: 'rowid', run: 'run_id', kind: 'kind' })).toThrow(/the mapping of ev cannot be read: no such column: ev.rowid/);
+    const text = cli('--map', 'table=events_b,order=kind,run=run_id,kind=kind', 'stats', file);
+    expect(text.status).toBe(1);
+    expect(text.stderr).toContain('the order column of events_b must hold integers, and it holds "run.failed"');
   });
 });
 
@@ -229,6 +234,7 @@ describe('no layout ever fails inside', () => {
           const order = t.rowidAlias ?? (t.view ? t.columns[0]! : 'rowid');
           for (const m of [
             { table: t.name, order, run: c, kind: c },
+            { table: t.name, order: 'rowid', run: c, kind: c, payload: c },
             { table: t.name, order, run: t.columns[0]!, kind: t.columns.at(-1)!, payload: c, time: c },
             { table: t.name, order, run: c, kind: t.columns[0]!, payload: c, time: c, time_format: 'unix_ms' as const, node: c, seq: c, actor: c },
           ]) {

@@ -5,7 +5,7 @@ import { MappingSchema, TIME_FORMATS, type Layout, type Mapping, type MappingSou
 import type { LedgerRules } from '../../shared/projection.ts';
 import { guessMappings, unrecognised } from './detect.ts';
 import { langgraphSource } from './langgraph.ts';
-import { listTables, quoteIdent, type DB, type TableInfo } from './sqlite.ts';
+import { listTables, quoteIdent, sqliteError, type DB, type TableInfo } from './sqlite.ts';
 
 export type TimeFormat = (typeof TIME_FORMATS)[number];
 export const FIELDS = [
@@ -69,7 +69,7 @@ function fromColumns(
   // Ids of integer-keyed layouts are their row keys, shown as text.
   if (foreign && col.id !== 'NULL' && !col.id.startsWith('CAST')) col.id = `CAST(${col.id} AS TEXT)`;
   // A payload is shown and filtered as JSON text whatever it is stored as; NULL reads as JSON null.
-  if (foreign && col.payload !== 'NULL') col.payload = `COALESCE(CAST(${col.payload.replace(/^CAST\((.*) AS TEXT\)$/, '$1')} AS TEXT), 'null')`;
+  if (foreign && col.payload !== 'NULL') col.payload = `COALESCE(CAST(${col.payload} AS TEXT), 'null')`;
   return {
     layout,
     table: q(table.name),
@@ -83,7 +83,7 @@ function fromColumns(
   };
 }
 
-const TEXT_FIELDS: ReadonlySet<Field> = new Set(['run_id', 'kind', 'actor', 'session_id', 'model_id', 'node_id', 'payload']);
+const TEXT_FIELDS: ReadonlySet<Field> = new Set(['run_id', 'kind', 'actor', 'session_id', 'model_id', 'node_id']);
 
 /** Declared TEXT affinity and NOT NULL: values are text already, and an index on the column stays usable. */
 const isText = (t: TableInfo, c: string) => /CHAR|CLOB|TEXT/i.test(t.types?.[c] ?? '') && t.nullable?.[c] === false;
@@ -108,7 +108,7 @@ const has = (t: TableInfo | undefined, ...cols: string[]): t is TableInfo =>
 export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
   const tables = listTables(db);
   const byName = new Map(tables.map((t) => [t.name, t]));
-  if (mapping) return mappedSource(tables, mapping, file);
+  if (mapping) return checkOrder(db, mappedSource(tables, mapping, file), file);
 
   const events = byName.get('events');
   if (has(events, 'offset', 'id', 'run_id', 'kind', 'payload')) return fromColumns('canonical', events, CANONICAL_PICK);
@@ -134,7 +134,7 @@ export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
   if (tables.length === 0) throw new LedgerError('not_a_ledger', 'the database has no tables', file);
   const guesses = guessMappings(db, tables);
   const best = guesses[0];
-  if (best?.confident && best.mapping) return { ...mappedSource(tables, best.mapping, file), how: 'detected' };
+  if (best?.confident && best.mapping) return { ...checkOrder(db, mappedSource(tables, best.mapping, file), file), how: 'detected' };
   throw unrecognised(file, tables, guesses);
 }
 
@@ -156,6 +156,25 @@ function emmettSource(t: TableInfo): Source {
   }, 'sqlite');
   if (t.columns.includes('is_archived')) src.archived = `${q(t.name)}."is_archived"`;
   return { ...src, rules: { kinds: [{ match: '*', entity: 'run' }] } };
+}
+
+/**
+ * Offsets are integers: a mapping whose order column holds anything else is refused,
+ * checked on a sample. This first read of the mapping also turns SQLite's refusal of it
+ * (a rowid a WITHOUT ROWID table lacks) into an error naming the mapping.
+ */
+function checkOrder(db: DB, src: Source, file: string): Source {
+  let bad: { o: unknown } | undefined;
+  try {
+    bad = db.prepare(`SELECT o FROM (SELECT ${src.col.offset} AS o FROM ${src.table} LIMIT 1000) WHERE typeof(o) <> 'integer' LIMIT 1`).get() as typeof bad;
+  } catch (e) {
+    const err = sqliteError(e, file);
+    if (err instanceof LedgerError) throw err;
+    throw new LedgerError('invalid_argument', `the mapping of ${src.table.replaceAll('"', '')} cannot be read: ${(e as Error).message}`, file);
+  }
+  if (bad)
+    throw new LedgerError('invalid_argument', `the order column of ${src.table.replaceAll('"', '')} must hold integers, and it holds ${JSON.stringify(bad.o instanceof Buffer ? '<blob>' : bad.o)}`, file);
+  return src;
 }
 
 /** The supervisor layout keeps a node's identity in step_id or component_id columns. */
@@ -194,14 +213,16 @@ function mappedSource(tables: TableInfo[], raw: Mapping, file: string): Source {
     model_id: m.model,
     node_id: m.node,
   };
-  const missing = Object.entries(pick).filter(([, c]) => c && c !== 'rowid' && !table.columns.includes(c));
+  // Views have no rowid (nor do WITHOUT ROWID tables, which SQLite then reports by name).
+  const rowid = table.view ? [] : ['rowid'];
+  const missing = Object.entries(pick).filter(([, c]) => c && !rowid.includes(c) && !table.columns.includes(c));
   if (missing.length)
     throw new LedgerError(
       'invalid_argument',
       `mapping names columns not in table "${m.table}": ${missing.map(([, c]) => c).join(', ')}; its columns: ${table.columns.join(', ')}`,
       file,
     );
-  const src = fromColumns('mapped', { ...table, columns: [...table.columns, 'rowid'] }, pick, m.time_format);
+  const src = fromColumns('mapped', { ...table, columns: [...table.columns, ...rowid] }, pick, m.time_format);
   src.appendable = false;
   if (src.col.payload === 'NULL') src.col.payload = "'{}'";
   return { ...src, how: 'given', mapping: m };

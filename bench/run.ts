@@ -5,6 +5,7 @@ import { generateLedger } from '../src/main/engine/generate.ts';
 import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
+import { benchExportBesideJobs } from './jobs.ts';
 import { benchRenderer } from './renderer.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
@@ -37,6 +38,7 @@ benchReplay(dir, 1_000_000);
 await benchSnapshot(dir, big);
 benchSearch(dir, big, events);
 await benchTail(dir);
+await benchExportBesideJobs(dir, big);
 await benchRenderer(dir, big, events);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

@@ -79,7 +79,7 @@ describe('app store', () => {
     expect(store.getState().jobs.j1).toMatchObject({ method: 'snapshot', done: 5, total: 10 });
     store.getState().cancelJob('j1');
     expect(calls.at(-1)).toEqual({ method: 'cancel', args: { job: 'j1' } });
-    push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, error: 'cancelled; nothing was written' } });
+    push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, code: 'cancelled', error: 'cancelled; nothing was written' } });
     expect(store.getState().jobs).toEqual({});
     expect(store.getState().notice).toBe('snapshot cancelled; nothing was written');
     push({ event: 'command', payload: { command: 'open', path: '/data/c.db' } });

@@ -1,7 +1,6 @@
 // The JSONL line format of the seed event store ({ts, stream, event, payload}),
 // plus the canonical columns our exports add so a round trip loses nothing.
 import fs from 'node:fs';
-import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { CanonicalRow } from './schema.ts';
 import { fsError } from './sqlite.ts';
@@ -24,19 +23,6 @@ export interface JsonlLine {
 
 export function streamFileName(stream: string): string {
   return `${stream.replace(/[/\\:*?"<>|\x00-\x1f]/g, '_')}.jsonl`;
-}
-
-/** Appends lines to `<dir>/<stream>.jsonl`, one write per stream file. */
-export function appendMirrorLines(dir: string, lines: JsonlLine[]): void {
-  if (!lines.length) return;
-  fs.mkdirSync(dir, { recursive: true });
-  const byStream = new Map<string, string[]>();
-  for (const l of lines) {
-    const list = byStream.get(l.stream) ?? [];
-    list.push(JSON.stringify(l));
-    byStream.set(l.stream, list);
-  }
-  for (const [stream, list] of byStream) fs.appendFileSync(path.join(dir, streamFileName(stream)), `${list.join('\n')}\n`);
 }
 
 export function rowToLine(r: CanonicalRow): JsonlLine {

@@ -20,7 +20,7 @@ import {
   type RulesSource,
 } from '../../shared/ledger.ts';
 import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../shared/projection.ts';
-import { Appender, type AppendOptions } from './append.ts';
+import { Appender, toRows, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
@@ -28,7 +28,7 @@ import { detectSource, type Source } from './layouts.ts';
 import { defaultDataDir, loadLedgerSettings } from './ledger-settings.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
-import { openReadOnly, openWritable, quoteIdent, wrap, type DB } from './sqlite.ts';
+import { openReadOnly, openWritable, quoteIdent, sqliteError, wrap, type DB } from './sqlite.ts';
 
 export interface OpenOptions extends JobControl {
   cacheDir?: string;
@@ -88,12 +88,15 @@ export class Ledger {
       return ledger;
     }
     const saved = opts.dataDir === null ? {} : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir());
-    const db = openReadOnly(file);
+    // Read through its real path: SQLite finds a linked database's -wal and -shm beside
+    // the target, and so must everything that reads the files themselves (snapshots).
+    const real = realFile(file);
+    const db = openReadOnly(real);
     try {
       const mapping = opts.mapping ?? saved.mapping;
       const source = wrap(file, () => detectSource(db, file, mapping));
       if (!opts.mapping && saved.mapping) source.how = 'saved';
-      const ledger = new Ledger(file, db, file, source, cacheDir, null);
+      const ledger = new Ledger(file, db, real, source, cacheDir, null);
       ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
       return ledger;
     } catch (e) {
@@ -221,7 +224,12 @@ export class Ledger {
     const sql = `SELECT ${selectList(this.source, 'full')} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
     // A dedicated statement: iterate() keeps it busy until the loop ends.
     const it = wrap(this.path, () => this.db.prepare(sql).iterate(...params)) as IterableIterator<Row>;
-    for (const row of it) yield toEvent(row);
+    // SQLite reports a damaged page when the walk reaches it, not when it starts.
+    try {
+      for (const row of it) yield toEvent(row);
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
@@ -232,7 +240,12 @@ export class Ledger {
     const keyset = after === undefined ? '' : `${col.offset} > ?`;
     const params = after === undefined ? [...w.params, limit] : [...w.params, after, limit];
     const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} LIMIT ?`;
-    yield* wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    const it = wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    try {
+      yield* it;
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Distinct values of a field with their counts, most frequent first. */
@@ -358,19 +371,25 @@ export class Ledger {
   append(events: unknown[], opts: AppendOptions = {}): AppendResult {
     if (!this.source.appendable)
       throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
+    // Validated before the file is touched: a rejected batch changes nothing.
+    const rows = toRows(events, this.path, opts.maxPayloadBytes);
     if (!this.writer) {
       try {
         fs.accessSync(this.file, fs.constants.W_OK);
       } catch {
         throw new LedgerError('read_only', 'the file is not writable', this.path);
       }
-      const db = openWritable(this.file);
-      this.writer = { db, appender: new Appender(db, this.file) };
-      // The read connection prepared its statements against the old schema.
-      this.stmts.clear();
-      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
+      // The ledger keeps its own journal mode: appending adds rows, nothing else.
+      const db = openWritable(this.file, { keepJournalMode: true });
+      this.writer = { db, appender: new Appender(db, this.path) };
     }
-    return this.writer.appender.append(events, opts);
+    const result = this.writer.appender.append(rows, opts);
+    if (!this.source.hasSeq) {
+      // The append added the seq column; the read connection's statements predate it.
+      Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
+      this.stmts.clear();
+    }
+    return result;
   }
 
   close(): void {
@@ -400,6 +419,15 @@ function toEvent(r: Row): LedgerEvent {
   (r as unknown as LedgerEvent).truncated = r.truncated === 1;
   if (r.archived !== undefined) (r as unknown as LedgerEvent).archived = !!r.archived;
   return r as unknown as LedgerEvent;
+}
+
+/** The file a path names once links are followed; the path itself where it names nothing (the open then says so). */
+function realFile(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** Creates a new, empty canonical ledger. */

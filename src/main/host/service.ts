@@ -1,7 +1,7 @@
 // The engine behind the contract: one handler per call, over the ledgers, views,
 // replays and followers this worker holds. Runs inside an engine-host worker.
 import crypto from 'node:crypto';
-import type { Args, EventName, LedgerInfo, Method, Result } from '../../shared/contract.ts';
+import type { Args, EventName, LedgerInfo, Result, WorkerMethod } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
@@ -25,7 +25,7 @@ interface Open {
   follower: Follower | null;
 }
 
-type Handlers = { [M in Method]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
+type Handlers = { [M in WorkerMethod]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
 
 export class EngineService {
   private readonly ledgers = new Map<string, Open>();
@@ -170,8 +170,6 @@ export class EngineService {
       }
       return null;
     },
-    cancel: () => null, // answered by the host, which owns the cancel flags
-    uiState: () => null, // for the shell's menu
     generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
   };
 

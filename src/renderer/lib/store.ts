@@ -2,7 +2,7 @@
 // detail, runs and replay, live follow, jobs and errors. It knows the engine only
 // through the contract's client.
 import { createStore } from 'zustand/vanilla';
-import type { Client, LedgerInfo } from '../../shared/contract.ts';
+import { RemoteError, type Client, type LedgerInfo } from '../../shared/contract.ts';
 import type { FacetValue, Histogram, LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import { RowCache } from './rows.ts';
@@ -87,6 +87,7 @@ export interface AppState {
 export type AppStore = ReturnType<typeof createAppStore>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const isCancelled = (e: unknown) => e instanceof RemoteError && e.code === 'cancelled';
 const REFRESH_MS = 700;
 
 /** The view state a URL keeps: the filter and the selected offset. */
@@ -255,7 +256,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           for (const d of drift ?? []) driftRuns[d.run_id] = (driftRuns[d.run_id] ?? 0) + 1;
           if (get().info?.ledger === info.ledger) set({ driftRuns: drift ? driftRuns : null });
         } catch (e) {
-          if (!message(e).startsWith('cancelled')) set({ notice: `runs: ${message(e)}` });
+          if (!isCancelled(e)) set({ notice: `runs: ${message(e)}` });
         }
       },
 
@@ -367,7 +368,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           set({ notice: `Exported to ${dest}` });
           return true;
         } catch (e) {
-          set({ notice: message(e).startsWith('cancelled') ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}` });
+          set({ notice: isCancelled(e) ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}` });
           return false;
         }
       },
@@ -389,7 +390,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       delete jobs[d.job];
       // A failed open has its own banner; this window's exports report their own outcome.
       const quiet = d.ok || d.method === 'open' || ownJobs.delete(d.job);
-      const notice = quiet ? s.notice : d.error?.startsWith('cancelled') ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
+      const notice = quiet ? s.notice : d.code === 'cancelled' ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
       return { jobs, notice };
     }),
   );

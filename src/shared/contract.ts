@@ -174,6 +174,17 @@ export const laneOf = (m: Method): Lane => CALLS[m].lane;
 /** The calls a worker answers (the host answers the rest itself). */
 export type WorkerMethod = { [M in Method]: (typeof CALLS)[M]['lane'] extends 'host' ? never : M }[Method];
 
+/** Calls only the desktop shell answers, in Electron's main process; a browser tab has no such host. */
+export const SHELL_CALLS = {
+  /** Writes text to the system clipboard (the window's own clipboard permission stays denied). */
+  copyText: call<null>()(z.object({ text: z.string().max(256 * 1024 * 1024) }).strict()),
+  /** The native dialog for an export's destination: a new file, or a folder; null when cancelled. */
+  chooseExportPath: call<string | null>()(z.object({ kind: z.enum(['snapshot', 'jsonl']) }).strict()),
+} as const;
+export type ShellMethod = keyof typeof SHELL_CALLS;
+export type ShellArgs<M extends ShellMethod> = z.input<(typeof SHELL_CALLS)[M]['args']>;
+export type ShellResult<M extends ShellMethod> = (typeof SHELL_CALLS)[M]['result'];
+
 /** Events the engine pushes, unasked. */
 export const EVENTS = {
   /** New events in a followed ledger. */
@@ -184,7 +195,8 @@ export const EVENTS = {
   jobDone: z.object({ job: id, method: z.string(), ok: z.boolean(), code: z.enum(ERROR_CODES).optional(), error: z.string().optional() }),
   /** The shell asks the window to do something: open a path (menu, drop, command line, second launch), close. */
   command: z.discriminatedUnion('command', [
-    z.object({ command: z.literal('open'), path, mapping: MappingSchema.optional() }),
+    /** notice: a line for the window's notice bar once the ledger is open (the first launch's welcome). */
+    z.object({ command: z.literal('open'), path, mapping: MappingSchema.optional(), notice: z.string().optional() }),
     z.object({ command: z.literal('close') }),
     z.object({ command: z.literal('theme'), theme: z.enum(['light', 'dark', 'system']) }),
     z.object({ command: z.literal('toggle-detail') }),
@@ -216,15 +228,24 @@ export function errorResponse(id: number, e: unknown): Response & { ok: false } 
   return { id, ok: false, error: { code: err.code, message: err.message } };
 }
 
-/** Checks a request against the contract; the typed error names the method and the bad field. */
-export function validateRequest(msg: unknown): { method: Method; args: unknown; job?: string } {
+function check<T extends Record<string, { args: z.ZodType }>>(calls: T, msg: unknown): { method: keyof T & string; args: unknown; job?: string } {
   if (!msg || typeof msg !== 'object') throw new LedgerError('invalid_argument', 'a request must be an object');
   const { method, args, job } = msg as Request;
-  if (typeof method !== 'string' || !Object.hasOwn(CALLS, method)) throw new LedgerError('invalid_argument', `unknown method: ${String(method)}`);
-  const parsed = CALLS[method as Method].args.safeParse(args);
+  if (typeof method !== 'string' || !Object.hasOwn(calls, method)) throw new LedgerError('invalid_argument', `unknown method: ${String(method)}`);
+  const parsed = calls[method]!.args.safeParse(args);
   if (!parsed.success) throw new LedgerError('invalid_argument', `${method}: ${describeIssues(parsed.error.issues)}`);
   if (job !== undefined && (typeof job !== 'string' || !job || job.length > 100)) throw new LedgerError('invalid_argument', `${method}: bad job id`);
-  return { method: method as Method, args: parsed.data, job };
+  return { method, args: parsed.data, job };
+}
+
+/** Checks a request against the contract; the typed error names the method and the bad field. */
+export function validateRequest(msg: unknown): { method: Method; args: unknown; job?: string } {
+  return check(CALLS, msg);
+}
+
+/** The same check for the shell's own calls. */
+export function validateShellRequest(msg: unknown): { method: ShellMethod; args: unknown } {
+  return check(SHELL_CALLS, msg);
 }
 
 /** The client every UI talks through: one async method per call, plus pushed events. */

@@ -4,6 +4,7 @@ import { allExpanded, collapseAllNested, darkStyles, defaultStyles, JsonView } f
 import 'react-json-view-lite/dist/index.css';
 import { useStore } from 'zustand';
 import type { AppStore } from '../lib/store.ts';
+import { copyText } from '../lib/shell.ts';
 import { kindHue, statusClass } from './EventList.tsx';
 
 function parse(payload: string): { value: unknown; ok: boolean } {
@@ -17,13 +18,13 @@ function parse(payload: string): { value: unknown; ok: boolean } {
 export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) {
   const e = useStore(store, (s) => s.detail);
   const [expanded, setExpanded] = useState(true);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
   if (!e) return <aside className="detail empty">Select an event to see it in full.</aside>;
   const payload = parse(e.payload);
   const copy = async () => {
-    await navigator.clipboard.writeText(JSON.stringify({ ...e, payload: payload.value }, null, 2));
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1200);
+    const ok = await copyText(JSON.stringify({ ...e, payload: payload.value }, null, 2)).then(() => true, () => false);
+    setCopied(ok ? 'Copied' : 'Copy failed');
+    setTimeout(() => setCopied(null), 1200);
   };
   const fields: Array<[string, unknown]> = [
     ['offset', e.offset],
@@ -46,7 +47,7 @@ export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) 
         <span className="detail-offset">offset {e.offset}</span>
         <span className="spacer" />
         <button onClick={() => setExpanded((x) => !x)}>{expanded ? 'Collapse' : 'Expand'}</button>
-        <button onClick={copy}>{copied ? 'Copied' : 'Copy as JSON'}</button>
+        <button onClick={copy}>{copied ?? 'Copy as JSON'}</button>
       </header>
       <table className="fields">
         <tbody>

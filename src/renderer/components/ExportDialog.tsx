@@ -2,6 +2,7 @@
 // current filter or the ledger as of the replay step; with progress and cancel.
 import { useState } from 'react';
 import { useStore } from 'zustand';
+import { canBrowse, chooseExportPath } from '../lib/shell.ts';
 import type { AppStore } from '../lib/store.ts';
 
 export function ExportDialog({ store }: { store: AppStore }) {
@@ -16,7 +17,16 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const [scope, setScope] = useState<'all' | 'filter' | 'replay'>(filtered ? 'filter' : 'all');
   const [dest, setDest] = useState('');
   const [running, setRunning] = useState(false);
+  const [browseError, setBrowseError] = useState<string | null>(null);
   if (!info) return null;
+  const browse = () =>
+    chooseExportPath(kind).then(
+      (p) => {
+        setBrowseError(null);
+        if (p) setDest(p);
+      },
+      (e: Error) => setBrowseError(e.message),
+    );
   const replayOffset = replay?.at?.event?.offset;
   // A snapshot of a filter keeps its runs; other conditions need the JSONL export.
   const filterOk = kind === 'jsonl' || (filtered && Object.keys(query).every((k) => k === 'runs'));
@@ -49,7 +59,9 @@ export function ExportDialog({ store }: { store: AppStore }) {
         <label>
           {kind === 'snapshot' ? 'New file' : 'New (or empty) folder'}
           <input value={dest} onChange={(e) => setDest(e.target.value)} placeholder={kind === 'snapshot' ? '/path/to/snapshot.db' : '/path/to/folder'} data-testid="export-dest" spellCheck={false} autoFocus />
+          {canBrowse() && <button type="button" disabled={running} onClick={browse} data-testid="export-browse">Browse…</button>}
         </label>
+        {browseError && <p className="error" role="alert">{browseError}</p>}
         {running && (
           <div className="job" data-testid="export-progress">
             <progress max={1} value={job && job.total ? job.done / job.total : 0} />

@@ -396,7 +396,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
   );
   client.on('command', (c) => {
     const s = store.getState();
-    if (c.command === 'open') void s.open(c.path);
+    if (c.command === 'open') void s.open(c.path).then(() => c.notice && store.setState({ notice: c.notice }));
     else if (c.command === 'close') void s.close();
     else if (c.command === 'theme') s.setTheme(c.theme);
     else if (c.command === 'toggle-detail') s.toggleDetail();

@@ -112,6 +112,11 @@ describe('the detector', () => {
     l.close();
   });
 
+  it('does not take a table with only an id, a run-like and a kind-like column for an event log', () => {
+    const file = db('users.db', 'CREATE TABLE users (id INTEGER PRIMARY KEY, session_id TEXT, name TEXT)', [["INSERT INTO users VALUES (1, 's', 'ann')", []]]);
+    expect(() => open(file)).toThrow(/no table is clearly the event log; candidates: users \(run=session_id, kind=name, order=id, score 0\.82\)/);
+  });
+
   it('below the threshold, or with two equal candidates, fails naming the candidates; --map and a saved mapping override', () => {
     const twin = 'CREATE TABLE %s (id INTEGER PRIMARY KEY, run_id TEXT, kind TEXT, payload TEXT)';
     const file = db('twins.db', `${twin.replace('%s', 'events_a')}; ${twin.replace('%s', 'events_b')}`, [

@@ -16,9 +16,13 @@ const NAMES = {
   actor: ['actor', 'source', 'role', 'author', 'producer', 'user'],
 } as const;
 
-/** Weight of each role in a table's score; order, run and kind together pass the threshold. */
+/**
+ * Weight of each role in a table's score. Order, run and kind alone fall short of the
+ * threshold (a users table has an id, a session_id and a name): a time or a payload
+ * must back them.
+ */
 const WEIGHT = { order: 0.2, run: 0.3, kind: 0.3, time: 0.08, payload: 0.08, id: 0.02, seq: 0.01, actor: 0.01 } as const;
-const THRESHOLD = 0.75;
+const THRESHOLD = 0.85;
 /** A runner-up this close makes the best guess a coin toss: the user picks. */
 const MARGIN = 0.05;
 const SAMPLE = 50;

@@ -139,6 +139,11 @@ test("a named layout's own rules are edited from the toolbar, saved, and used on
     await expect(page.getByTestId('ledger-meta')).toContainText('emmett');
     const runs = page.getByTestId('runs-panel');
     await expect(runs.locator('tr[data-run="order-2"]')).toContainText('failed');
+    // The list reads kinds by the ledger's rules too: PaymentFailed is a failure; archived messages are marked.
+    await expect(page.locator('.row[data-offset="5"]')).toHaveClass(/failed/);
+    await expect(page.locator('.row[data-offset="3"]')).toHaveClass(/archived/);
+    await expect(page.locator('.row[data-offset="3"]')).toContainText('archived');
+    await expect(page.locator('.row[data-offset="1"]')).not.toHaveClass(/archived/);
     await page.getByTestId('rules-open').click();
     // The editor starts from the layout's rules; only the rules are edited.
     await expect(page.getByTestId('mapping-rules')).toHaveValue(/"match": "\*"/);

@@ -43,7 +43,7 @@ export async function writeLangGraph(file: string): Promise<void> {
   const t2 = { configurable: { thread_id: 'thread-2' } };
   await graph.invoke({ items: [] }, t2);
   await graph.invoke(new Command({ resume: false }), t2);
-  (saver as unknown as { db: Database.Database }).db.close();
+  saver.db.close();
 }
 
 /** Emmett's emt_messages and emt_streams DDL (emmett-sqlite, eventStore/schema/tables.ts). */

@@ -4,8 +4,8 @@ import { LedgerError } from '../../shared/errors.ts';
 import type { Mapping, TableGuess } from '../../shared/ledger.ts';
 import { quoteIdent, type DB, type TableInfo } from './sqlite.ts';
 
-/** Names each role goes by in the tools people use, most telling first. */
-const NAMES = {
+/** Names each role goes by in the tools people use, most telling first (tables and JSONL fields alike). */
+export const NAMES = {
   order: ['global_position', 'offset', 'position', 'event_id', 'seq_no', 'sequence_number', 'id'],
   run: ['run_id', 'stream_id', 'stream', 'thread_id', 'workflow_id', 'session_id', 'aggregate_id', 'execution_id', 'job_id', 'trace_id', 'conversation_id', 'correlation_id', 'run', 'thread', 'session', 'workflow'],
   kind: ['kind', 'type', 'event_type', 'message_type', 'event', 'name', 'event_name', 'action'],

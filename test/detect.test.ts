@@ -155,6 +155,7 @@ describe('the detector', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('no table is clearly the event log');
     expect(r.stderr).toContain('--map table=NAME');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const m = JSON.parse(cli('--map', 'table=events_b,order=id,run=run_id,kind=kind', 'stats', file, '--json').stdout);
     expect(m.mapping).toMatchObject({ how: 'given', mapping: { table: 'events_b' } });
     const nowid = db('without-rowid.db', 'CREATE TABLE ev (k INTEGER PRIMARY KEY, run_id TEXT, kind TEXT) WITHOUT ROWID');

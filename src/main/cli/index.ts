@@ -419,8 +419,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof LedgerError) {
-      console.error(`ledger-inspector: ${e.message}`);
-      if (e.code === 'unrecognised') console.error(`ledger-inspector: map it with ${MAP_SYNTAX}`);
+      // One line, still: an unrecognised file's error ends with how to map it from here.
+      console.error(`ledger-inspector: ${e.message}${e.code === 'unrecognised' ? `, e.g. ${MAP_SYNTAX}` : ''}`);
       return e.code === 'cancelled' ? 130 : 1;
     }
     console.error(`ledger-inspector: internal error: ${(e as Error)?.message ?? String(e)}`);

@@ -20,8 +20,8 @@ export function ledgerOf(events: number, seed = 21): string {
   return file;
 }
 
-export async function startServe(file: string): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
+export async function startServe(file: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

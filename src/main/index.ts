@@ -20,6 +20,8 @@ else main();
 
 function main() {
   const userData = app.getPath('userData');
+  // Saved mappings and rules live beside the settings; the engine host reads this.
+  process.env.LEDGER_INSPECTOR_DATA ??= userData;
   const samplePath = path.join(userData, SAMPLE.file);
   let settings: Settings = loadSettings(userData);
   let win: BrowserWindow | null = null;

@@ -15,8 +15,9 @@ import {
   type LedgerEvent,
   type LedgerStats,
   type Page,
+  type TableGuess,
 } from './ledger.ts';
-import type { ReplayPosition, RunDetail, RunProjection } from './projection.ts';
+import { RulesSchema, type DriftRow, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
 
 const id = z.string().min(1).max(100);
 const ledger = id;
@@ -35,6 +36,14 @@ export interface LedgerInfo {
   last_offset: number | null;
   appendable: boolean;
   warnings: string[];
+  mapping: LedgerStats['mapping'];
+  rules: LedgerStats['rules'];
+}
+
+/** What a mapping would give: the first rows it reads and the runs they fold into. */
+export interface MappingPreview {
+  events: LedgerEvent[];
+  runs: RunProjection[];
 }
 
 export interface Rows {
@@ -80,9 +89,18 @@ const call =
 /** Every call: its argument schema, whether it runs as a cancellable job, its lane, the files it names, and its result type. */
 export const CALLS = {
   open: call<LedgerInfo>()(
-    z.object({ path, mapping: MappingSchema.optional() }).strict(),
+    z.object({ path, mapping: MappingSchema.optional(), rules: RulesSchema.optional() }).strict(),
     { job: true, lane: 'every', files: ['path'] },
   ),
+  /** Every table and view of a SQLite file scored as an event log, best first, with its guessed mapping. */
+  tables: call<TableGuess[]>()(z.object({ path }).strict(), { files: ['path'] }),
+  /** The first rows and runs a mapping (else the file's own layout) and rules would give, without saving anything. */
+  previewMapping: call<MappingPreview>()(z.object({ path, mapping: MappingSchema.optional(), rules: RulesSchema.optional() }).strict(), {
+    lane: 'background',
+    files: ['path'],
+  }),
+  /** Saves (null: forgets) the mapping and rules of a file, in the app's data folder; opening it then uses them. */
+  saveMapping: call<null>()(z.object({ path, mapping: MappingSchema.nullable(), rules: RulesSchema.nullable() }).strict(), { files: ['path'] }),
   close: call<null>()(z.object({ ledger }).strict(), { lane: 'every' }),
   info: call<LedgerInfo>()(z.object({ ledger }).strict()),
   stats: call<LedgerStats>()(z.object({ ledger }).strict(), { job: true, lane: 'background' }),
@@ -107,6 +125,8 @@ export const CALLS = {
   ),
   runs: call<RunProjection[]>()(z.object({ ledger, status: z.string().optional() }).strict(), { job: true, lane: 'background' }),
   run: call<RunDetail>()(z.object({ ledger, run_id: z.string().min(1) }).strict()),
+  /** Every difference from the ledger's stored runs/node_runs tables; null where it has none. */
+  drift: call<DriftRow[] | null>()(z.object({ ledger }).strict(), { job: true, lane: 'background' }),
   replayOpen: call<{ replay: string; steps: number }>()(
     z.object({ ledger, run_id: z.string().min(1) }).strict(),
     { job: true },

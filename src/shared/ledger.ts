@@ -1,8 +1,9 @@
 // The shapes of events, queries and pages: one definition, used by the engine,
 // the CLI, the IPC contract and the renderer alike.
 import { z } from 'zod';
+import type { LedgerRules } from './projection.ts';
 
-export const LAYOUTS = ['canonical', 'supervisor', 'session_events', 'jsonl', 'mapped'] as const;
+export const LAYOUTS = ['canonical', 'supervisor', 'session_events', 'jsonl', 'emmett', 'langgraph', 'mapped'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 /** One event as every layout presents it. `payload` is JSON text (a preview in list pages). */
@@ -20,6 +21,8 @@ export interface LedgerEvent {
   payload: string;
   /** True when `payload` was cut to a preview; fetch the event by offset for all of it. */
   truncated: boolean;
+  /** Set where the layout marks archived events (Emmett's is_archived). */
+  archived?: boolean;
 }
 
 /** A filter's list of values: big lists (every run of a ledger) are fine, unbounded ones are not. */
@@ -113,6 +116,28 @@ export interface LedgerStats {
   last_time: string | null;
   kinds: Record<string, number>;
   warnings: string[];
+  /** The column mapping read (null for a named layout) and whether it was detected, saved or given. */
+  mapping: { how: MappingSource; mapping: Mapping | null };
+  /** The projection rules in force and where they came from ('none': the word tables alone). */
+  rules: { how: RulesSource; rules: LedgerRules | null };
+}
+
+/** How a ledger's layout was found: a named layout, a mapping given for this open, one saved for the file, or one guessed. */
+export type MappingSource = 'layout' | 'given' | 'saved' | 'detected';
+export type RulesSource = 'given' | 'saved' | 'layout' | 'none';
+
+/** One table scored as an event log by the detector. */
+export interface TableGuess {
+  table: string;
+  columns: string[];
+  /** Rows sampled (up to 50). */
+  rows: number;
+  score: number;
+  /** The guessed mapping; null when no column could take the order, run or kind. */
+  mapping: Mapping | null;
+  missing: string[];
+  /** The best guess, clear enough to open without asking. */
+  confident: boolean;
 }
 
 /**
@@ -149,6 +174,9 @@ export interface AppendResult {
   duplicates: number;
 }
 
+/** ISO-8601 text, unix seconds or milliseconds, SQLite's 'YYYY-MM-DD HH:MM:SS'. */
+export const TIME_FORMATS = ['iso', 'unix_s', 'unix_ms', 'sqlite'] as const;
+
 /** Column mapping for a table of any other shape: each value names a column of `table`. */
 export const MappingSchema = z
   .object({
@@ -157,7 +185,7 @@ export const MappingSchema = z
     run: z.string().min(1),
     kind: z.string().min(1),
     time: z.string().min(1).optional(),
-    time_format: z.enum(['iso', 'unix_s', 'unix_ms']).default('iso'),
+    time_format: z.enum(TIME_FORMATS).default('iso'),
     payload: z.string().min(1).optional(),
     id: z.string().min(1).optional(),
     actor: z.string().min(1).optional(),

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { Mapping, PageRequest, Query } from '../../shared/ledger.ts';
+import type { LedgerRules } from '../../shared/projection.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
 import { readEventLines } from '../engine/append.ts';
@@ -25,11 +26,14 @@ const collect = (v: string, prev?: string[]) => {
   list.push(v);
   return list;
 };
+const MAP_SYNTAX =
+  '--map table=NAME,order=COLUMN,run=COLUMN,kind=COLUMN[,time=COLUMN,time_format=iso|unix_s|unix_ms|sqlite,payload=COLUMN,id=COLUMN,actor=COLUMN,seq=COLUMN,session=COLUMN,model=COLUMN,node=COLUMN]';
 
 interface Common {
   json?: boolean;
   cacheDir?: string;
   map?: string;
+  rules?: string;
 }
 
 function parseMapping(spec: string | undefined): Mapping | undefined {
@@ -57,8 +61,19 @@ function parseMapping(spec: string | undefined): Mapping | undefined {
   return out as unknown as Mapping;
 }
 
+/** --rules FILE: a ledger's own projection rules, as JSON (checked when the ledger opens). */
+function readRules(file: string | undefined): LedgerRules | undefined {
+  if (!file) return undefined;
+  const text = readInput(file);
+  try {
+    return JSON.parse(text) as LedgerRules;
+  } catch (e) {
+    throw new LedgerError('invalid_argument', `the rules file is not JSON: ${(e as Error).message.split('\n')[0]}`, file);
+  }
+}
+
 function open(p: string, o: Common): Ledger {
-  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map) });
+  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules) });
 }
 
 /** Filters shared by query, export and tail. */
@@ -143,7 +158,7 @@ let stopOnInterrupt: (() => void) | null = null;
 
 /** The ledger opened in the engine host (a JSONL store indexed there, cancellable); its id there. */
 async function hostOpen(p: string, o: Common): Promise<string> {
-  return (await jobs.run('open', { path: p, mapping: parseMapping(o.map) }, 'open')).ledger;
+  return (await jobs.run('open', { path: p, mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open')).ledger;
 }
 
 /** Opens the ledger in this thread, after the host has built any index it needs (so that is cancellable). */
@@ -182,6 +197,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES)
     // One line, with where to look: `ledger-inspector: unknown option '--x' (ledger-inspector help lists ...)`.
     .configureOutput({ outputError: (text, write) => write(`ledger-inspector: ${text.replace(/^error: /, '').trimEnd()} (ledger-inspector help <command> lists its options)\n`) })
+    .option('--rules <file.json>', "the ledger's own projection rules: {kinds: [{match, entity, transition}], node}")
     .exitOverride();
   const common = (cmd: Command) => ({ ...program.opts(), ...cmd.opts() }) as Common & Record<string, unknown>;
 
@@ -476,7 +492,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof LedgerError) {
-      console.error(`ledger-inspector: ${e.message}`);
+      // One line, still: an unrecognised file's error ends with how to map it from here.
+      console.error(`ledger-inspector: ${e.message}${e.code === 'unrecognised' ? `, e.g. ${MAP_SYNTAX}` : ''}`);
       return e.code === 'cancelled' ? 130 : 1;
     }
     console.error(`ledger-inspector: internal error: ${(e as Error)?.message ?? String(e)}`);

@@ -15,6 +15,9 @@ export function printStats(s: LedgerStats): void {
     ['offsets', `${n(s.first_offset)} .. ${n(s.last_offset)}`],
     ['time', `${s.first_time ?? '-'} .. ${s.last_time ?? '-'}`],
   ];
+  const m = s.mapping.mapping;
+  if (m) lines.push(['mapping', `${s.mapping.how}: ${Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',')}`]);
+  if (s.rules.rules) lines.push(['rules', `${s.rules.how}: ${JSON.stringify(s.rules.rules)}`]);
   for (const [k, v] of lines) console.log(`${k.padEnd(8)} ${v}`);
   console.log('kinds');
   const kinds = Object.entries(s.kinds).sort((a, b) => b[1] - a[1]);

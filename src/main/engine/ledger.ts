@@ -17,22 +17,30 @@ import {
   type Page,
   type PageRequest,
   type Query,
+  type RulesSource,
 } from '../../shared/ledger.ts';
+import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../shared/projection.ts';
 import { Appender, toRows, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
+import { defaultDataDir, loadLedgerSettings } from './ledger-settings.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
-import { openReadOnly, openWritable, sqliteError, wrap, type DB } from './sqlite.ts';
+import { openReadOnly, openWritable, quoteIdent, sqliteError, wrap, type DB } from './sqlite.ts';
 
 export interface OpenOptions extends JobControl {
   cacheDir?: string;
+  /** A column mapping given for this open: it overrides a saved one and the detector. */
   mapping?: Mapping;
+  /** Projection rules given for this open: they override saved ones and the layout's. */
+  rules?: LedgerRules;
+  /** Where saved mappings and rules are read (default: the app's data folder); null reads none. */
+  dataDir?: string | null;
 }
 
-type Row = Omit<LedgerEvent, 'truncated'> & { truncated: number };
+type Row = Omit<LedgerEvent, 'truncated' | 'archived'> & { truncated: number; archived?: number };
 
 export class Ledger {
   /** The path the user opened. */
@@ -47,6 +55,9 @@ export class Ledger {
   private readonly stmts = new Map<string, Statement<unknown[]>>();
   private writer: { db: DB; appender: Appender } | null = null;
   warnings: string[] = [];
+  /** The projection rules every fold of this ledger follows, and where they came from. */
+  rules: Rules = compileRules(null);
+  rulesSource: RulesSource = 'none';
 
   private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
     this.path = p;
@@ -67,18 +78,50 @@ export class Ledger {
       const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
       const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
       ledger.warnings = idx.warnings;
+      const rules = opts.rules ?? (opts.dataDir === null ? undefined : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir()).rules);
+      try {
+        ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
+      } catch (e) {
+        ledger.close();
+        throw e;
+      }
       return ledger;
     }
+    const saved = opts.dataDir === null ? {} : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir());
     // Read through its real path: SQLite finds a linked database's -wal and -shm beside
     // the target, and so must everything that reads the files themselves (snapshots).
     const real = realFile(file);
     const db = openReadOnly(real);
     try {
-      const source = wrap(file, () => detectSource(db, file, opts.mapping));
-      return new Ledger(file, db, real, source, cacheDir, null);
+      const mapping = opts.mapping ?? saved.mapping;
+      const source = wrap(file, () => detectSource(db, file, mapping));
+      if (!opts.mapping && saved.mapping) source.how = 'saved';
+      const ledger = new Ledger(file, db, real, source, cacheDir, null);
+      ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
+      return ledger;
     } catch (e) {
       db.close();
       throw e;
+    }
+  }
+
+  /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
+  private useRules(given: [LedgerRules, RulesSource] | null): void {
+    if (!given) return;
+    const parsed = RulesSchema.safeParse(given[0]);
+    if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, this.path);
+    try {
+      this.rules = compileRules(parsed.data);
+    } catch (e) {
+      throw new LedgerError('invalid_argument', (e as Error).message, this.path);
+    }
+    this.rulesSource = given[1];
+    const column = this.rules.nodeColumn;
+    if (column) {
+      const table = this.source.table.replace(/^temp\./, '');
+      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[];
+      if (!columns.includes(column)) throw new LedgerError('invalid_argument', `the rules take node ids from column "${column}", which is not in ${table}; its columns: ${columns.join(', ')}`, this.path);
+      this.source.col.node_id = `${this.source.table}.${quoteIdent(column)}`;
     }
   }
 
@@ -313,6 +356,8 @@ export class Ledger {
       last_time: timeAt(s.hi),
       kinds,
       warnings: this.warnings,
+      mapping: { how: this.source.how, mapping: this.source.mapping },
+      rules: { how: this.rulesSource, rules: this.rules.spec },
     };
   }
 
@@ -372,6 +417,7 @@ function splitForIndex(q: Query): Query[] {
 /** Rows come back with the event's field names already; only the flag needs a boolean. In place: pages are hot. */
 function toEvent(r: Row): LedgerEvent {
   (r as unknown as LedgerEvent).truncated = r.truncated === 1;
+  if (r.archived !== undefined) (r as unknown as LedgerEvent).archived = !!r.archived;
   return r as unknown as LedgerEvent;
 }
 

@@ -15,7 +15,7 @@ export interface Where {
 
 /** The number a time column is compared as, and the same number for an ISO bound. */
 function timeKey(expr: string, format: TimeFormat): string {
-  return format === 'iso' ? `julianday(${expr})` : expr;
+  return format === 'iso' || format === 'sqlite' ? `julianday(${expr})` : expr;
 }
 function timeBound(iso: string, format: TimeFormat): number {
   const ms = Date.parse(iso);
@@ -28,6 +28,7 @@ function timeBound(iso: string, format: TimeFormat): number {
 export function timeDisplay(src: Source): string {
   const c = src.col.time;
   if (c === 'NULL' || src.timeFormat === 'iso') return c;
+  if (src.timeFormat === 'sqlite') return `strftime('%Y-%m-%dT%H:%M:%fZ', ${c})`;
   const secs = src.timeFormat === 'unix_ms' ? `${c} / 1000.0` : c;
   return `strftime('%Y-%m-%dT%H:%M:%fZ', ${secs}, 'unixepoch')`;
 }
@@ -141,6 +142,7 @@ export function selectList(src: Source, payload: 'preview' | 'full'): string {
     `${c.model_id} AS model_id`,
     `${c.node_id} AS node_id`,
     p,
+    ...(src.archived ? [`${src.archived} AS archived`] : []),
   ].join(', ');
 }
 

@@ -139,15 +139,28 @@ export function quoteIdent(name: string): string {
 export interface TableInfo {
   name: string;
   columns: string[];
+  /** Declared type per column ('' where none), and whether it may hold NULL. */
+  types?: Record<string, string>;
+  nullable?: Record<string, boolean>;
+  /** The column that is the table's INTEGER PRIMARY KEY (its rowid), if any. */
+  rowidAlias?: string | null;
+  view?: boolean;
 }
 
 export function listTables(db: DB): TableInfo[] {
   const tables = db
-    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  return tables.map((name) => ({
-    name,
-    columns: (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[]),
-  }));
+    .prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string; type: string }>;
+  return tables.map(({ name, type }) => {
+    const cols = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(name) as Array<{ name: string; type: string; notnull: number; pk: number }>;
+    const pks = cols.filter((c) => c.pk > 0);
+    return {
+      name,
+      columns: cols.map((c) => c.name),
+      types: Object.fromEntries(cols.map((c) => [c.name, c.type])),
+      nullable: Object.fromEntries(cols.map((c) => [c.name, !c.notnull && c.pk === 0])),
+      rowidAlias: type === 'table' && pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null,
+      view: type === 'view',
+    };
+  });
 }

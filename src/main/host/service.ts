@@ -8,6 +8,8 @@ import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
 import { Ledger } from '../engine/ledger.ts';
+import { inspectTables, previewMapping } from '../engine/mapping-preview.ts';
+import { saveLedgerSettings } from '../engine/ledger-settings.ts';
 import { Projector } from '../engine/projector.ts';
 import { Replay } from '../engine/replay.ts';
 import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
@@ -54,6 +56,8 @@ export class EngineService {
       last_offset: o.ledger.lastOffset(),
       appendable: o.ledger.source.appendable,
       warnings: o.ledger.warnings,
+      mapping: { how: o.ledger.source.how, mapping: o.ledger.source.mapping },
+      rules: { how: o.ledger.rulesSource, rules: o.ledger.rules.spec },
     };
   }
 
@@ -69,13 +73,19 @@ export class EngineService {
   }
 
   readonly handlers: Handlers = {
-    open: ({ path, mapping }, ctl, extra) => {
+    open: ({ path, mapping, rules }, ctl, extra) => {
       const id = extra.ledgerId ?? crypto.randomUUID();
-      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, ...ctl });
+      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, rules, ...ctl });
       const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null };
       this.ledgers.get(id)?.ledger.close();
       this.ledgers.set(id, o);
       return this.info(id, o);
+    },
+    tables: ({ path }) => inspectTables(path),
+    previewMapping: ({ path, mapping, rules }) => previewMapping(path, mapping, rules, this.cacheDir),
+    saveMapping: ({ path, mapping, rules }) => {
+      saveLedgerSettings(path, { mapping: mapping ?? undefined, rules: rules ?? undefined });
+      return null;
     },
     close: ({ ledger }) => {
       const o = this.ledgers.get(ledger);
@@ -111,6 +121,7 @@ export class EngineService {
     append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
     runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),
     run: ({ ledger, run_id }) => this.get(ledger).projector.run(run_id),
+    drift: ({ ledger }, ctl) => this.get(ledger).projector.drift(ctl),
     replayOpen: ({ ledger, run_id }, ctl) => {
       const replay = Replay.open(this.get(ledger).ledger, run_id, ctl);
       const id = crypto.randomUUID();

@@ -4,6 +4,7 @@ import { allExpanded, collapseAllNested, darkStyles, defaultStyles, JsonView } f
 import 'react-json-view-lite/dist/index.css';
 import { useStore } from 'zustand';
 import type { AppStore } from '../lib/store.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { copyText } from '../lib/shell.ts';
 import { kindHue, statusClass } from './EventList.tsx';
 
@@ -17,6 +18,7 @@ function parse(payload: string): { value: unknown; ok: boolean } {
 
 export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) {
   const e = useStore(store, (s) => s.detail);
+  const rules = useLedgerRules(store);
   const [expanded, setExpanded] = useState(true);
   const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
   if (!e) return <aside className="detail empty">Select an event to see it in full.</aside>;
@@ -41,7 +43,7 @@ export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) 
   return (
     <aside className="detail" data-testid="detail">
       <header>
-        <span className={`kind-badge ${statusClass(e.kind)}`} style={{ borderColor: `hsl(${kindHue(e.kind)} 65% 52%)` }}>
+        <span className={`kind-badge ${statusClass(e.kind, rules)}`} style={{ borderColor: `hsl(${kindHue(e.kind)} 65% 52%)` }}>
           {e.kind}
         </span>
         <span className="detail-offset">offset {e.offset}</span>

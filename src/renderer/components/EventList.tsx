@@ -5,7 +5,8 @@ import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { LedgerEvent } from '../../shared/ledger.ts';
-import { readKind } from '../../shared/projection.ts';
+import { DEFAULT_RULES, type Rules } from '../../shared/projection.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { clampOffset, scrollSpace, toPhysical, toVirtual } from '../lib/scroll.ts';
 import type { AppStore } from '../lib/store.ts';
 
@@ -28,16 +29,16 @@ export function kindHue(kind: string): number {
   return h % 360;
 }
 
-export function statusClass(kind: string): string {
-  const t = readKind(kind).transition;
+export function statusClass(kind: string, rules: Rules = DEFAULT_RULES): string {
+  const t = rules.read(kind).transition;
   return t === 'failed' ? 'failed' : t === 'retrying' || t === 'cancelled' ? 'warn' : '';
 }
 
 const formatTime = (t: string | null) => (t ? t.replace('T', ' ').replace(/Z$|[+-]\d\d:\d\d$/, '') : '');
 
-const Row = memo(function Row(props: { event: LedgerEvent | undefined; position: number; top: number; selected: boolean; onSelect: (p: number) => void }) {
-  const { event: e, position, top, selected, onSelect } = props;
-  const cls = `row${selected ? ' selected' : ''}${e ? ` ${statusClass(e.kind)}` : ' loading'}`;
+const Row = memo(function Row(props: { event: LedgerEvent | undefined; position: number; top: number; selected: boolean; onSelect: (p: number) => void; rules: Rules }) {
+  const { event: e, position, top, selected, onSelect, rules } = props;
+  const cls = `row${selected ? ' selected' : ''}${e ? ` ${statusClass(e.kind, rules)}${e.archived ? ' archived' : ''}` : ' loading'}`;
   return (
     <div className={cls} style={{ transform: `translateY(${top}px)` }} onMouseDown={() => onSelect(position)} data-position={position} data-offset={e?.offset} role="row" aria-selected={selected}>
       {e ? (
@@ -49,6 +50,7 @@ const Row = memo(function Row(props: { event: LedgerEvent | undefined; position:
           <span className="c-kind">
             <i className="kind-dot" style={{ background: `hsl(${kindHue(e.kind)} 65% 52%)` }} />
             {e.kind}
+            {e.archived && <span className="archived-mark"> archived</span>}
           </span>
           <span className="c-actor">{e.actor ?? ''}</span>
           <span className="c-payload">{e.payload}</span>
@@ -66,6 +68,7 @@ export function EventList({ store }: { store: AppStore }) {
   const selected = useStore(store, (s) => s.selected);
   const rows = useStore(store, (s) => s.rows);
   const select = useStore(store, (s) => s.select);
+  const rules = useLedgerRules(store);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState(600);
   const [widths, setWidths] = useState<number[]>(COLUMNS.map((c) => c.width));
@@ -200,6 +203,7 @@ export function EventList({ store }: { store: AppStore }) {
                 event={rows?.get(item.index)}
                 selected={item.index === selected}
                 onSelect={select}
+                rules={rules}
               />
             ))}
           </div>

@@ -3,12 +3,14 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from '../lib/store.ts';
+import { CheckpointState } from './CheckpointState.tsx';
 import { Gantt, NodeRunsTable, RunFields } from './Runs.tsx';
 
 const SPEEDS = [1, 4, 16, 64, 256];
 
 export function ReplayPanel({ store }: { store: AppStore }) {
   const replay = useStore(store, (s) => s.replay);
+  const layout = useStore(store, (s) => s.info?.layout);
   const kinds = useStore(store, (s) => s.facets.kind);
   const st = store.getState();
   const [jump, setJump] = useState('');
@@ -97,6 +99,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
           <span className="muted">offset {at.event.offset}</span> <strong>{at.event.kind}</strong> <span className="muted">{at.event.time}</span>
         </p>
       )}
+      {at?.event && layout === 'langgraph' && <CheckpointState event={at.event} />}
       {at?.state.run ? (
         <>
           <h3>run as of step {step}</h3>

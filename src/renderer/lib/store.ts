@@ -33,7 +33,8 @@ export interface Replay {
 export interface AppState {
   info: LedgerInfo | null;
   opening: string | null;
-  error: { message: string; path: string | null } | null;
+  /** The last failed open; `code` tells an unrecognised file (which the mapping editor can map) from others. */
+  error: { message: string; path: string | null; code?: string } | null;
   query: Query;
   total: number;
   /** False while the filter's rows are still being counted: total is an estimate. */
@@ -47,6 +48,8 @@ export interface AppState {
   facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
   histogram: Histogram | null;
   runs: RunProjection[] | null;
+  /** Runs whose rebuilt state differs from the ledger's stored tables: run_id -> differences. */
+  driftRuns: Record<string, number> | null;
   runDetail: RunDetail | null;
   replay: Replay | null;
   follow: boolean;
@@ -149,6 +152,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       facets: {},
       histogram: null,
       runs: null,
+      driftRuns: null,
       runDetail: null,
       replay: null,
       follow: false,
@@ -166,7 +170,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           const previous = get().info;
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
           get().setPlaying(false);
-          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, panel: 'event', facets: {}, histogram: null });
+          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, driftRuns: null, runDetail: null, replay: null, follow: false, panel: 'event', facets: {}, histogram: null });
           if (info.events) get().select(0);
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           reportUi();
@@ -174,7 +178,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           void get().loadRuns();
         } catch (e) {
           // The ledger that was open stays open: a bad file costs nothing.
-          set({ error: { message: message(e), path }, opening: null });
+          set({ error: { message: message(e), path, code: (e as { code?: string }).code }, opening: null });
         }
       },
 
@@ -247,6 +251,10 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         try {
           const runs = await client.runs({ ledger: info.ledger });
           if (get().info?.ledger === info.ledger) set({ runs });
+          const drift = await client.drift({ ledger: info.ledger });
+          const driftRuns: Record<string, number> = {};
+          for (const d of drift ?? []) driftRuns[d.run_id] = (driftRuns[d.run_id] ?? 0) + 1;
+          if (get().info?.ledger === info.ledger) set({ driftRuns: drift ? driftRuns : null });
         } catch (e) {
           if (!isCancelled(e)) set({ notice: `runs: ${message(e)}` });
         }

@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           worker: resolve(import.meta.dirname, 'src/main/host/worker.ts'),
           'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/bulk-worker.ts'),
+          // The command line, as JavaScript: what the installed package's bin runs.
+          cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

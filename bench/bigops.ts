@@ -60,6 +60,11 @@ export function benchSearch(dir: string, source: string, events: number): void {
   const scan = samples(3, (i) => ledger.page({ query: { text: rare[i % 3]! }, limit: 200 }));
   report(`indexed search for a rare string in ${events.toLocaleString('en-US')} events, median (p99 ${ms(quantile(times, 0.99))})`, ms(median(times)), '50 ms', median(times) / 50, '< 1 (under 50 ms)', median(times) < 50);
   info('the same search by scanning (no index)', ms(median(scan)));
+  // A scan's cost must not grow with the needle: 1,000 non-ASCII characters vs 3.
+  const long = samples(3, () => ledger.page({ query: { text: '事'.repeat(1000) }, limit: 200 }));
+  const short = samples(3, () => ledger.page({ query: { text: '事件x' }, limit: 200 }));
+  const needle = median(long) / median(short);
+  report('scan for a 1,000-character non-ASCII needle vs a 3-character one', ms(median(long)), ms(median(short)), needle, '<= 1.5', needle <= 1.5);
   index.close();
   ledger.close();
   fs.rmSync(file, { force: true });

@@ -24,10 +24,10 @@ test('the export dialog traps focus, shows the absolute path with ~ expanded, sh
   // An existing file: the error is in the dialog, which stays open.
   await app.getByTestId('export-dest').fill(served.file);
   await app.getByTestId('export-go').click();
-  await expect(dialog.getByTestId('export-error')).toContainText(`${served.file} already exists`);
+  await expect(dialog.getByTestId('export-error')).toContainText(`already exists; choose a new file (${served.file})`);
   await shots(app, '40-export-error');
   // The error stays while the window changes around it (theme, size, other state).
-  await expect(dialog.getByTestId('export-error')).toContainText(`${served.file} already exists`);
+  await expect(dialog.getByTestId('export-error')).toContainText(`already exists; choose a new file (${served.file})`);
   await app.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await expect(app.getByTestId('export-open')).toBeFocused();

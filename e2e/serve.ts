@@ -30,8 +30,9 @@ export function cli(args: string[], input?: string): string {
 }
 export const cliJson = (args: string[]) => JSON.parse(cli([...args, '--json']));
 
-export async function startServe(file: string): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), LEDGER_INSPECTOR_DATA: APP_DATA } });
+/** `ledger-inspector serve` on a file, with the e2e cache and data folder; `env` adds to (or overrides) them. */
+export async function startServe(file: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), LEDGER_INSPECTOR_DATA: APP_DATA, ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

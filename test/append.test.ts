@@ -127,9 +127,9 @@ describe('append', () => {
     const l = fresh();
     const big = { blob: 'x'.repeat(1024 * 1024 + 10) };
     expect(() => l.append([{ id: 'big', run_id: 'r', kind: 'k', payload: big }])).toThrow(
-      expect.objectContaining({ code: 'payload_too_large', message: expect.stringMatching(/event 1 \(id big\): payload is 1\.0 MiB, over the limit of 1\.0 MiB/) }),
+      expect.objectContaining({ code: 'payload_too_large', message: expect.stringMatching(/event 1 \(id big\): payload is 1,048,597 bytes \(1 MiB\), over the limit of 1,048,576 bytes \(1 MiB\)/) }),
     );
-    expect(() => l.append([{ run_id: 'r', kind: 'k', payload: { s: 'y'.repeat(200) } }], { maxPayloadBytes: 100 })).toThrow(/over the limit of 100 B/);
+    expect(() => l.append([{ run_id: 'r', kind: 'k', payload: { s: 'y'.repeat(200) } }], { maxPayloadBytes: 100 })).toThrow(/over the limit of 100 bytes \(100 B\)/);
     expect(l.append([{ run_id: 'r', kind: 'k', payload: big }], { maxPayloadBytes: 4 << 20 }).appended).toBe(1);
     l.close();
   });
@@ -194,8 +194,9 @@ c.commit()
 print(c.execute("SELECT count(*) FROM events").fetchone()[0])`,
     ]);
     l.append([{ id: 'n2', run_id: 'r1', kind: 'note' }]);
-    expect(all(l).map((e) => [e.id, e.seq])).toEqual([['p1', null], ['p2', null], ['n1', 1], ['p3', null], ['n2', 2]]);
-    expect(l.page({ query: { runs: ['r1'], since_seq: 1 } }).events.map((e) => e.id)).toEqual(['n2']);
+    // A seq is the event's position in its run, the seed's rows (which store none) counted too.
+    expect(all(l).map((e) => [e.id, e.seq])).toEqual([['p1', null], ['p2', null], ['n1', 3], ['p3', null], ['n2', 5]]);
+    expect(l.page({ query: { runs: ['r1'], since_seq: 3 } }).events.map((e) => e.id)).toEqual(['p3', 'n2']);
     l.close();
   });
 });

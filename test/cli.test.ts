@@ -102,8 +102,8 @@ describe('ledger-inspector CLI', () => {
     const cases: Array<[string[], RegExp, number]> = [
       [['stats', path.join(dir, 'nope.db')], /^ledger-inspector: no such file \(.*nope\.db\)\n$/, 1],
       [['stats', bad], /^ledger-inspector: not a SQLite database or JSONL ledger \(.*bad\.db\)\n$/, 1],
-      [['query', gen, '--from', 'yesterday'], /^ledger-inspector: bad page request: query\.time_from: expected an ISO-8601 time \(.*gen\.db\)\n$/, 1],
-      [['query', gen, '--limit', 'ten'], /^ledger-inspector: --limit takes a whole number, not "ten"\n$/, 1],
+      [['query', gen, '--from', 'yesterday'], /^ledger-inspector: bad query: time_from: expected an ISO-8601 time \(.*gen\.db\)\n$/, 1],
+      [['query', gen, '--limit', 'ten'], /^ledger-inspector: --limit takes a whole number, not "ten"\n$/, 2],
       [['append', gen], /^ledger-inspector: line 1 is not JSON: .*\(standard input\)\n$/, 1],
       [['generate', gen, '--events', '10'], /^ledger-inspector: the destination already exists; choose a new file \(.*gen\.db\)\n$/, 1],
     ];
@@ -122,7 +122,8 @@ describe('ledger-inspector CLI', () => {
     expect(json(['snapshot', gen, full])).toMatchObject({ path: full });
     expect(json(['stats', full])).toMatchObject({ events: 5000 });
     const part = path.join(dir, 'snap-part.db');
-    expect(json(['snapshot', gen, part, '--up-to-offset', '100'])).toMatchObject({ events: 100 });
+    expect(json(['snapshot', gen, part, '--up-to-offset', '100'])).toMatchObject({ path: part });
+    expect(json(['stats', part])).toMatchObject({ events: 100 });
     expect(json(['query', part, '--last', '--limit', '1']).events[0].offset).toBe(100);
 
     const found = json(['search', gen, 'UPSTREAM did', '--kind', 'node.failed']);

@@ -36,7 +36,7 @@ describe('contract validation', () => {
 
   it('marks long calls as jobs', () => {
     const jobs = METHODS.filter((m) => CALLS[m].job).sort();
-    expect(jobs).toEqual(['count', 'exportJsonl', 'generate', 'importJsonl', 'indexText', 'open', 'replayOpen', 'runs', 'search', 'snapshot', 'stats']);
+    expect(jobs).toEqual(['count', 'drift', 'exportJsonl', 'generate', 'importJsonl', 'indexText', 'open', 'replayOpen', 'runs', 'search', 'snapshot', 'stats']);
   });
 });
 

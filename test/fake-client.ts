@@ -1,7 +1,6 @@
 // A fake engine built from the contract's own types: each handler is typed by the
 // call it answers, and the client is the real createClient over an in-memory transport.
-import { createClient, type Args, type Client, type Method, type Push, type Result } from '../src/shared/contract.ts';
-import { LedgerError } from '../src/shared/errors.ts';
+import { createClient, errorResponse, type Args, type Client, type Method, type Push, type Result } from '../src/shared/contract.ts';
 
 export type FakeHandlers = { [M in Method]?: (args: Args<M>) => Result<M> | Promise<Result<M>> };
 
@@ -16,8 +15,7 @@ export function fakeClient(handlers: FakeHandlers): { client: Client; push: (p: 
       try {
         return { id: req.id, ok: true, result: await h(req.args) };
       } catch (e) {
-        const err = e instanceof LedgerError ? e : new LedgerError('internal', String(e));
-        return { id: req.id, ok: false, error: { code: err.code, message: err.message } };
+        return errorResponse(req.id, e);
       }
     },
     subscribe(h) {

@@ -20,7 +20,8 @@ function imports(file: string): string[] {
 const layerOf = (rel: string) => rel.split(path.sep).slice(0, rel.startsWith(`main${path.sep}engine`) ? 2 : 1).join('/');
 
 const RULES: Record<string, (imp: string) => boolean> = {
-  shared: (i) => i.startsWith('shared/') || i === 'zod',
+  // Pure libraries only, that run in Node and a browser alike (format.ts: sizes, durations, display width).
+  shared: (i) => i.startsWith('shared/') || ['zod', 'pretty-bytes', 'pretty-ms', 'string-width'].includes(i),
   renderer: (i) =>
     i.startsWith('shared/') ||
     i.startsWith('renderer/') ||

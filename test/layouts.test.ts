@@ -180,10 +180,10 @@ describe('mapped tables', () => {
     db.close();
   }
 
-  it('rejects an unrecognised file, listing its tables and columns and how to map them', () => {
+  it('rejects an unrecognised file, listing its tables and columns and why none is an event log', () => {
     const file = path.join(dir, 'custom.db');
     writeCustom(file);
-    expectError(() => open(file), 'unrecognised', 'audit_log(pk, job, what, at_ms, body, who)', 'other(x)', '--map table=', file);
+    expectError(() => open(file), 'unrecognised', 'audit_log(pk, job, what, at_ms, body, who)', 'other(x)', 'no table has columns for a run and a kind', file);
   });
 
   it('reads through an explicit mapping, with unix-millisecond times', () => {

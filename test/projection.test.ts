@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { foldRun, readKind, type FoldEvent } from '../src/shared/projection.ts';
+import { compileRules, foldRun, readKind, type FoldEvent, type LedgerRules } from '../src/shared/projection.ts';
 import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
 import { Projector } from '../src/main/engine/projector.ts';
 import { tempDir, writeStateDb } from './fixtures.ts';
@@ -32,7 +32,7 @@ describe('reading a kind', () => {
   const TRANSITIONS: Record<string, string[]> = {
     running: ['started', 'start', 'begin', 'began', 'running', 'resumed'],
     completed: ['completed', 'complete', 'succeeded', 'success', 'finished', 'finish', 'done', 'ok'],
-    failed: ['failed', 'fail', 'failure', 'error', 'errored'],
+    failed: ['failed', 'fail', 'failure', 'error', 'errored', 'timeout', 'timedout', 'expired'],
     cancelled: ['cancelled', 'canceled', 'aborted', 'abort', 'terminated', 'killed'],
     retrying: ['retried', 'retry', 'retrying'],
     skipped: ['skipped', 'skip'],
@@ -61,6 +61,59 @@ describe('reading a kind', () => {
     for (const k of ['tool_call', 'model.request', 'delta', 'GATE_PASSED', 'started', 'run', 'node.heartbeat', ''])
       expect(readKind(k).transition, k).toBeNull();
   });
+
+  it('splits on camel-case boundaries too, and reads "timed out" as a failure', () => {
+    expect(readKind('WorkflowExecutionStarted')).toEqual({ entity: 'run', transition: 'running' });
+    expect(readKind('ActivityTaskFailed')).toEqual({ entity: 'node', transition: 'failed' });
+    expect(readKind('ActivityTaskTimedOut')).toEqual({ entity: 'node', transition: 'failed' });
+    expect(readKind('workflow.timed_out')).toEqual({ entity: 'run', transition: 'failed' });
+    expect(readKind('HTTPJobCompleted')).toEqual({ entity: null, transition: null }); // "http job completed": no entity first
+    expect(readKind('JobHTTPDone')).toEqual({ entity: 'run', transition: 'completed' });
+    expect(readKind('STEP_RETRIED')).toEqual({ entity: 'node', transition: 'retrying' });
+    expect(readKind('OrderPlaced')).toEqual({ entity: null, transition: null });
+  });
+});
+
+describe("a ledger's own rules", () => {
+  const rules: LedgerRules = {
+    kinds: [
+      { match: 'OrderPlaced', entity: 'run', transition: 'running' },
+      { match: 'Payment*', entity: 'node' },
+      { match: '/^Ship(ped|ment)$/i', entity: 'run', transition: 'completed' },
+      { match: 'run.started', entity: null },
+    ],
+    node: '$.meta.stage',
+  };
+  const r = compileRules(rules);
+
+  it('tries exact kinds, globs and regular expressions in order before the word tables', () => {
+    expect(r.read('OrderPlaced')).toEqual({ entity: 'run', transition: 'running' });
+    expect(r.read('PaymentFailed')).toEqual({ entity: 'node', transition: 'failed' }); // transition from its words
+    expect(r.read('PaymentAuthorised')).toEqual({ entity: 'node', transition: null });
+    expect(r.read('shipment')).toEqual({ entity: 'run', transition: 'completed' });
+    expect(r.read('run.started')).toEqual({ entity: null, transition: null }); // a rule that silences a kind
+    expect(r.read('run.failed')).toEqual({ entity: 'run', transition: 'failed' }); // no rule: the word tables
+    expect(() => compileRules({ kinds: [{ match: '/(/', entity: 'run' }] })).toThrow(/not a regular expression/);
+  });
+
+  it('folds with them, taking node ids from the rules’ payload path', () => {
+    const s = foldRun(
+      [
+        ev('OrderPlaced'),
+        ev('PaymentStarted', { meta: { stage: 'card' }, node_id: 'ignored' }),
+        ev('PaymentFailed', { meta: { stage: 'card' }, error: 'declined' }),
+        ev('PaymentStarted', { meta: { stage: 'card' } }),
+        ev('PaymentSucceeded', { meta: { stage: 'card' } }),
+        ev('Shipped'),
+      ],
+      r,
+    )!;
+    expect(s.run).toMatchObject({ status: 'completed', status_derived: false });
+    expect(s.node_runs.map((n) => [n.node_id, n.attempt, n.status, n.error])).toEqual([
+      ['card', 1, 'failed', 'declined'],
+      ['card', 2, 'completed', null],
+    ]);
+  });
 });
 
 describe('node identity and attempts', () => {
@@ -74,6 +127,24 @@ describe('node identity and attempts', () => {
     const s = fold(ev('node.started', { other: 1 }), ev('node.completed', {}));
     expect(s.node_runs).toEqual([]);
     expect(s.run.event_count).toBe(2);
+  });
+
+  it('keeps failed (or cancelled) when a retry of that attempt is recorded, and marks it retried', () => {
+    const s = fold(
+      ev('step.started', { node_id: 'a' }),
+      ev('step.failed', { node_id: 'a', error: 'boom' }),
+      ev('step.retried', { node_id: 'a' }),
+      ev('step.started', { node_id: 'a' }),
+      ev('step.cancelled', { node_id: 'a' }),
+      ev('step.retrying', { node_id: 'a' }),
+      ev('step.started', { node_id: 'a' }),
+      ev('step.retrying', { node_id: 'a' }),
+    );
+    expect(s.node_runs.map((n) => [n.attempt, n.status, n.retried, n.error])).toEqual([
+      [1, 'failed', true, 'boom'],
+      [2, 'cancelled', true, null],
+      [3, 'retrying', false, null], // no failure recorded: still retrying
+    ]);
   });
 
   it('numbers attempts without payload attempt: a start after failed, cancelled or retrying opens the next', () => {

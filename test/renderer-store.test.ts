@@ -13,7 +13,7 @@ const EVENTS: LedgerEvent[] = Array.from({ length: 1000 }, (_, i) => ({
   offset: (i + 1) * 10, id: `e${i}`, run_id: `r${i % 5}`, seq: i, kind: i % 7 ? 'tool_call' : 'node.failed', actor: 'a', time: null,
   session_id: null, model_id: null, node_id: null, payload: JSON.stringify({ i }), truncated: false,
 }));
-const info = (path: string): LedgerInfo => ({ ledger: `L:${path}`, path, layout: 'canonical', events: EVENTS.length, first_offset: 10, last_offset: 10_000, appendable: true, warnings: [] });
+const info = (path: string): LedgerInfo => ({ ledger: `L:${path}`, path, layout: 'canonical', events: EVENTS.length, first_offset: 10, last_offset: 10_000, appendable: true, warnings: [], mapping: { how: 'layout', mapping: null }, rules: { how: 'none', rules: null } });
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 function engine() {
@@ -51,7 +51,7 @@ describe('app store', () => {
     await store.getState().open('/data/a.db');
     await store.getState().open('/data/x.bad');
     const s = store.getState();
-    expect(s.error).toEqual({ message: 'not a SQLite database or JSONL ledger (/data/x.bad)', path: '/data/x.bad' });
+    expect(s.error).toEqual({ message: 'not a SQLite database or JSONL ledger (/data/x.bad)', path: '/data/x.bad', code: 'not_a_ledger' });
     expect(s.info?.path).toBe('/data/a.db');
     expect(calls.some((c) => c.method === 'close')).toBe(false);
     await store.getState().open('/data/b.db');
@@ -79,7 +79,7 @@ describe('app store', () => {
     expect(store.getState().jobs.j1).toMatchObject({ method: 'snapshot', done: 5, total: 10 });
     store.getState().cancelJob('j1');
     expect(calls.at(-1)).toEqual({ method: 'cancel', args: { job: 'j1' } });
-    push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, error: 'cancelled; nothing was written' } });
+    push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, code: 'cancelled', error: 'cancelled; nothing was written' } });
     expect(store.getState().jobs).toEqual({});
     expect(store.getState().notice).toBe('snapshot cancelled; nothing was written');
     push({ event: 'command', payload: { command: 'open', path: '/data/c.db' } });

@@ -190,11 +190,12 @@ describe('CLI runs, run and replay', () => {
   it('shows the supervisor workflow that failed, with its retried step', () => {
     const d = cli(['run', layouts.supervisor!.path, 'wf-2']);
     expect(d.run).toMatchObject({ status: 'failed', error: 'gave up', version: '2' });
-    expect(d.node_runs.map((n: { node_id: string; attempt: number; status: string }) => [n.node_id, n.attempt, n.status])).toEqual([
-      ['plan', 1, 'completed'],
-      ['build', 1, 'retrying'],
-      ['build', 2, 'completed'],
-      ['test', 1, 'completed'],
+    // A failed attempt that was retried stays failed, marked retried (docs/projections.md).
+    expect(d.node_runs.map((n: { node_id: string; attempt: number; status: string; retried: boolean }) => [n.node_id, n.attempt, n.status, n.retried])).toEqual([
+      ['plan', 1, 'completed', false],
+      ['build', 1, 'failed', true],
+      ['build', 2, 'completed', false],
+      ['test', 1, 'completed', false],
     ]);
     const s = cli(['run', layouts.session_events!.path, 's1']);
     // t2 of s1 was aborted: not all completed, none running or failed.

@@ -5,12 +5,14 @@ import { DetailPane } from './components/DetailPane.tsx';
 import { EventList } from './components/EventList.tsx';
 import { GotoDialog } from './components/GotoDialog.tsx';
 import { ExportDialog } from './components/ExportDialog.tsx';
+import { MappingEditor } from './components/MappingEditor.tsx';
 import { FilterBar } from './components/FilterBar.tsx';
 import { Histogram } from './components/Histogram.tsx';
 import { ReplayPanel, useReplayKeys } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
+import type { MappingStore } from './lib/mapping-store.ts';
 import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
 
@@ -35,7 +37,7 @@ function useDark(theme: 'light' | 'dark' | 'system'): boolean {
   return theme === 'dark' || (theme === 'system' && systemDark);
 }
 
-export function App({ store }: { store: AppStore }) {
+export function App({ store, mapping }: { store: AppStore; mapping: MappingStore }) {
   const info = useStore(store, (s) => s.info);
   const error = useStore(store, (s) => s.error);
   const opening = useStore(store, (s) => s.opening);
@@ -90,11 +92,16 @@ export function App({ store }: { store: AppStore }) {
 
   return (
     <div className={`app ${dark ? 'dark' : 'light'}`} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-      <Toolbar store={store} />
+      <Toolbar store={store} mapping={mapping} />
       {error && (
         <div className="error-banner" role="alert" data-testid="error">
           <strong>Could not open {error.path ?? 'the ledger'}</strong>
           <span>{error.message}</span>
+          {error.code === 'unrecognised' && error.path && (
+            <button className="primary" onClick={() => void mapping.getState().start(error.path!).then(() => store.setState({ error: null }))} data-testid="map-columns">
+              Map columns…
+            </button>
+          )}
           <button onClick={() => store.setState({ error: null })}>Dismiss</button>
         </div>
       )}
@@ -157,6 +164,7 @@ export function App({ store }: { store: AppStore }) {
       {gotoOpen && <GotoDialog store={store} />}
       {exportOpen && <ExportDialog store={store} />}
       <ContextMenu store={store} />
+      <MappingEditor mapping={mapping} />
     </div>
   );
 }

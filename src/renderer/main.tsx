@@ -3,6 +3,7 @@
 import { createRoot } from 'react-dom/client';
 import { createClient } from '../shared/contract.ts';
 import { App } from './App.tsx';
+import { createMappingStore } from './lib/mapping-store.ts';
 import { createAppStore, decodeView, encodeView, type ViewState } from './lib/store.ts';
 import { bridge, ipcTransport, wsTransport } from './lib/transport.ts';
 import './styles.css';
@@ -29,4 +30,5 @@ window.addEventListener('popstate', (e) => {
       if (v.o !== undefined) void store.getState().goToOffset(v.o);
     });
 });
-createRoot(document.getElementById('root')!).render(<App store={store} />);
+const mapping = createMappingStore(client, store);
+createRoot(document.getElementById('root')!).render(<App store={store} mapping={mapping} />);

@@ -1,8 +1,9 @@
 // The shapes of events, queries and pages: one definition, used by the engine,
 // the CLI, the IPC contract and the renderer alike.
 import { z } from 'zod';
+import type { LedgerRules } from './projection.ts';
 
-export const LAYOUTS = ['canonical', 'supervisor', 'session_events', 'jsonl', 'mapped'] as const;
+export const LAYOUTS = ['canonical', 'supervisor', 'session_events', 'jsonl', 'emmett', 'langgraph', 'mapped'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 /** One event as every layout presents it. `payload` is JSON text (a preview in list pages). */
@@ -20,9 +21,17 @@ export interface LedgerEvent {
   payload: string;
   /** True when `payload` was cut to a preview; fetch the event by offset for all of it. */
   truncated: boolean;
+  /** Set where the layout marks archived events (Emmett's is_archived). */
+  archived?: boolean;
 }
 
-const names = z.array(z.string().min(1)).min(1);
+/** A filter's list of values: big lists (every run of a ledger) are fine, unbounded ones are not. */
+export const MAX_FILTER_VALUES = 100_000;
+const names = z.array(z.string().min(1)).min(1).max(MAX_FILTER_VALUES);
+/** A text filter is a needle, not a document: each row is searched for it. */
+export const MAX_TEXT_CHARS = 1000;
+/** The JSON paths SQLite's json_extract takes: $, then .key, ."quoted key", [index] or [#-n] steps. */
+const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$]*|\."(?:[^"\\]|\\.)*"|\[(?:\d+|#(?:-\d+)?)\])*$/;
 const offset = z.number().int().nonnegative();
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time');
 
@@ -39,10 +48,10 @@ export const QuerySchema = z
     offset_from: offset.optional(),
     offset_to: offset.optional(),
     since_seq: z.number().int().optional(),
-    text: z.string().min(1).optional(),
+    text: z.string().min(1).max(MAX_TEXT_CHARS).optional(),
     json_path: z
       .object({
-        path: z.string().regex(/^\$/, 'a JSON path starts with $'),
+        path: z.string().max(1000).regex(JSON_PATH, 'a JSON path is $ followed by .key, ."key" or [index] steps, e.g. $.node_id or $.items[0].name'),
         value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
       })
       .optional(),
@@ -107,23 +116,53 @@ export interface LedgerStats {
   last_time: string | null;
   kinds: Record<string, number>;
   warnings: string[];
+  /** The column mapping read (null for a named layout) and whether it was detected, saved or given. */
+  mapping: { how: MappingSource; mapping: Mapping | null };
+  /** The projection rules in force and where they came from ('none': the word tables alone). */
+  rules: { how: RulesSource; rules: LedgerRules | null };
 }
+
+/** How a ledger's layout was found: a named layout, a mapping given for this open, one saved for the file, or one guessed. */
+export type MappingSource = 'layout' | 'given' | 'saved' | 'detected';
+export type RulesSource = 'given' | 'saved' | 'layout' | 'none';
+
+/** One table scored as an event log by the detector. */
+export interface TableGuess {
+  table: string;
+  columns: string[];
+  /** Rows sampled (up to 50). */
+  rows: number;
+  score: number;
+  /** The guessed mapping; null when no column could take the order, run or kind. */
+  mapping: Mapping | null;
+  missing: string[];
+  /** The best guess, clear enough to open without asking. */
+  confident: boolean;
+}
+
+/**
+ * A lone UTF-16 surrogate is not Unicode: SQLite would store it as U+FFFD, so two
+ * distinct ids (or run ids) would become one. Such a string is refused, never merged.
+ */
+export const hasLoneSurrogate = (s: string) => /[\uD800-\uDFFF]/u.test(s);
+const unicode = (max: number, min = 1) =>
+  z.string().min(min).max(max).refine((s) => !hasLoneSurrogate(s), 'has a lone UTF-16 surrogate (not valid Unicode, so it cannot be stored as given)');
 
 /** What an appended event may carry; the engine fills in the rest. */
 export const AppendEventSchema = z
   .object({
-    id: z.string().min(1).max(200).optional(),
-    run_id: z.string().min(1).max(500),
-    kind: z.string().min(1).max(200),
-    actor: z.string().min(1).max(200).default('system'),
+    id: unicode(200).optional(),
+    run_id: unicode(500),
+    kind: unicode(200),
+    actor: unicode(200).default('system'),
     // One check rather than z.record's walk over every key: this runs for every appended event.
     payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a JSON object').default({}),
     created_at: isoTime.optional(),
     turn: z.number().int().nonnegative().default(0),
     schema_version: z.number().int().positive().default(1),
-    session_id: z.string().nullable().optional(),
-    model_profile: z.string().nullable().optional(),
-    model_id: z.string().nullable().optional(),
+    session_id: unicode(500, 0).nullable().optional(),
+    model_profile: unicode(500, 0).nullable().optional(),
+    model_id: unicode(500, 0).nullable().optional(),
   })
   .strict();
 export type AppendEvent = z.input<typeof AppendEventSchema>;
@@ -135,6 +174,9 @@ export interface AppendResult {
   duplicates: number;
 }
 
+/** ISO-8601 text, unix seconds or milliseconds, SQLite's 'YYYY-MM-DD HH:MM:SS'. */
+export const TIME_FORMATS = ['iso', 'unix_s', 'unix_ms', 'sqlite'] as const;
+
 /** Column mapping for a table of any other shape: each value names a column of `table`. */
 export const MappingSchema = z
   .object({
@@ -143,7 +185,7 @@ export const MappingSchema = z
     run: z.string().min(1),
     kind: z.string().min(1),
     time: z.string().min(1).optional(),
-    time_format: z.enum(['iso', 'unix_s', 'unix_ms']).default('iso'),
+    time_format: z.enum(TIME_FORMATS).default('iso'),
     payload: z.string().min(1).optional(),
     id: z.string().min(1).optional(),
     actor: z.string().min(1).optional(),

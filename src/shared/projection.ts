@@ -1,6 +1,7 @@
 // The run and node-run projection rules of docs/projections.md, in one place.
 // Pure functions over events: the engine folds whole ledgers with them, the replay
 // stepper folds one run step by step, and the renderer can use the same types.
+import { z } from 'zod';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'retrying' | 'skipped';
@@ -34,6 +35,8 @@ export interface NodeRunProjection {
   error: string | null;
   first_offset: number;
   last_offset: number;
+  /** The attempt ended failed or cancelled and a retry of it was recorded. */
+  retried: boolean;
 }
 
 /** What the fold needs of an event. `payload` is JSON text; `node_id` is an adapter column. */
@@ -54,7 +57,7 @@ const TRANSITION: Record<string, Transition> = {};
 const words: Array<[Transition, string[]]> = [
   ['running', ['started', 'start', 'begin', 'began', 'running', 'resumed']],
   ['completed', ['completed', 'complete', 'succeeded', 'success', 'finished', 'finish', 'done', 'ok']],
-  ['failed', ['failed', 'fail', 'failure', 'error', 'errored']],
+  ['failed', ['failed', 'fail', 'failure', 'error', 'errored', 'timeout', 'timedout', 'expired']],
   ['cancelled', ['cancelled', 'canceled', 'aborted', 'abort', 'terminated', 'killed']],
   ['retrying', ['retried', 'retry', 'retrying']],
   ['skipped', ['skipped', 'skip']],
@@ -70,22 +73,113 @@ export interface KindReading {
   transition: Transition | null;
 }
 
-const readings = new Map<string, KindReading>();
-
-/** Lower-case, split on . _ : / - or spaces; the first token names the entity, the last the transition. */
-export function readKind(kind: string): KindReading {
-  let r = readings.get(kind);
-  if (!r) {
-    const tokens = kind.toLowerCase().split(/[._:/\-\s]+/).filter(Boolean);
-    const entity = ENTITY[tokens[0] ?? ''] ?? null;
-    const last = tokens.length > 1 ? tokens[tokens.length - 1]! : '';
-    let transition: Transition | null = Object.hasOwn(TRANSITION, last) ? TRANSITION[last]! : null;
-    if (entity === 'run' && transition && NODE_ONLY.has(transition)) transition = null;
-    r = { entity, transition: entity ? transition : null };
-    if (readings.size < 100_000) readings.set(kind, r);
-  }
-  return r;
+/** Words of a kind: split on . _ : / - spaces and camel-case boundaries, lower-cased. */
+export function kindWords(kind: string): string[] {
+  return kind
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[._:/\-\s]+/)
+    .filter(Boolean);
 }
+
+/** The word tables' reading: the first word names the entity, the last (or last two joined) the transition. */
+function readWords(kind: string): KindReading {
+  const tokens = kindWords(kind);
+  const entity = ENTITY[tokens[0] ?? ''] ?? null;
+  if (!entity || tokens.length < 2) return { entity, transition: null };
+  const last = tokens[tokens.length - 1]!;
+  const lastTwo = tokens.length > 2 ? tokens[tokens.length - 2]! + last : '';
+  const word = Object.hasOwn(TRANSITION, last) ? last : Object.hasOwn(TRANSITION, lastTwo) ? lastTwo : null;
+  return { entity, transition: word ? onEntity(entity, TRANSITION[word]!) : null };
+}
+
+const onEntity = (entity: Entity | null, t: Transition | null) => (entity === 'run' && t && NODE_ONLY.has(t) ? null : t);
+
+const TRANSITIONS = ['pending', 'running', 'completed', 'failed', 'cancelled', 'retrying', 'skipped'] as const;
+
+/**
+ * A ledger's own rules (docs/projections.md): kind patterns tried in order before
+ * the word tables, and where its node id lives. A pattern is an exact kind, a glob
+ * (* and ?) or a /regular expression/flags. A rule without a transition reads it
+ * from the kind's words; entity null means the kind changes no status.
+ */
+export const RulesSchema = z
+  .object({
+    kinds: z
+      .array(
+        z
+          .object({
+            match: z.string().min(1),
+            entity: z.enum(['run', 'node']).nullable(),
+            transition: z.enum(TRANSITIONS).nullable().optional(),
+          })
+          .strict(),
+      )
+      .max(1000)
+      .default([]),
+    /** A payload path ($.a.b) or a column of the ledger's table. */
+    node: z.string().min(1).optional(),
+  })
+  .strict();
+export type LedgerRules = z.input<typeof RulesSchema>;
+
+/** The rules compiled for the fold: how a kind reads and where a node id is found. */
+export interface Rules {
+  readonly spec: LedgerRules | null;
+  read(kind: string): KindReading;
+  /** A payload path for the node id, when the rules give one. */
+  readonly nodePath: string[] | null;
+  /** A column for the node id, when the rules give one (the layout selects it as node_id). */
+  readonly nodeColumn: string | null;
+}
+
+function matcher(pattern: string): (kind: string) => boolean {
+  const re = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+  if (re) {
+    let rx: RegExp;
+    try {
+      rx = new RegExp(re[1]!, re[2]);
+    } catch (e) {
+      throw new Error(`the rule pattern ${pattern} is not a regular expression: ${(e as Error).message}`);
+    }
+    return (k) => rx.test(k);
+  }
+  if (/[*?]/.test(pattern)) {
+    const rx = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+    return (k) => rx.test(k);
+  }
+  return (k) => k === pattern;
+}
+
+/** Compiles rules (already checked against RulesSchema); throws an Error naming a bad pattern. */
+export function compileRules(spec?: LedgerRules | null): Rules {
+  const kinds = (spec?.kinds ?? []).map((r) => ({ test: matcher(r.match), entity: r.entity, transition: r.transition }));
+  const readings = new Map<string, KindReading>();
+  const node = spec?.node ?? null;
+  return {
+    spec: spec ?? null,
+    nodePath: node?.startsWith('$') ? node.replace(/^\$\.?/, '').split('.').filter(Boolean) : null,
+    nodeColumn: node && !node.startsWith('$') ? node : null,
+    read(kind: string): KindReading {
+      let r = readings.get(kind);
+      if (!r) {
+        const rule = kinds.find((k) => k.test(kind));
+        if (!rule) r = readWords(kind);
+        else if (rule.transition !== undefined) r = { entity: rule.entity, transition: rule.entity ? onEntity(rule.entity, rule.transition) : null };
+        else r = { entity: rule.entity, transition: rule.entity ? onEntity(rule.entity, readWords(`${rule.entity} ${kind}`).transition) : null };
+        if (readings.size < 100_000) readings.set(kind, r);
+      }
+      return r;
+    },
+  };
+}
+
+/** The word tables alone: the rules of a ledger that has none of its own. */
+export const DEFAULT_RULES = compileRules(null);
+
+/** How a kind reads by the word tables alone. */
+export const readKind = (kind: string): KindReading => DEFAULT_RULES.read(kind);
 
 /** A stored status word read with the same table, for comparing stored state with rebuilt state. */
 export function normaliseStatus(word: string | null | undefined): string | null {
@@ -149,8 +243,14 @@ export function emptyRun(e: FoldEvent): RunState {
   };
 }
 
-/** A node's identity: the first present payload key of the rule's list, else the adapter column. */
-export function nodeIdFrom(payload: Record<string, unknown>, column: string | null): string | null {
+/** A node's identity: the rules' payload path, else the first present payload key of the list, else the adapter column. */
+export function nodeIdFrom(payload: Record<string, unknown>, column: string | null, rules: Rules = DEFAULT_RULES): string | null {
+  if (rules.nodePath) {
+    let v: unknown = payload;
+    for (const k of rules.nodePath) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+    return str(v) ?? column;
+  }
+  if (rules.nodeColumn) return column;
   for (const k of NODE_KEYS) {
     const v = str(payload[k]);
     if (v !== null) return v;
@@ -175,16 +275,16 @@ export function nodeIdFromText(payload: string, column: string | null): string |
 }
 
 /** The node an event names, by the same rule, for any event. */
-export const nodeOf = (e: FoldEvent) => nodeIdFrom(parse(e.payload), e.node_id);
+export const nodeOf = (e: FoldEvent, rules: Rules = DEFAULT_RULES) => nodeIdFrom(parse(e.payload), e.node_id, rules);
 
 const errorOf = (p: Record<string, unknown>) => str(p.error) ?? str(p.message) ?? (p.error != null ? JSON.stringify(p.error) : null);
 
 /** Applies one event of the run to its state, in place. */
-export function applyEvent(s: RunState, e: FoldEvent): void {
+export function applyEvent(s: RunState, e: FoldEvent, rules: Rules = DEFAULT_RULES): void {
   const run = s.run;
   run.event_count++;
   run.last_offset = e.offset;
-  const { entity, transition } = readKind(e.kind);
+  const { entity, transition } = rules.read(e.kind);
   // Payloads are parsed only when something may be read from them.
   let p: Record<string, unknown> | null = null;
   const payload = () => (p ??= parse(e.payload));
@@ -209,7 +309,7 @@ export function applyEvent(s: RunState, e: FoldEvent): void {
   }
   if (entity !== 'node') return;
   const pl = payload();
-  const nodeId = nodeIdFrom(pl, e.node_id);
+  const nodeId = nodeIdFrom(pl, e.node_id, rules);
   if (nodeId === null) return;
   applyNode(s, e, nodeId, transition, pl);
   if (!s.explicit) deriveStatus(s);
@@ -239,12 +339,18 @@ function applyNode(s: RunState, e: FoldEvent, nodeId: string, transition: Transi
       error: null,
       first_offset: e.offset,
       last_offset: e.offset,
+      retried: false,
     };
     idx = s.node_runs.push(nr) - 1;
   }
   if (latest === undefined || attempt >= latest.attempt) s.latest[nodeId] = idx;
   nr.last_offset = e.offset;
   if (!transition) return;
+  // The attempt failed; the retry is the next attempt, so the failure stands.
+  if (transition === 'retrying' && (nr.status === 'failed' || nr.status === 'cancelled')) {
+    nr.retried = true;
+    return;
+  }
   nr.status = transition;
   if (transition === 'running') {
     nr.started_at ??= e.time;
@@ -280,11 +386,11 @@ function deriveStatus(s: RunState): void {
 }
 
 /** Folds events of one run from scratch. */
-export function foldRun(events: Iterable<FoldEvent>): RunState | null {
+export function foldRun(events: Iterable<FoldEvent>, rules: Rules = DEFAULT_RULES): RunState | null {
   let s: RunState | null = null;
   for (const e of events) {
     s ??= emptyRun(e);
-    applyEvent(s, e);
+    applyEvent(s, e, rules);
   }
   return s;
 }

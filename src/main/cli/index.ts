@@ -3,37 +3,55 @@ import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import type { LedgerEvent, Mapping, Query } from '../../shared/ledger.ts';
-import { formatBytes } from '../../shared/format.ts';
-import type { JobControl } from '../engine/jobs.ts';
-import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
-import { exportJsonl } from '../engine/jsonl-export.ts';
-import { generateLedger } from '../engine/generate.ts';
+import type { Mapping, PageRequest, Query } from '../../shared/ledger.ts';
+import type { LedgerRules } from '../../shared/projection.ts';
+import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
+import { formatBytes, formatMs } from '../../shared/format.ts';
+import { readEventLines } from '../engine/append.ts';
 import { createCanonical, Ledger } from '../engine/ledger.ts';
 import { Projector } from '../engine/projector.ts';
-import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
-import { Follower } from '../engine/tail.ts';
-import { serve } from '../serve/server.ts';
-import { TextIndex } from '../engine/text-index.ts';
 import { Replay } from '../engine/replay.ts';
-import { printEvents, printReplay, printRun, printRuns, printStats, progressBar } from './output.ts';
+import { Follower } from '../engine/tail.ts';
+import { TextIndex } from '../engine/text-index.ts';
+import { serve } from '../serve/server.ts';
+import { UsageError, whole } from './flags.ts';
+import { HostJobs } from './host-jobs.ts';
+import { formatOf, listEvents, listRecords, pagesOf } from './listing.ts';
+import { eventLine, printReplay, printRun, printStats, RUNS_HEADER, runLine } from './output.ts';
+import { OutputClosed, quietOnClosedPipe, Sink } from './sink.ts';
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-const int = (name: string) => (v: string) => {
-  const n = Number(v.replaceAll('_', ''));
-  if (!Number.isInteger(n)) throw new LedgerError('invalid_argument', `${name} takes a whole number, not "${v}"`);
-  return n;
+// In place: a list given 40,000 times over must not cost 40,000 copies of itself.
+const collect = (v: string, prev?: string[]) => {
+  const list = prev ?? [];
+  list.push(v);
+  return list;
 };
+const MAP_SYNTAX =
+  '--map table=NAME,order=COLUMN,run=COLUMN,kind=COLUMN[,time=COLUMN,time_format=iso|unix_s|unix_ms|sqlite,payload=COLUMN,id=COLUMN,actor=COLUMN,seq=COLUMN,session=COLUMN,model=COLUMN,node=COLUMN]';
 
 interface Common {
   json?: boolean;
   cacheDir?: string;
   map?: string;
+  rules?: string;
 }
 
 function parseMapping(spec: string | undefined): Mapping | undefined {
   if (!spec) return undefined;
-  if (fs.existsSync(spec) && spec.endsWith('.json')) return JSON.parse(fs.readFileSync(spec, 'utf8')) as Mapping;
+  if (fs.existsSync(spec) && spec.endsWith('.json')) {
+    try {
+      return JSON.parse(fs.readFileSync(spec, 'utf8')) as Mapping;
+    } catch (e) {
+      throw new LedgerError('invalid_argument', `--map: the file is not JSON (${(e as Error).message.split('\n')[0]})`, spec);
+    }
+  }
+  if (spec.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(spec) as Mapping;
+    } catch (e) {
+      throw new LedgerError('invalid_argument', `--map: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
   const out: Record<string, string> = {};
   for (const part of spec.split(',')) {
     const [k, v] = part.split('=');
@@ -43,8 +61,19 @@ function parseMapping(spec: string | undefined): Mapping | undefined {
   return out as unknown as Mapping;
 }
 
-function open(p: string, o: Common, ctl?: JobControl): Ledger {
-  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), ...ctl });
+/** --rules FILE: a ledger's own projection rules, as JSON (checked when the ledger opens). */
+function readRules(file: string | undefined): LedgerRules | undefined {
+  if (!file) return undefined;
+  const text = readInput(file);
+  try {
+    return JSON.parse(text) as LedgerRules;
+  } catch (e) {
+    throw new LedgerError('invalid_argument', `the rules file is not JSON: ${(e as Error).message.split('\n')[0]}`, file);
+  }
+}
+
+function open(p: string, o: Common): Ledger {
+  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules) });
 }
 
 /** Filters shared by query, export and tail. */
@@ -58,9 +87,9 @@ function withFilters(cmd: Command): Command {
     .option('--model <id>', 'only this model (repeatable)', collect)
     .option('--from <time>', 'events at or after this ISO time')
     .option('--to <time>', 'events at or before this ISO time')
-    .option('--offset-from <n>', 'events at or after this offset', int('--offset-from'))
-    .option('--offset-to <n>', 'events at or before this offset', int('--offset-to'))
-    .option('--since-seq <n>', 'events of the one --run after this seq', int('--since-seq'))
+    .option('--offset-from <n>', 'events at or after this offset', whole('--offset-from', 0))
+    .option('--offset-to <n>', 'events at or before this offset', whole('--offset-to', 0))
+    .option('--since-seq <n>', 'events of the one --run after this seq', whole('--since-seq', 0))
     .option('--text <text>', 'payload contains this text')
     .option('--where <path=value>', 'payload JSON path equals a value, e.g. $.node_id=embed or $.attempt=2');
 }
@@ -99,36 +128,76 @@ function queryFrom(o: Record<string, unknown>): Query {
 
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 
-/** Progress on a terminal; nothing when stderr is piped. */
-function job(label: string): JobControl & { end(): void } {
-  const bar = progressBar(label);
-  return { onProgress: bar.update, end: bar.end };
-}
-
-/** Opens the ledger, runs fn with a progress bar named `label`, and always closes both. */
-async function withLedger<T>(p: string, o: Common, label: string, fn: (ledger: Ledger, ctl: JobControl) => T | Promise<T>): Promise<T> {
-  const ledger = open(p, o);
-  const ctl = job(label);
-  try {
-    return await fn(ledger, { onProgress: ctl.onProgress });
-  } finally {
-    ctl.end();
-    ledger.close();
-  }
-}
-
 /** JSON for --json, else the human form. */
 function emit<T>(o: Common, value: T, human: (v: T) => void): void {
   if (o.json) out(value);
   else human(value);
 }
 
+const EXIT_CODES = `
+Exit codes:
+  0    done (also when the reader of the output went away, as with | head)
+  1    a bad input: a missing, unreadable or unrecognised file, a refused event
+  2    a bad command line: an unknown command or option, a flag out of range
+  70   an internal error (a bug: please report it)
+  130  interrupted (Ctrl+C or SIGTERM): the job was cancelled and its partial files removed`;
+
+/** The package's version, from the package.json above this module (source or built). */
+function version(): string {
+  for (let dir = import.meta.dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/** What runs the current command's long jobs, once its --cache-dir is known. */
+let jobs: HostJobs = new HostJobs(undefined);
+/** How the running command stops on Ctrl+C instead of being cancelled (tail and serve end there). */
+let stopOnInterrupt: (() => void) | null = null;
+
+/** The ledger opened in the engine host (a JSONL store indexed there, cancellable); its id there. */
+async function hostOpen(p: string, o: Common): Promise<string> {
+  return (await jobs.run('open', { path: p, mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open')).ledger;
+}
+
+/** Opens the ledger in this thread, after the host has built any index it needs (so that is cancellable). */
+async function openHere(p: string, o: Common): Promise<Ledger> {
+  if (isJsonlPath(p)) await hostOpen(p, o);
+  return open(p, o);
+}
+
+const isJsonlPath = (p: string) => {
+  try {
+    return fs.statSync(p).isDirectory() || /\.jsonl$/i.test(p);
+  } catch {
+    return false;
+  }
+};
+
+/** --limit N, or every event with --all; `fallback` when neither is given. */
+function limitOf(o: Record<string, unknown>, fallback: number): number {
+  if (o.all && o.limit !== undefined) throw new UsageError('give --limit or --all, not both');
+  return o.all ? Infinity : ((o.limit as number | undefined) ?? fallback);
+}
+
+const listingOptions = (cmd: Command) =>
+  cmd
+    .option('--limit <n>', 'how many at most (default 50 for events)', whole('--limit', 1))
+    .option('--all', 'every match, however many (streamed)')
+    .option('--json', 'machine-readable output: one JSON document')
+    .option('--jsonl', 'machine-readable output: one JSON object a line');
+
 export function buildProgram(): Command {
   const program = new Command('ledger-inspector')
     .description('Inspect append-only event ledgers: SQLite ledgers of several layouts and JSONL stores')
-    .addOption(new Option('--cache-dir <dir>', 'where indexes and caches go (default: the app cache folder)').env('LEDGER_INSPECTOR_CACHE'))
+    .version(version(), '-V, --version', 'print the version')
+    .addOption(new Option('--cache-dir <dir>', 'where indexes and caches go (default: the platform cache folder)').env('LEDGER_INSPECTOR_CACHE'))
     .option('--map <spec>', 'column mapping for a table of another shape: table=T,order=C,run=C,kind=C[,time=C,payload=C,...] or a .json file')
-    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODES)
+    // One line, with where to look: `ledger-inspector: unknown option '--x' (ledger-inspector help lists ...)`.
+    .configureOutput({ outputError: (text, write) => write(`ledger-inspector: ${text.replace(/^error: /, '').trimEnd()} (ledger-inspector help <command> lists its options)\n`) })
+    .option('--rules <file.json>', "the ledger's own projection rules: {kinds: [{match, entity, transition}], node}")
     .exitOverride();
   const common = (cmd: Command) => ({ ...program.opts(), ...cmd.opts() }) as Common & Record<string, unknown>;
 
@@ -136,59 +205,57 @@ export function buildProgram(): Command {
     .command('stats <path>')
     .description('layout, event and run counts, offsets, times and kinds of a ledger')
     .option('--json', 'machine-readable output')
-    .action((p: string, _o, cmd: Command) => {
+    .action(async (p: string, _o, cmd: Command) => {
       const o = common(cmd);
-      return withLedger(p, o, 'stats', (ledger) => emit(o, ledger.stats(), printStats));
+      const stats = await jobs.run('stats', { ledger: await hostOpen(p, o) }, 'stats');
+      emit(o, stats, printStats);
     });
 
   withFilters(
-    program
-      .command('query <path>')
-      .description('a page of events in ledger order')
-      .option('--limit <n>', 'events per page', int('--limit'), 50)
-      .option('--after <offset>', 'start after this offset', int('--after'))
-      .option('--before <offset>', 'the page ending before this offset', int('--before'))
-      .option('--last', 'the last page')
-      .option('--full', 'whole payloads instead of previews')
-      .option('--json', 'machine-readable output: {events, last_offset, has_more}'),
-  ).action((p: string, _o, cmd: Command) => {
+    listingOptions(
+      program
+        .command('query <path>')
+        .description('events in ledger order: a page (--limit, default 50) or all of them (--all), streamed')
+        .option('--after <offset>', 'start after this offset', whole('--after', 0))
+        .option('--before <offset>', 'the events ending before this offset', whole('--before', 0))
+        .option('--last', 'the last events')
+        .option('--full', 'whole payloads instead of previews'),
+    ),
+  ).action(async (p: string, _o, cmd: Command) => {
     const o = common(cmd);
-    return withLedger(p, o, 'query', (ledger) => {
-      const page = ledger.page({
-        query: queryFrom(o),
-        limit: o.limit as number,
-        after: o.after as number | undefined,
-        before: o.before as number | undefined,
-        from_end: o.last ? true : undefined,
-        payload: o.full || o.json ? 'full' : 'preview',
-      });
-      emit(o, page, (x) => printEvents(x.events, x.has_more));
-    });
+    const limit = limitOf(o, 50);
+    const format = formatOf(o);
+    const query = queryFrom(o);
+    const ledger = await openHere(p, o);
+    try {
+      const payload = o.full || format !== 'human' ? 'full' : 'preview';
+      const backward = limit !== Infinity && (o.before !== undefined || !!o.last);
+      await listEvents(
+        (after) => ledger.iterate(query, after),
+        (req) => ledger.page({ query, payload, ...req }),
+        { limit, after: o.after as number | undefined, before: backward ? (o.before as number | undefined) : undefined, last: backward && !!o.last },
+        format,
+      );
+    } finally {
+      ledger.close();
+    }
   });
 
   program
     .command('append <path>')
-    .description('append events (JSON lines) to a canonical ledger, creating it when new')
+    .description('append events (JSON lines) to a canonical ledger, creating it when new; payloads are stored as written')
     .option('--file <events.jsonl>', 'read events from this file instead of standard input')
     .option('--mirror <dir>', 'also write each appended event to <dir>/<run_id>.jsonl')
-    .option('--max-payload <bytes>', 'largest payload accepted', int('--max-payload'))
+    .option('--max-payload <bytes>', 'largest payload accepted', whole('--max-payload', 1))
     .option('--json', 'machine-readable output')
     .action((p: string, _o, cmd: Command) => {
       const o = common(cmd);
       const input = (o.file as string | undefined) ?? '-';
-      const text = readInput(input);
-      const events = text.split('\n').flatMap((line, i) => {
-        if (!line.trim()) return [];
-        try {
-          return [JSON.parse(line)];
-        } catch (e) {
-          throw new LedgerError('invalid_argument', `line ${i + 1} is not JSON: ${(e as Error).message}`, input === '-' ? 'standard input' : input);
-        }
-      });
+      const { events, payloadTexts } = readEventLines(readInput(input), input === '-' ? 'standard input' : input);
       if (!fs.existsSync(p)) createCanonical(p);
       const ledger = open(p, o);
       try {
-        const res = ledger.append(events, { mirrorDir: o.mirror as string | undefined, maxPayloadBytes: o.maxPayload as number | undefined });
+        const res = ledger.append(events, { mirrorDir: o.mirror as string | undefined, maxPayloadBytes: o.maxPayload as number | undefined, payloadTexts });
         if (o.json) out(res);
         else console.log(`appended ${res.appended}, already present ${res.duplicates}`);
       } finally {
@@ -200,20 +267,16 @@ export function buildProgram(): Command {
     .command('import-jsonl <src> <dest>')
     .description('write a JSONL store (folder or file) as a new canonical ledger')
     .option('--json', 'machine-readable output')
-    .action((src: string, dest: string, _o, cmd: Command) => {
+    .action(async (src: string, dest: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const ctl = job('import');
-      try {
-        const res = importJsonl(describeJsonl(src), dest, ctl);
-        if (o.json) out(res);
-        else {
-          console.log(`imported ${res.events} events into ${dest}${res.duplicates ? ` (${res.duplicates} duplicate ids skipped)` : ''}`);
-          for (const w of res.warnings.slice(0, 20)) console.error(`warning: ${w}`);
-          if (res.warningCount > 20) console.error(`warning: ${res.warningCount - 20} more`);
-        }
-      } finally {
-        ctl.end();
+      const res = await jobs.run('importJsonl', { src: path.resolve(src), dest: path.resolve(dest) }, 'import');
+      if (o.json) {
+        out(res);
+        return;
       }
+      console.log(`imported ${res.events} events into ${dest}${res.duplicates ? ` (${res.duplicates} duplicate ids skipped)` : ''}`);
+      for (const w of res.warnings.slice(0, 20)) console.error(`warning: ${w}`);
+      if (res.warnings.length > 20) console.error(`warning: ${res.warnings.length - 20} more`);
     });
 
   withFilters(
@@ -221,147 +284,167 @@ export function buildProgram(): Command {
       .command('export-jsonl <path> <dir>')
       .description('write a ledger (or the events matching the filters) as a JSONL store, one file per run')
       .option('--json', 'machine-readable output'),
-  ).action((p: string, dir: string, _o, cmd: Command) => {
+  ).action(async (p: string, dir: string, _o, cmd: Command) => {
     const o = common(cmd);
-    return withLedger(p, o, 'export', (ledger, ctl) =>
-      emit(o, exportJsonl(ledger, dir, queryFrom(o), ctl), (r) => console.log(`exported ${r.events} events into ${r.files} files in ${dir}`)),
-    );
+    const res = await jobs.run('exportJsonl', { ledger: await hostOpen(p, o), dir: path.resolve(dir), query: queryFrom(o) }, 'export');
+    emit(o, res, (r) => console.log(`exported ${r.events} events into ${r.files} files in ${dir}`));
   });
 
   program
     .command('generate <dest>')
     .description('write a realistic synthetic ledger')
-    .requiredOption('--events <n>', 'how many events', int('--events'))
-    .option('--runs <n>', 'how many runs (default: one per 200 events)', int('--runs'))
-    .option('--seed <n>', 'random seed', int('--seed'), 1)
+    .requiredOption('--events <n>', `how many events (1 to ${MAX_GENERATED_EVENTS.toLocaleString('en-US')})`, whole('--events', 1, MAX_GENERATED_EVENTS))
+    .option('--runs <n>', 'how many runs (default: one per 200 events)', whole('--runs', 1))
+    .option('--seed <n>', 'random seed', whole('--seed'), 1)
     .option('--force', 'replace the destination if it exists')
     .option('--json', 'machine-readable output')
-    .action((dest: string, _o, cmd: Command) => {
+    .action(async (dest: string, _o, cmd: Command) => {
       const o = common(cmd);
-      if ((o.events as number) < 1) throw new LedgerError('invalid_argument', '--events must be at least 1');
-      const ctl = job('generate');
-      try {
-        const started = performance.now();
-        const res = generateLedger(dest, { events: o.events as number, runs: o.runs as number | undefined, seed: o.seed as number, overwrite: !!o.force, ...ctl });
-        const secs = (performance.now() - started) / 1000;
-        if (o.json) out({ ...res, path: path.resolve(dest) });
-        else console.log(`wrote ${res.events} events in ${res.runs} runs to ${dest} (${formatBytes(fs.statSync(dest).size)}, ${secs.toFixed(1)} s)`);
-      } finally {
-        ctl.end();
-      }
+      const started = performance.now();
+      const res = await jobs.run('generate', { dest: path.resolve(dest), events: o.events as number, runs: o.runs as number | undefined, seed: o.seed as number, overwrite: !!o.force }, 'generate');
+      if (o.json) out({ ...res, path: path.resolve(dest) });
+      else console.log(`wrote ${res.events} events in ${res.runs} runs to ${dest} (${formatBytes(fs.statSync(dest).size)}, ${formatMs(performance.now() - started)})`);
     });
 
-  program
-    .command('runs <path>')
-    .description('every run rebuilt from its events: status, workflow, times, event counts')
-    .option('--status <status>', 'only runs with this status (running, completed, failed, cancelled, pending, unknown)')
-    .option('--json', 'machine-readable output')
-    .action((p: string, _o, cmd: Command) => {
-      const o = common(cmd);
-      return withLedger(p, o, 'fold', (ledger, ctl) => new Projector(ledger).runs({ status: o.status as string | undefined, ...ctl })).then((runs) =>
-        emit(o, runs, printRuns),
-      );
-    });
+  listingOptions(
+    program
+      .command('runs <path>')
+      .description('every run rebuilt from its events: status, workflow, times, event counts')
+      .option('--status <status>', 'only runs with this status (running, completed, failed, cancelled, pending, unknown)'),
+  ).action(async (p: string, _o, cmd: Command) => {
+    const o = common(cmd);
+    const limit = limitOf(o, Infinity);
+    const runs = await jobs.run('runs', { ledger: await hostOpen(p, o), status: o.status as string | undefined }, 'fold');
+    await listRecords(runs.slice(0, limit), formatOf(o), runLine, RUNS_HEADER);
+    if (formatOf(o) === 'human') console.error(`${runs.length} runs${runs.some((r) => r.status_derived) ? ' (* status derived from node-runs)' : ''}`);
+  });
 
   program
     .command('run <path> <run-id>')
     .description('one run and its node-runs, with drift from stored runs/node_runs tables where the ledger has them')
     .option('--json', 'machine-readable output')
-    .action((p: string, runId: string, _o, cmd: Command) => {
+    .option('--jsonl', 'its node-runs, one JSON object a line')
+    .action(async (p: string, runId: string, _o, cmd: Command) => {
       const o = common(cmd);
-      return withLedger(p, o, 'run', (ledger) => emit(o, new Projector(ledger).run(runId), printRun));
+      const ledger = await openHere(p, o);
+      try {
+        const detail = new Projector(ledger).run(runId);
+        if (o.jsonl) await listRecords(detail.node_runs, 'jsonl', () => '');
+        else emit(o, detail, printRun);
+      } finally {
+        ledger.close();
+      }
     });
 
   program
     .command('replay <path> <run-id>')
     .description('the state of a run after step K of its replay (0 = before its first event)')
-    .requiredOption('--step <k>', 'the step', int('--step'))
+    .requiredOption('--step <k>', 'the step', whole('--step', 0))
     .option('--json', 'machine-readable output: {step, steps, event, state: {run, node_runs}, changed}')
-    .action((p: string, runId: string, _o, cmd: Command) => {
+    .action(async (p: string, runId: string, _o, cmd: Command) => {
       const o = common(cmd);
-      return withLedger(p, o, 'replay', (ledger, ctl) => Replay.open(ledger, runId, ctl).at(o.step as number)).then((pos) => emit(o, pos, printReplay));
+      const ledger = await openHere(p, o);
+      try {
+        emit(o, Replay.open(ledger, runId).at(o.step as number), printReplay);
+      } finally {
+        ledger.close();
+      }
     });
 
   program
     .command('snapshot <path> <dest>')
     .description('copy the ledger to a new file: whole (consistent while it is written) or up to an offset and/or for chosen runs')
-    .option('--up-to-offset <n>', 'only events up to this offset (the ledger as of a replay step)', int('--up-to-offset'))
+    .option('--up-to-offset <n>', 'only events up to this offset (the ledger as of a replay step)', whole('--up-to-offset', 0))
     .option('--run <id>', 'only this run (repeatable)', collect)
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output: {path, bytes}')
     .action(async (p: string, dest: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const runs = o.run as string[] | undefined;
-      const upTo = o.upToOffset as number | undefined;
-      const res = await withLedger<{ bytes: number } | { events: number }>(p, o, 'snapshot', (ledger, ctl) =>
-        upTo === undefined && !runs ? fullSnapshot(ledger, dest, ctl) : partialSnapshot(ledger, dest, { upToOffset: upTo, runs }, ctl),
-      );
-      emit(o, { ...res, path: path.resolve(dest) }, () => console.log(`wrote ${dest} (${'events' in res ? `${res.events} events` : formatBytes(res.bytes)})`));
+      const file = path.resolve(dest);
+      await jobs.run('snapshot', { ledger: await hostOpen(p, o), dest: file, up_to_offset: o.upToOffset as number | undefined, runs: o.run as string[] | undefined }, 'snapshot');
+      const bytes = fs.statSync(file).size;
+      emit(o, { path: file, bytes }, () => console.log(`wrote ${dest} (${formatBytes(bytes)})`));
     });
 
   withFilters(
     program
       .command('tail <path>')
-      .description('print the last events, then new ones as other processes append them, until interrupted')
-      .option('--lines <n>', 'how many existing events to print first', int('--lines'), 10)
-      .option('--json', 'one JSON event per line'),
+      .description('print the last events, then new ones as other processes append them, until interrupted (exit 0)')
+      .option('--lines <n>', 'how many existing events to print first', whole('--lines', 0), 10)
+      .option('--json', 'one JSON event per line (the same as --jsonl)')
+      .option('--jsonl', 'one JSON event per line'),
   ).action(async (p: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const ledger = open(p, o);
+    const ledger = await openHere(p, o);
     const query = queryFrom(o);
-    const print = (events: LedgerEvent[]) => (o.json ? events.forEach((e) => process.stdout.write(`${JSON.stringify(e)}\n`)) : printEvents(events, false));
+    const format = o.json || o.jsonl ? 'jsonl' : 'human';
     const lines = o.lines as number;
-    const first = lines > 0 ? ledger.page({ query, from_end: true, limit: lines }) : null;
-    if (first) print(first.events);
+    const payload = format === 'human' ? 'preview' : 'full';
+    const page = (req: Omit<PageRequest, 'query' | 'payload'>) => ledger.page({ query, payload, ...req });
+    const shown = lines > 0 ? await listEvents((after) => pagesOf(page, after), page, { limit: lines, last: true }, format) : null;
+    const sink = new Sink();
     await new Promise<void>((resolve, reject) => {
       const follower = new Follower(ledger, {
         query,
-        after: first?.last_offset ?? ledger.lastOffset(),
-        onEvents: print,
+        after: shown ?? ledger.lastOffset(),
+        onEvents: (events) => {
+          for (const e of events) sink.line(format === 'human' ? eventLine(e) : JSON.stringify(e));
+          sink.flush(true).catch(reject);
+        },
         onError: (err) => {
           ledger.close();
           reject(err);
         },
       }).start();
-      process.once('SIGINT', () => {
+      stopOnInterrupt = () => {
         follower.stop();
         ledger.close();
         resolve();
-      });
+      };
     });
   });
 
   withFilters(
-    program
-      .command('search <path> <text>')
-      .description('events whose payload contains the text, through a full-text index kept in the cache folder (built or extended first)')
-      .option('--limit <n>', 'events per page', int('--limit'), 50)
-      .option('--after <offset>', 'start after this offset', int('--after'))
-      .option('--json', 'machine-readable output'),
+    listingOptions(
+      program
+        .command('search <path> <text>')
+        .description('events whose payload contains the text, through a full-text index kept in the cache folder (built or extended first)')
+        .option('--after <offset>', 'start after this offset', whole('--after', 0)),
+    ),
   ).action(async (p: string, text: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const page = await withLedger(p, o, 'index', (ledger, ctl) => {
-      const index = new TextIndex(ledger);
-      try {
-        index.build(ctl);
-        return index.search({ query: { ...queryFrom(o), text }, limit: o.limit as number, after: o.after as number | undefined, payload: o.json ? 'full' : 'preview' });
-      } finally {
-        index.close();
-      }
-    });
-    emit(o, page, (x) => printEvents(x.events, x.has_more));
+    const limit = limitOf(o, 50);
+    const format = formatOf(o);
+    await jobs.run('indexText', { ledger: await hostOpen(p, o) }, 'index');
+    const ledger = open(p, o);
+    const index = new TextIndex(ledger);
+    try {
+      const query = { ...queryFrom(o), text };
+      const payload = format === 'human' ? 'preview' : 'full';
+      let indexed = false;
+      const page = (req: Omit<PageRequest, 'query' | 'payload'>) => {
+        const p = index.search({ query, payload, ...req });
+        indexed = p.indexed;
+        return p;
+      };
+      await listEvents((after) => pagesOf(page, after), page, { limit, after: o.after as number | undefined, extra: () => ({ indexed }) }, format);
+    } finally {
+      index.close();
+      ledger.close();
+    }
   });
 
   program
     .command('serve <path>')
-    .description('serve the app to a browser on 127.0.0.1, with the ledger open; the printed URL carries the access token')
-    .option('--port <port>', 'port to listen on (default: any free one)', int('--port'), 0)
+    .description('serve the app to a browser on 127.0.0.1, with the ledger open; the printed URL carries the access token; Ctrl+C stops it (exit 0)')
+    .option('--port <port>', 'port to listen on (default: any free one)', whole('--port', 0, 65535), 0)
+    .option('--allow-dir <folder>', 'a folder the app may also open, import from and export into (repeatable; the ledger\'s folder and the cache folder always are)', collect)
     .option('--json', 'print {url} as JSON')
     .action(async (p: string, _o, cmd: Command) => {
       const o = common(cmd);
-      const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir });
+      const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir, allowDirs: o.allowDir as string[] | undefined });
       if (o.json) console.log(JSON.stringify({ url }));
       else console.log(`Ledger Inspector is serving ${p}\nopen ${url}\n(Ctrl+C stops it)`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => void close().then(resolve)));
+      await new Promise<void>((resolve) => (stopOnInterrupt = () => void close().then(resolve)));
     });
 
   return program;
@@ -376,18 +459,47 @@ function readInput(file: string): string {
   }
 }
 
+/**
+ * Ctrl+C and SIGTERM: a running job is cancelled through the host (it cleans up,
+ * and main() returns 130); tail and serve stop; anything else exits 130 at once.
+ * A second signal does not wait.
+ */
+function onInterrupt(): void {
+  if (stopOnInterrupt) return stopOnInterrupt();
+  if (jobs.cancel()) {
+    process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(130));
+    return;
+  }
+  process.exit(130);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
+  process.on('SIGINT', onInterrupt).on('SIGTERM', onInterrupt);
   const program = buildProgram();
+  stopOnInterrupt = null;
+  program.hook('preAction', () => {
+    jobs = new HostJobs(program.opts().cacheDir as string | undefined);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
+    if (e instanceof OutputClosed) return 0;
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof LedgerError) {
+    if (e instanceof UsageError) {
       console.error(`ledger-inspector: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof LedgerError) {
+      // One line, still: an unrecognised file's error ends with how to map it from here.
+      console.error(`ledger-inspector: ${e.message}${e.code === 'unrecognised' ? `, e.g. ${MAP_SYNTAX}` : ''}`);
       return e.code === 'cancelled' ? 130 : 1;
     }
     console.error(`ledger-inspector: internal error: ${(e as Error)?.message ?? String(e)}`);
     return 70;
+  } finally {
+    process.off('SIGINT', onInterrupt).off('SIGTERM', onInterrupt);
+    await jobs.close();
   }
 }

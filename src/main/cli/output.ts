@@ -1,5 +1,5 @@
 // Human-readable output of the CLI: aligned, one event a line, colour-free so it pipes cleanly.
-import { formatDuration } from '../../shared/format.ts';
+import { cell, fitWidth, formatDuration, formatMs } from '../../shared/format.ts';
 import type { LedgerEvent, LedgerStats } from '../../shared/ledger.ts';
 import type { NodeRunProjection, ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import type { Progress } from '../engine/jobs.ts';
@@ -15,6 +15,9 @@ export function printStats(s: LedgerStats): void {
     ['offsets', `${n(s.first_offset)} .. ${n(s.last_offset)}`],
     ['time', `${s.first_time ?? '-'} .. ${s.last_time ?? '-'}`],
   ];
+  const m = s.mapping.mapping;
+  if (m) lines.push(['mapping', `${s.mapping.how}: ${Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',')}`]);
+  if (s.rules.rules) lines.push(['rules', `${s.rules.how}: ${JSON.stringify(s.rules.rules)}`]);
   for (const [k, v] of lines) console.log(`${k.padEnd(8)} ${v}`);
   console.log('kinds');
   const kinds = Object.entries(s.kinds).sort((a, b) => b[1] - a[1]);
@@ -23,22 +26,17 @@ export function printStats(s: LedgerStats): void {
   for (const w of s.warnings) console.error(`warning: ${w}`);
 }
 
-const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
-
-export function printEvents(events: LedgerEvent[], hasMore: boolean): void {
-  for (const e of events) {
-    const cols = [
-      String(e.offset).padStart(9),
-      (e.time ?? '').padEnd(24),
-      cut(e.run_id, 24).padEnd(24),
-      String(e.seq ?? '').padStart(6),
-      cut(e.kind, 18).padEnd(18),
-      cut(e.actor ?? '', 10).padEnd(10),
-      cut(e.payload.replace(/\s+/g, ' '), 100),
-    ];
-    console.log(cols.join('  '));
-  }
-  if (hasMore && events.length) console.error(`… more after offset ${events.at(-1)!.offset} (use --after ${events.at(-1)!.offset})`);
+/** One event as an aligned line: offset, time, run, seq, kind, actor, payload preview. */
+export function eventLine(e: LedgerEvent): string {
+  return [
+    cell(String(e.offset), 9, true),
+    cell(e.time ?? '', 24),
+    cell(e.run_id, 24),
+    cell(String(e.seq ?? ''), 6, true),
+    cell(e.kind, 18),
+    cell(e.actor ?? '', 10),
+    fitWidth(e.payload.replace(/\s+/g, ' '), 100),
+  ].join('  ');
 }
 
 /** A one-line bar on stderr when it is a terminal; silent otherwise. */
@@ -53,7 +51,7 @@ export function progressBar(label: string): { update: (p: Progress) => void; end
       if (p.unit !== unit) [unit, start] = [p.unit, performance.now()];
       const frac = p.total ? Math.min(1, p.done / p.total) : 0;
       const secs = (performance.now() - start) / 1000;
-      const eta = frac > 0.01 ? ` eta ${Math.round((secs / frac) * (1 - frac))}s` : '';
+      const eta = frac > 0.01 ? ` eta ${formatMs(Math.round((secs / frac) * (1 - frac)) * 1000)}` : '';
       const bar = '#'.repeat(Math.round(frac * 30)).padEnd(30, '.');
       process.stderr.write(`\r${label} [${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${n(p.done)}/${n(p.total)} ${p.unit}${eta}   `);
       shown = true;
@@ -65,28 +63,25 @@ export function progressBar(label: string): { update: (p: Progress) => void; end
   };
 }
 
-export function printRuns(runs: RunProjection[]): void {
-  console.log(['run', 'status', 'workflow', 'version', 'started', 'duration', 'events'].map((h, i) => h.padEnd([24, 11, 16, 8, 24, 9, 8][i]!)).join(' '));
-  for (const r of runs) {
-    console.log(
-      [
-        cut(r.run_id, 24).padEnd(24),
-        `${r.status}${r.status_derived ? '*' : ''}`.padEnd(11),
-        cut(r.workflow_id ?? '', 16).padEnd(16),
-        cut(r.version ?? '', 8).padEnd(8),
-        (r.started_at ?? '').padEnd(24),
-        formatDuration(r.started_at, r.ended_at).padEnd(9),
-        n(r.event_count).padStart(8),
-      ].join(' '),
-    );
-  }
-  console.error(`${runs.length} runs${runs.some((r) => r.status_derived) ? ' (* status derived from node-runs)' : ''}`);
+export const RUNS_HEADER = ['run', 'status', 'workflow', 'version', 'started', 'duration', 'events'].map((h, i) => cell(h, [24, 11, 16, 8, 24, 9, 8][i]!)).join(' ');
+
+/** One run as an aligned line under RUNS_HEADER. */
+export function runLine(r: RunProjection): string {
+  return [
+    cell(r.run_id, 24),
+    cell(`${r.status}${r.status_derived ? '*' : ''}`, 11),
+    cell(r.workflow_id ?? '', 16),
+    cell(r.version ?? '', 8),
+    cell(r.started_at ?? '', 24),
+    cell(formatDuration(r.started_at, r.ended_at), 9),
+    cell(n(r.event_count), 8, true),
+  ].join(' ');
 }
 
 function printNodeRuns(nodes: NodeRunProjection[], changed?: Set<string>): void {
   for (const nr of nodes)
     console.log(
-      `  ${changed?.has(nr.node_run_id) ? '>' : ' '} ${cut(nr.node_id, 20).padEnd(20)} #${String(nr.attempt).padEnd(3)} ${nr.status.padEnd(10)} ${(nr.started_at ?? '').padEnd(24)} ${(nr.duration_ms === null ? '' : `${nr.duration_ms}ms`).padEnd(9)} ${nr.error ?? ''}`,
+      `  ${changed?.has(nr.node_run_id) ? '>' : ' '} ${cell(nr.node_id, 20)} #${String(nr.attempt).padEnd(3)} ${nr.status.padEnd(10)} ${(nr.started_at ?? '').padEnd(24)} ${cell(nr.duration_ms === null ? '' : formatMs(nr.duration_ms), 9)} ${nr.error ?? ''}`,
     );
 }
 
@@ -108,7 +103,7 @@ export function printRun(d: RunDetail): void {
 
 export function printReplay(p: ReplayPosition): void {
   console.log(`step ${p.step} of ${p.steps}`);
-  if (p.event) console.log(`event  ${p.event.offset} ${p.event.kind} ${p.event.time ?? ''} ${cut(p.event.payload, 100)}`);
+  if (p.event) console.log(`event  ${p.event.offset} ${p.event.kind} ${p.event.time ?? ''} ${fitWidth(p.event.payload, 100)}`);
   if (!p.state.run) return console.log('(empty state: before the first event)');
   printRunFields(p.state.run, new Set(p.changed.run));
   console.log(`node-runs (${p.state.node_runs.length})`);

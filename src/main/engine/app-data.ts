@@ -5,25 +5,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import envPaths from 'env-paths';
-import { LedgerError } from '../../shared/errors.ts';
-
-export function defaultDataDir(): string {
-  return process.env.LEDGER_INSPECTOR_DATA || envPaths('ledger-inspector', { suffix: '' }).data;
-}
-
-/** Writes a whole file or nothing: a temporary file beside it, renamed over it. */
-export function writeFileWhole(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new LedgerError('permission', `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-  }
-}
+import { writeTextWhole } from './atomic-write.ts';
+import { defaultDataDir } from './ledger-settings.ts';
 
 interface ScopeFile {
   scope: string;
@@ -65,6 +48,6 @@ export class AppData {
     const values = this.get(scope);
     if (value === null || value === undefined) delete values[key];
     else values[key] = value;
-    writeFileWhole(this.file(scope), JSON.stringify({ scope, values } satisfies ScopeFile));
+    writeTextWhole(this.file(scope), JSON.stringify({ scope, values } satisfies ScopeFile));
   }
 }

@@ -3,12 +3,11 @@
 // built once at the end, then renamed into place, so a failed or cancelled job
 // never leaves a partial file under the destination's name.
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import path from 'node:path';
-import { LedgerError } from '../../shared/errors.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, insertSql, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { progressReporter, type JobControl } from './jobs.ts';
-import { fsError, wrap, type DB } from './sqlite.ts';
+import { wrap, type DB } from './sqlite.ts';
+import { beginWrite, commitFile, removeWithSidecars } from './atomic-write.ts';
 
 const BATCH = 20_000;
 // Measured on 2 cores: 4 helper threads beat 2 (the sorter hands out work in coarse pieces).
@@ -50,14 +49,7 @@ export class BulkWriter {
 
   constructor(dest: string, opts: { overwrite?: boolean } = {}) {
     this.dest = path.resolve(dest);
-    if (!opts.overwrite && fs.existsSync(this.dest))
-      throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', this.dest);
-    try {
-      fs.mkdirSync(path.dirname(this.dest), { recursive: true });
-    } catch (e) {
-      throw fsError(e, path.dirname(this.dest));
-    }
-    this.tmp = `${this.dest}.partial-${process.pid}-${Date.now().toString(36)}`;
+    this.tmp = beginWrite(this.dest, opts);
     this.db = wrap(this.dest, () => new Database(this.tmp));
     wrap(this.dest, () => {
       // Nothing to protect until the rename: skip the journal and the fsyncs.
@@ -171,7 +163,7 @@ export class BulkWriter {
         this.db.pragma('journal_mode = WAL');
       });
       this.db.close();
-      fs.renameSync(this.tmp, this.dest);
+      commitFile(this.tmp, this.dest);
     } catch (e) {
       this.abort();
       throw e;
@@ -180,6 +172,6 @@ export class BulkWriter {
 
   abort(): void {
     if (this.db.open) this.db.close();
-    for (const f of [this.tmp, `${this.tmp}-wal`, `${this.tmp}-shm`]) fs.rmSync(f, { force: true });
+    removeWithSidecars(this.tmp);
   }
 }

@@ -1,14 +1,13 @@
 // The app's cache folder: JSONL indexes, projection caches and search indexes
 // live here, keyed by the ledger's real path, never beside the user's file.
+import envPaths from 'env-paths';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
+/** $LEDGER_INSPECTOR_CACHE, else the platform's cache folder: XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. */
 export function defaultCacheDir(): string {
-  if (process.env.LEDGER_INSPECTOR_CACHE) return process.env.LEDGER_INSPECTOR_CACHE;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'ledger-inspector');
+  return process.env.LEDGER_INSPECTOR_CACHE || envPaths('ledger-inspector', { suffix: '' }).cache;
 }
 
 /** A cache file name for a ledger path and a purpose, e.g. cacheFileFor(dir, '/x/events', 'jsonl'). */

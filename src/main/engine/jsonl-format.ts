@@ -1,16 +1,16 @@
 // The JSONL line format of the seed event store ({ts, stream, event, payload}),
 // plus the canonical columns our exports add so a round trip loses nothing.
 import fs from 'node:fs';
-import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 import type { CanonicalRow } from './schema.ts';
 import { fsError } from './sqlite.ts';
+import { fitsOnLine, memberText } from './json-text.ts';
 
+/** A line's fields besides the payload, which lineText() writes as stored text. */
 export interface JsonlLine {
   ts: number;
   stream: string;
   event: string;
-  payload: unknown;
   id?: string;
   seq?: number | null;
   actor?: string;
@@ -20,31 +20,41 @@ export interface JsonlLine {
   session_id?: string | null;
   model_profile?: string | null;
   model_id?: string | null;
+  /** Where the event was in the exported ledger: the order an import restores. */
+  offset?: number;
+}
+
+/**
+ * One line of text: the fields as JSON, with the payload's stored text spliced in
+ * unchanged. A payload that cannot sit on a line as it is (line breaks, not JSON)
+ * also goes in `payload_text`, verbatim, which an import prefers.
+ */
+export function lineText(fields: JsonlLine, payload: string): string {
+  const { ts, stream, event, ...rest } = fields;
+  const head = JSON.stringify({ ts, stream, event }).slice(0, -1);
+  const tail = JSON.stringify(rest).slice(1);
+  const member = fitsOnLine(payload) ? `"payload":${payload}` : `"payload":${JSON.stringify(asValue(payload))},"payload_text":${JSON.stringify(payload)}`;
+  return `${head},${member}${tail === '}' ? tail : `,${tail}`}`;
+}
+
+/** The parsed payload for readers that ignore `payload_text`, or the text itself when it is not JSON. */
+function asValue(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
 }
 
 export function streamFileName(stream: string): string {
   return `${stream.replace(/[/\\:*?"<>|\x00-\x1f]/g, '_')}.jsonl`;
 }
 
-/** Appends lines to `<dir>/<stream>.jsonl`, one write per stream file. */
-export function appendMirrorLines(dir: string, lines: JsonlLine[]): void {
-  if (!lines.length) return;
-  fs.mkdirSync(dir, { recursive: true });
-  const byStream = new Map<string, string[]>();
-  for (const l of lines) {
-    const list = byStream.get(l.stream) ?? [];
-    list.push(JSON.stringify(l));
-    byStream.set(l.stream, list);
-  }
-  for (const [stream, list] of byStream) fs.appendFileSync(path.join(dir, streamFileName(stream)), `${list.join('\n')}\n`);
-}
-
-export function rowToLine(r: CanonicalRow): JsonlLine {
-  return {
+export function rowToLine(r: CanonicalRow): { stream: string; text: string } {
+  const fields: JsonlLine = {
     ts: Date.parse(r[6]) / 1000,
     stream: r[1],
     event: r[3],
-    payload: JSON.parse(r[5]),
     id: r[0],
     seq: r[11],
     actor: r[4],
@@ -55,22 +65,25 @@ export function rowToLine(r: CanonicalRow): JsonlLine {
     model_profile: r[9],
     model_id: r[10],
   };
+  return { stream: r[1], text: lineText(fields, r[5]) };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const int = (v: unknown): number | null => (Number.isInteger(v) ? (v as number) : null);
 
 /**
- * A parsed line as a canonical row, or a reason it is not one. Lines of the seed
+ * A parsed line (`obj`, parsed from `text`) as a canonical row, or a reason it is
+ * not one; the payload keeps its text as written in the line. Lines of the seed
  * store carry no id; theirs is `<stream>:<line>`, stable because the file only grows.
  */
-export function lineToRow(obj: unknown, fallbackStream: string, lineNo: number): CanonicalRow | string {
+export function lineToRow(obj: unknown, text: string, fallbackStream: string, lineNo: number): CanonicalRow | string {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return 'not a JSON object';
   const o = obj as Record<string, unknown>;
   const kind = str(o.event) ?? str(o.kind) ?? str(o.type);
   if (!kind) return 'no "event" field';
   const stream = str(o.stream) ?? fallbackStream;
   const payload = o.payload === undefined ? {} : o.payload;
+  const payloadText = str(o.payload_text) ?? (o.payload === undefined ? '{}' : memberText(text, 'payload')!);
   let created = str(o.created_at);
   if (!created) {
     if (typeof o.ts === 'number') created = new Date(o.ts * 1000).toISOString();
@@ -84,7 +97,7 @@ export function lineToRow(obj: unknown, fallbackStream: string, lineNo: number):
     int(o.turn) ?? 0,
     kind,
     str(o.actor) ?? str(p?.actor) ?? stream,
-    JSON.stringify(payload),
+    payloadText,
     created,
     int(o.schema_version) ?? 1,
     str(o.session_id),

@@ -13,7 +13,7 @@ import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
 import { INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
-const INDEX_VERSION = '1';
+const INDEX_VERSION = '2'; // 2: payloads kept as written
 const MAX_STORED_WARNINGS = 1000;
 
 export interface JsonlSource {
@@ -109,7 +109,7 @@ function parseLine(text: string, file: string, stream: string, lineNo: number, w
     warnings.add(file, lineNo, `invalid JSON (${(e as Error).message}); line skipped`);
     return null;
   }
-  const row = lineToRow(obj, stream, lineNo);
+  const row = lineToRow(obj, text, stream, lineNo);
   if (typeof row === 'string') {
     warnings.add(file, lineNo, `${row}; line skipped`);
     return null;

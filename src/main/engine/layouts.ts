@@ -1,10 +1,13 @@
 // Recognising a ledger's layout and describing it as a Source: which table holds
 // the events and which SQL expression yields each field of a LedgerEvent.
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
-import { MappingSchema, type Layout, type Mapping } from '../../shared/ledger.ts';
-import { listTables, quoteIdent, type DB, type TableInfo } from './sqlite.ts';
+import { MappingSchema, TIME_FORMATS, type Layout, type Mapping, type MappingSource } from '../../shared/ledger.ts';
+import type { LedgerRules } from '../../shared/projection.ts';
+import { guessMappings, unrecognised } from './detect.ts';
+import { langgraphSource } from './langgraph.ts';
+import { listTables, quoteIdent, sqliteError, type DB, type TableInfo } from './sqlite.ts';
 
-export type TimeFormat = 'iso' | 'unix_s' | 'unix_ms';
+export type TimeFormat = (typeof TIME_FORMATS)[number];
 export const FIELDS = [
   'offset',
   'id',
@@ -31,6 +34,15 @@ export interface Source {
   appendable: boolean;
   /** Canonical files written by the seed system lack `seq` until the first append adds it. */
   hasSeq: boolean;
+  /** Offsets with gaps by design: positions are never taken to map to offsets by arithmetic. */
+  sparse?: boolean;
+  /** SQL that is true for an archived event, where the layout marks them. */
+  archived?: string;
+  /** How the layout was found, and the column mapping behind a mapped one. */
+  how: MappingSource;
+  mapping: Mapping | null;
+  /** Projection rules that come with the layout (its kinds in its own words); a ledger's own rules replace them. */
+  rules: LedgerRules | null;
 }
 
 const q = quoteIdent;
@@ -43,13 +55,21 @@ function fromColumns(
 ): Source {
   const have = new Set(table.columns);
   const col = {} as Record<Field, string>;
+  // Tables we did not write may hold any storage class in any column: text fields are
+  // read as text (a BLOB as its UTF-8 bytes, a number as its digits), a missing kind as ''.
+  const foreign = layout !== 'canonical' && layout !== 'jsonl';
   for (const f of FIELDS) {
     const name = pick[f];
     // Qualified, so that ORDER BY "id" means the column and never a result alias of the same name.
-    col[f] = name && have.has(name) ? `${q(table.name)}.${q(name)}` : 'NULL';
+    let expr = name && have.has(name) ? `${q(table.name)}.${q(name)}` : 'NULL';
+    if (foreign && expr !== 'NULL' && TEXT_FIELDS.has(f) && !isText(table, name!)) expr = `CAST(${expr} AS TEXT)`;
+    if (foreign && expr !== 'NULL' && (f === 'kind' || f === 'run_id') && table.nullable?.[name!] !== false) expr = `COALESCE(${expr}, '')`;
+    col[f] = expr;
   }
   // Ids of integer-keyed layouts are their row keys, shown as text.
-  if (col.id !== 'NULL' && layout !== 'canonical' && layout !== 'jsonl') col.id = `CAST(${col.id} AS TEXT)`;
+  if (foreign && col.id !== 'NULL' && !col.id.startsWith('CAST')) col.id = `CAST(${col.id} AS TEXT)`;
+  // A payload is shown and filtered as JSON text whatever it is stored as; NULL reads as JSON null.
+  if (foreign && col.payload !== 'NULL') col.payload = `COALESCE(CAST(${col.payload} AS TEXT), 'null')`;
   return {
     layout,
     table: q(table.name),
@@ -57,8 +77,16 @@ function fromColumns(
     timeFormat,
     appendable: layout === 'canonical' || layout === 'jsonl',
     hasSeq: col.seq !== 'NULL',
+    how: 'layout',
+    mapping: null,
+    rules: null,
   };
 }
+
+const TEXT_FIELDS: ReadonlySet<Field> = new Set(['run_id', 'kind', 'actor', 'session_id', 'model_id', 'node_id']);
+
+/** Declared TEXT affinity and NOT NULL: values are text already, and an index on the column stays usable. */
+const isText = (t: TableInfo, c: string) => /CHAR|CLOB|TEXT/i.test(t.types?.[c] ?? '') && t.nullable?.[c] === false;
 
 const CANONICAL_PICK: Partial<Record<Field, string>> = {
   offset: 'offset',
@@ -80,7 +108,7 @@ const has = (t: TableInfo | undefined, ...cols: string[]): t is TableInfo =>
 export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
   const tables = listTables(db);
   const byName = new Map(tables.map((t) => [t.name, t]));
-  if (mapping) return mappedSource(tables, mapping, file);
+  if (mapping) return checkOrder(db, mappedSource(tables, mapping, file), file);
 
   const events = byName.get('events');
   if (has(events, 'offset', 'id', 'run_id', 'kind', 'payload')) return fromColumns('canonical', events, CANONICAL_PICK);
@@ -98,14 +126,55 @@ export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
       payload: 'payload',
     });
 
+  const emt = byName.get('emt_messages');
+  if (has(emt, 'stream_id', 'stream_position', 'global_position', 'message_type', 'message_data')) return emmettSource(emt);
+  if (has(byName.get('checkpoints'), 'thread_id', 'checkpoint_id', 'checkpoint') && has(byName.get('writes'), 'thread_id', 'checkpoint_id', 'task_id', 'channel', 'value'))
+    return langgraphSource(db);
+
   if (tables.length === 0) throw new LedgerError('not_a_ledger', 'the database has no tables', file);
-  const found = tables.map((t) => `${t.name}(${t.columns.join(', ')})`).join('; ');
-  throw new LedgerError(
-    'unrecognised',
-    `no ledger table recognised in ${file}. Tables found: ${found}. ` +
-      'Map one with --map table=NAME,order=COLUMN,run=COLUMN,kind=COLUMN[,time=COLUMN,payload=COLUMN,id=COLUMN,actor=COLUMN,seq=COLUMN,session=COLUMN,model=COLUMN,node=COLUMN,time_format=iso|unix_s|unix_ms]',
-    file,
-  );
+  const guesses = guessMappings(db, tables);
+  const best = guesses[0];
+  if (best?.confident && best.mapping) return { ...checkOrder(db, mappedSource(tables, best.mapping, file), file), how: 'detected' };
+  throw unrecognised(file, tables, guesses);
+}
+
+/**
+ * Emmett's SQLite event store (emt_messages, as @event-driven-io/emmett-sqlite creates
+ * it): a stream is a run, stream_position its seq, global_position the ledger order.
+ * Its kinds name business facts (OrderPlaced, PaymentFailed), so a stream's own
+ * transitions are read as the run's.
+ */
+function emmettSource(t: TableInfo): Source {
+  const src = fromColumns('emmett', t, {
+    offset: 'global_position',
+    id: 'message_id',
+    run_id: 'stream_id',
+    seq: 'stream_position',
+    kind: 'message_type',
+    time: 'created',
+    payload: 'message_data',
+  }, 'sqlite');
+  if (t.columns.includes('is_archived')) src.archived = `${q(t.name)}."is_archived"`;
+  return { ...src, rules: { kinds: [{ match: '*', entity: 'run' }] } };
+}
+
+/**
+ * Offsets are integers: a mapping whose order column holds anything else is refused,
+ * checked on a sample. This first read of the mapping also turns SQLite's refusal of it
+ * (a rowid a WITHOUT ROWID table lacks) into an error naming the mapping.
+ */
+function checkOrder(db: DB, src: Source, file: string): Source {
+  let bad: { o: unknown } | undefined;
+  try {
+    bad = db.prepare(`SELECT o FROM (SELECT ${src.col.offset} AS o FROM ${src.table} LIMIT 1000) WHERE typeof(o) <> 'integer' LIMIT 1`).get() as typeof bad;
+  } catch (e) {
+    const err = sqliteError(e, file);
+    if (err instanceof LedgerError) throw err;
+    throw new LedgerError('invalid_argument', `the mapping of ${src.table.replaceAll('"', '')} cannot be read: ${(e as Error).message}`, file);
+  }
+  if (bad)
+    throw new LedgerError('invalid_argument', `the order column of ${src.table.replaceAll('"', '')} must hold integers, and it holds ${JSON.stringify(bad.o instanceof Buffer ? '<blob>' : bad.o)}`, file);
+  return src;
 }
 
 /** The supervisor layout keeps a node's identity in step_id or component_id columns. */
@@ -144,15 +213,17 @@ function mappedSource(tables: TableInfo[], raw: Mapping, file: string): Source {
     model_id: m.model,
     node_id: m.node,
   };
-  const missing = Object.entries(pick).filter(([, c]) => c && c !== 'rowid' && !table.columns.includes(c));
+  // Views have no rowid (nor do WITHOUT ROWID tables, which SQLite then reports by name).
+  const rowid = table.view ? [] : ['rowid'];
+  const missing = Object.entries(pick).filter(([, c]) => c && !rowid.includes(c) && !table.columns.includes(c));
   if (missing.length)
     throw new LedgerError(
       'invalid_argument',
       `mapping names columns not in table "${m.table}": ${missing.map(([, c]) => c).join(', ')}; its columns: ${table.columns.join(', ')}`,
       file,
     );
-  const src = fromColumns('mapped', { ...table, columns: [...table.columns, 'rowid'] }, pick, m.time_format);
+  const src = fromColumns('mapped', { ...table, columns: [...table.columns, ...rowid] }, pick, m.time_format);
   src.appendable = false;
   if (src.col.payload === 'NULL') src.col.payload = "'{}'";
-  return src;
+  return { ...src, how: 'given', mapping: m };
 }

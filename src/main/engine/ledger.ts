@@ -17,22 +17,30 @@ import {
   type Page,
   type PageRequest,
   type Query,
+  type RulesSource,
 } from '../../shared/ledger.ts';
-import { Appender, type AppendOptions } from './append.ts';
+import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../shared/projection.ts';
+import { Appender, toRows, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
+import { defaultDataDir, loadLedgerSettings } from './ledger-settings.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
-import { openReadOnly, openWritable, wrap, type DB } from './sqlite.ts';
+import { openReadOnly, openWritable, quoteIdent, sqliteError, wrap, type DB } from './sqlite.ts';
 
 export interface OpenOptions extends JobControl {
   cacheDir?: string;
+  /** A column mapping given for this open: it overrides a saved one and the detector. */
   mapping?: Mapping;
+  /** Projection rules given for this open: they override saved ones and the layout's. */
+  rules?: LedgerRules;
+  /** Where saved mappings and rules are read (default: the app's data folder); null reads none. */
+  dataDir?: string | null;
 }
 
-type Row = Omit<LedgerEvent, 'truncated'> & { truncated: number };
+type Row = Omit<LedgerEvent, 'truncated' | 'archived'> & { truncated: number; archived?: number };
 
 export class Ledger {
   /** The path the user opened. */
@@ -47,6 +55,9 @@ export class Ledger {
   private readonly stmts = new Map<string, Statement<unknown[]>>();
   private writer: { db: DB; appender: Appender } | null = null;
   warnings: string[] = [];
+  /** The projection rules every fold of this ledger follows, and where they came from. */
+  rules: Rules = compileRules(null);
+  rulesSource: RulesSource = 'none';
 
   private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
     this.path = p;
@@ -67,15 +78,50 @@ export class Ledger {
       const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
       const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
       ledger.warnings = idx.warnings;
+      const rules = opts.rules ?? (opts.dataDir === null ? undefined : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir()).rules);
+      try {
+        ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
+      } catch (e) {
+        ledger.close();
+        throw e;
+      }
       return ledger;
     }
-    const db = openReadOnly(file);
+    const saved = opts.dataDir === null ? {} : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir());
+    // Read through its real path: SQLite finds a linked database's -wal and -shm beside
+    // the target, and so must everything that reads the files themselves (snapshots).
+    const real = realFile(file);
+    const db = openReadOnly(real);
     try {
-      const source = wrap(file, () => detectSource(db, file, opts.mapping));
-      return new Ledger(file, db, file, source, cacheDir, null);
+      const mapping = opts.mapping ?? saved.mapping;
+      const source = wrap(file, () => detectSource(db, file, mapping));
+      if (!opts.mapping && saved.mapping) source.how = 'saved';
+      const ledger = new Ledger(file, db, real, source, cacheDir, null);
+      ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
+      return ledger;
     } catch (e) {
       db.close();
       throw e;
+    }
+  }
+
+  /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
+  private useRules(given: [LedgerRules, RulesSource] | null): void {
+    if (!given) return;
+    const parsed = RulesSchema.safeParse(given[0]);
+    if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, this.path);
+    try {
+      this.rules = compileRules(parsed.data);
+    } catch (e) {
+      throw new LedgerError('invalid_argument', (e as Error).message, this.path);
+    }
+    this.rulesSource = given[1];
+    const column = this.rules.nodeColumn;
+    if (column) {
+      const table = this.source.table.replace(/^temp\./, '');
+      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[];
+      if (!columns.includes(column)) throw new LedgerError('invalid_argument', `the rules take node ids from column "${column}", which is not in ${table}; its columns: ${columns.join(', ')}`, this.path);
+      this.source.col.node_id = `${this.source.table}.${quoteIdent(column)}`;
     }
   }
 
@@ -178,7 +224,12 @@ export class Ledger {
     const sql = `SELECT ${selectList(this.source, 'full')} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
     // A dedicated statement: iterate() keeps it busy until the loop ends.
     const it = wrap(this.path, () => this.db.prepare(sql).iterate(...params)) as IterableIterator<Row>;
-    for (const row of it) yield toEvent(row);
+    // SQLite reports a damaged page when the walk reaches it, not when it starts.
+    try {
+      for (const row of it) yield toEvent(row);
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
@@ -189,7 +240,12 @@ export class Ledger {
     const keyset = after === undefined ? '' : `${col.offset} > ?`;
     const params = after === undefined ? [...w.params, limit] : [...w.params, after, limit];
     const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} LIMIT ?`;
-    yield* wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    const it = wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+    try {
+      yield* it;
+    } catch (e) {
+      throw sqliteError(e, this.path);
+    }
   }
 
   /** Distinct values of a field with their counts, most frequent first. */
@@ -300,6 +356,8 @@ export class Ledger {
       last_time: timeAt(s.hi),
       kinds,
       warnings: this.warnings,
+      mapping: { how: this.source.how, mapping: this.source.mapping },
+      rules: { how: this.rulesSource, rules: this.rules.spec },
     };
   }
 
@@ -313,19 +371,25 @@ export class Ledger {
   append(events: unknown[], opts: AppendOptions = {}): AppendResult {
     if (!this.source.appendable)
       throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
+    // Validated before the file is touched: a rejected batch changes nothing.
+    const rows = toRows(events, this.path, opts.maxPayloadBytes, opts.payloadTexts);
     if (!this.writer) {
       try {
         fs.accessSync(this.file, fs.constants.W_OK);
       } catch {
         throw new LedgerError('read_only', 'the file is not writable', this.path);
       }
-      const db = openWritable(this.file);
-      this.writer = { db, appender: new Appender(db, this.file) };
-      // The read connection prepared its statements against the old schema.
-      this.stmts.clear();
-      if (!this.source.hasSeq) Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
+      // The ledger keeps its own journal mode: appending adds rows, nothing else.
+      const db = openWritable(this.file, { keepJournalMode: true });
+      this.writer = { db, appender: new Appender(db, this.path) };
     }
-    return this.writer.appender.append(events, opts);
+    const result = this.writer.appender.append(rows, opts);
+    if (!this.source.hasSeq) {
+      // The append added the seq column; the read connection's statements predate it.
+      Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
+      this.stmts.clear();
+    }
+    return result;
   }
 
   close(): void {
@@ -353,7 +417,17 @@ function splitForIndex(q: Query): Query[] {
 /** Rows come back with the event's field names already; only the flag needs a boolean. In place: pages are hot. */
 function toEvent(r: Row): LedgerEvent {
   (r as unknown as LedgerEvent).truncated = r.truncated === 1;
+  if (r.archived !== undefined) (r as unknown as LedgerEvent).archived = !!r.archived;
   return r as unknown as LedgerEvent;
+}
+
+/** The file a path names once links are followed; the path itself where it names nothing (the open then says so). */
+function realFile(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** Creates a new, empty canonical ledger. */

@@ -9,7 +9,7 @@ import { driftOf, openStoredState } from './drift.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
 
-const CACHE_VERSION = '1';
+const CACHE_VERSION = '2';
 
 export class Projector {
   private readonly ledger: Ledger;
@@ -19,6 +19,12 @@ export class Projector {
 
   constructor(ledger: Ledger) {
     this.ledger = ledger;
+  }
+
+  /** A fold made under other rules, or of other columns (another mapping), is another fold. */
+  private get rulesKey(): string {
+    const { table, col } = this.ledger.source;
+    return JSON.stringify({ rules: this.ledger.rules.spec, table, col });
   }
 
   private get cacheFile(): string {
@@ -35,7 +41,7 @@ export class Projector {
 
   /** One run and its node-runs, folded from that run's own events, with drift where stored tables exist. */
   run(runId: string): RunDetail {
-    const s = foldRun(this.ledger.iterate({ runs: [runId] }));
+    const s = foldRun(this.ledger.iterate({ runs: [runId] }), this.ledger.rules);
     if (!s) throw new LedgerError('not_found', `no run "${runId}" in this ledger`, this.ledger.path);
     const stored = openStoredState(this.ledger);
     try {
@@ -73,7 +79,7 @@ export class Projector {
         s = emptyRun(e);
         this.states.set(e.run_id, s);
       }
-      applyEvent(s, e);
+      applyEvent(s, e, this.ledger.rules);
       touched.add(e.run_id);
       if ((++n & 0xffff) === 0) {
         progress.report(e.offset - (from === -Infinity ? 0 : from));
@@ -99,7 +105,7 @@ export class Projector {
       db = new Database(file, { readonly: true });
       const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
       const folded = Number(meta.folded);
-      if (meta.version !== CACHE_VERSION || !Number.isFinite(folded) || this.anchor(folded) !== meta.anchor) return;
+      if (meta.version !== CACHE_VERSION || meta.rules !== this.rulesKey || !Number.isFinite(folded) || this.anchor(folded) !== meta.anchor) return;
       for (const row of db.prepare('SELECT state FROM runs').pluck().iterate() as IterableIterator<string>) {
         const s = JSON.parse(row) as RunState;
         this.states.set(s.run.run_id, s);
@@ -131,6 +137,7 @@ export class Projector {
           meta.run('version', CACHE_VERSION);
           meta.run('folded', String(folded));
           meta.run('anchor', anchor);
+          meta.run('rules', this.rulesKey);
         })();
       } finally {
         db.close();

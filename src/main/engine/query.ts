@@ -2,8 +2,11 @@
 // and nothing here counts rows before returning the first ones.
 import type { Query } from '../../shared/ledger.ts';
 import type { Source, TimeFormat } from './layouts.ts';
+import { needleRef } from './sqlite.ts';
 
 export const PREVIEW_CHARS = 240;
+/** Lists longer than this are bound as one JSON array. */
+const IN_LIST_PARAMS = 500;
 
 export interface Where {
   sql: string;
@@ -12,7 +15,7 @@ export interface Where {
 
 /** The number a time column is compared as, and the same number for an ISO bound. */
 function timeKey(expr: string, format: TimeFormat): string {
-  return format === 'iso' ? `julianday(${expr})` : expr;
+  return format === 'iso' || format === 'sqlite' ? `julianday(${expr})` : expr;
 }
 function timeBound(iso: string, format: TimeFormat): number {
   const ms = Date.parse(iso);
@@ -25,6 +28,7 @@ function timeBound(iso: string, format: TimeFormat): number {
 export function timeDisplay(src: Source): string {
   const c = src.col.time;
   if (c === 'NULL' || src.timeFormat === 'iso') return c;
+  if (src.timeFormat === 'sqlite') return `strftime('%Y-%m-%dT%H:%M:%fZ', ${c})`;
   const secs = src.timeFormat === 'unix_ms' ? `${c} / 1000.0` : c;
   return `strftime('%Y-%m-%dT%H:%M:%fZ', ${secs}, 'unixepoch')`;
 }
@@ -42,6 +46,12 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
   const parts: string[] = [];
   const params: unknown[] = [];
   const inList = (expr: string, values: string[], negate = false) => {
+    // A long list is one JSON parameter: SQLite takes at most 32,766 parameters a statement.
+    if (values.length > IN_LIST_PARAMS) {
+      parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(values));
+      return;
+    }
     parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
@@ -68,8 +78,22 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
     params.push(timeBound(query.time_to, src.timeFormat));
   }
   if (query.since_seq !== undefined) {
-    parts.push(`${c.seq} > ?`);
-    params.push(query.since_seq);
+    const run = query.runs![0]!;
+    if (src.layout === 'canonical') {
+      // Rows written before the ledger had a seq column have none stored; their seq is
+      // their position in the run (see append.ts), so where a run has such rows, "after
+      // seq N" is "after the run's N-th event". Both subqueries run once per statement.
+      const t = src.table;
+      parts.push(
+        `(CASE WHEN EXISTS (SELECT 1 FROM ${t} WHERE ${c.run_id} = ? AND ${c.seq} IS NULL)` +
+          ` THEN (? <= 0 OR ${c.offset} > (SELECT ${c.offset} FROM ${t} WHERE ${c.run_id} = ? ORDER BY ${c.offset} LIMIT 1 OFFSET ? - 1))` +
+          ` ELSE ${c.seq} > ? END)`,
+      );
+      params.push(run, query.since_seq, run, query.since_seq, query.since_seq);
+    } else {
+      parts.push(`${c.seq} > ?`);
+      params.push(query.since_seq);
+    }
   }
   if (query.text !== undefined && fts) {
     // The index narrows to candidates; the clause below checks each one exactly.
@@ -83,16 +107,19 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
       params.push(`%${likeEscape(query.text)}%`);
     } else {
       parts.push(`li_icontains(${c.payload}, ?)`);
-      params.push(query.text.toLowerCase());
+      params.push(needleRef(query.text.toLowerCase()));
     }
   }
   if (query.json_path) {
     const v = query.json_path.value;
+    // A mapped table's payload column may hold text that is not JSON: such a row does not
+    // match (SQLite caches the parse, so json_valid costs no second one).
+    const payload = src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `(CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END)`;
     if (v === null) {
-      parts.push(`json_type(${c.payload}, ?) = 'null'`);
+      parts.push(`json_type(${payload}, ?) = 'null'`);
       params.push(query.json_path.path);
     } else {
-      parts.push(`json_extract(${c.payload}, ?) = ?`);
+      parts.push(`json_extract(${payload}, ?) = ?`);
       params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
     }
   }
@@ -115,6 +142,7 @@ export function selectList(src: Source, payload: 'preview' | 'full'): string {
     `${c.model_id} AS model_id`,
     `${c.node_id} AS node_id`,
     p,
+    ...(src.archived ? [`${src.archived} AS archived`] : []),
   ].join(', ');
 }
 

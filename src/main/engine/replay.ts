@@ -7,7 +7,6 @@ import {
   diffStates,
   emptyRun,
   nodeOf,
-  readKind,
   type ReplayPosition,
   type RunState,
 } from '../../shared/projection.ts';
@@ -56,7 +55,7 @@ export class Replay {
     for (const e of ledger.iterate({ runs: [runId] })) {
       if (k === count) break; // appended since the count: the replay covers the run as it was
       s ??= emptyRun(e);
-      applyEvent(s, e);
+      applyEvent(s, e, ledger.rules);
       offsets[k++] = e.offset;
       if (k % interval === 0) {
         checkpoints.push(structuredClone(s));
@@ -87,11 +86,11 @@ export class Replay {
     const last = events.pop()!;
     for (const e of events) {
       s ??= emptyRun(e);
-      applyEvent(s, e);
+      applyEvent(s, e, this.ledger.rules);
     }
     const before = s && structuredClone(s);
     s ??= emptyRun(last);
-    applyEvent(s, last);
+    applyEvent(s, last, this.ledger.rules);
     const changed = diffStates(before, s);
     const touched = new Set(changed.node_runs);
     return {
@@ -114,11 +113,11 @@ export class Replay {
     const kinds = target.kind
       ? [target.kind]
       : target.failure
-        ? this.ledger.facets('kind', { runs: [this.runId] }, 10_000).map((f) => String(f.value)).filter((k) => readKind(k).transition === 'failed')
+        ? this.ledger.facets('kind', { runs: [this.runId] }, 10_000).map((f) => String(f.value)).filter((k) => this.ledger.rules.read(k).transition === 'failed')
         : undefined;
     if (kinds && !kinds.length) return null;
     const matches = (e: LedgerEvent) =>
-      (!target.failure || readKind(e.kind).transition === 'failed') && (!target.node || nodeOf(e) === target.node);
+      (!target.failure || this.ledger.rules.read(e.kind).transition === 'failed') && (!target.node || nodeOf(e, this.ledger.rules) === target.node);
     const query: Query = { runs: [this.runId], ...(kinds && { kinds }) };
     let cursor = this.position === 0 ? 0 : this.offsets[this.position - 1]!;
     if (dir === -1 && this.position <= 1) return null;

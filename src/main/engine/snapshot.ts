@@ -13,21 +13,7 @@ import type { Ledger } from './ledger.ts';
 import { buildWhere } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
 import { fsError, openReadOnly, wrap } from './sqlite.ts';
-
-function prepareDest(dest: string): string {
-  const abs = path.resolve(dest);
-  if (fs.existsSync(abs)) throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', abs);
-  try {
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-  } catch (e) {
-    throw fsError(e, path.dirname(abs));
-  }
-  return `${abs}.partial-${process.pid}-${Date.now().toString(36)}`;
-}
-
-function removeTemp(tmp: string): void {
-  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) fs.rmSync(f, { force: true });
-}
+import { beginWrite, commitFile, removeWithSidecars } from './atomic-write.ts';
 
 /**
  * A full copy of the ledger file, consistent while other processes write to it.
@@ -40,7 +26,7 @@ function removeTemp(tmp: string): void {
  * the snapshot began.
  */
 export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number; walFrames: number }> {
-  const tmp = prepareDest(dest);
+  const tmp = beginWrite(dest);
   const src = openReadOnly(ledger.file);
   try {
     src.exec('BEGIN');
@@ -67,12 +53,12 @@ export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl
     } finally {
       out.close(); // writes the replayed frames into the file and removes its WAL
     }
-    fs.renameSync(tmp, path.resolve(dest));
+    commitFile(tmp, dest);
     ctl.onProgress?.({ done: copied.pages, total: copied.pages, unit: 'pages' });
     return { pages: copied.pages, bytes: fs.statSync(path.resolve(dest)).size, walFrames: copied.frames };
   } catch (e) {
     if (src.open) src.close();
-    removeTemp(tmp);
+    removeWithSidecars(tmp);
     throwIfCancelled(ctl.signal, dest); // a cancel kills the copy, whatever it then reports
     if (e instanceof LedgerError) throw e;
     throw fsError(e, dest);
@@ -88,7 +74,7 @@ export interface PartialOptions {
 
 /** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes. */
 export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
-  const tmp = prepareDest(dest);
+  const tmp = beginWrite(dest);
   const src = ledger.source;
   const query: Query = {};
   if (opts.upToOffset !== undefined) query.offset_to = opts.upToOffset;
@@ -147,12 +133,12 @@ export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptio
     for (const sql of CANONICAL_INDEXES) db.exec(sql);
     db.pragma('journal_mode = WAL');
     db.close();
-    fs.renameSync(tmp, path.resolve(dest));
+    commitFile(tmp, dest);
     progress.done(copied);
     return { events: copied };
   } catch (e) {
     if (db.open) db.close();
-    removeTemp(tmp);
+    removeWithSidecars(tmp);
     throw e;
   }
 }

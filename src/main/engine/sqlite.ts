@@ -21,13 +21,35 @@ export function openReadOnly(file: string): DB {
 }
 
 /**
- * li_icontains(text, needle): case-insensitive substring match beyond ASCII (SQLite's
+ * Needles of li_icontains, by number. SQLite would hand a needle given as a parameter
+ * to JavaScript afresh on every row (a 1,000-character needle: 3 KB decoded per row),
+ * so the statement carries a small number and the needle stays here.
+ */
+const needles = new Map<string, number>();
+const byRef: string[] = [];
+export function needleRef(lowerCaseNeedle: string): number {
+  let ref = needles.get(lowerCaseNeedle);
+  if (ref === undefined) {
+    // A process searches for a handful of needles; past that, the oldest give way.
+    if (byRef.length >= 1024) {
+      needles.clear();
+      byRef.length = 0;
+    }
+    ref = byRef.push(lowerCaseNeedle) - 1;
+    needles.set(lowerCaseNeedle, ref);
+  }
+  return ref;
+}
+
+/**
+ * li_icontains(text, needleRef): case-insensitive substring match beyond ASCII (SQLite's
  * LIKE folds ASCII only), also through the \uXXXX escapes of Python's json.dumps.
- * `needle` must already be lower-case.
+ * The needle, lower-cased, is given by its needleRef.
  */
 function registerFunctions(db: DB): void {
-  db.function('li_icontains', { deterministic: true }, (text: unknown, needle: unknown) => {
-    if (typeof text !== 'string' || typeof needle !== 'string') return 0;
+  db.function('li_icontains', { deterministic: true }, (text: unknown, ref: unknown) => {
+    const needle = typeof ref === 'number' ? byRef[ref] : undefined;
+    if (typeof text !== 'string' || needle === undefined) return 0;
     let hay = text.toLowerCase();
     if (hay.includes(needle)) return 1;
     if (!text.includes('\\u')) return 0;
@@ -40,12 +62,15 @@ function registerFunctions(db: DB): void {
   });
 }
 
-/** Opens (or creates) a file for writing, in WAL mode with a busy timeout. */
-export function openWritable(file: string): DB {
+/**
+ * Opens (or creates) a file for writing with a busy timeout, in WAL mode unless
+ * `keepJournalMode` (a user's ledger: the mode is the writer's choice, stored in the file).
+ */
+export function openWritable(file: string, opts: { keepJournalMode?: boolean } = {}): DB {
   const db = wrap(file, () => new Database(file));
   wrap(file, () => {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
+    if (!opts.keepJournalMode) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     // Checkpoint every ~40 MB of WAL rather than 4 MB: batch appends otherwise pay a
     // checkpoint (and its fsync) on most commits. A connection setting; the file is unchanged.
@@ -62,6 +87,8 @@ function checkReadable(file: string): void {
     throw fsError(e, file);
   }
   if (st.isDirectory()) throw new LedgerError('not_a_ledger', 'is a folder with no .jsonl files', file);
+  // A FIFO, socket or device would hold SQLite's open forever, or read without end.
+  if (!st.isFile()) throw new LedgerError('not_a_ledger', 'is not a regular file (a pipe, socket or device)', file);
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch (e) {
@@ -99,6 +126,9 @@ export function sqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH'))
     return new LedgerError('permission', `permission denied: ${msg}`, file);
   if (code.startsWith('SQLITE_FULL')) return new LedgerError('internal', 'the disk is full', file);
+  // A payload that is not JSON met a JSON function (a seed-written or hand-edited row).
+  if (code === 'SQLITE_ERROR' && /malformed JSON/.test(msg))
+    return new LedgerError('corrupt', 'a payload in this ledger is not valid JSON, so a JSON path filter cannot read it', file);
   return e;
 }
 
@@ -109,15 +139,28 @@ export function quoteIdent(name: string): string {
 export interface TableInfo {
   name: string;
   columns: string[];
+  /** Declared type per column ('' where none), and whether it may hold NULL. */
+  types?: Record<string, string>;
+  nullable?: Record<string, boolean>;
+  /** The column that is the table's INTEGER PRIMARY KEY (its rowid), if any. */
+  rowidAlias?: string | null;
+  view?: boolean;
 }
 
 export function listTables(db: DB): TableInfo[] {
   const tables = db
-    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  return tables.map((name) => ({
-    name,
-    columns: (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(name) as string[]),
-  }));
+    .prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string; type: string }>;
+  return tables.map(({ name, type }) => {
+    const cols = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(name) as Array<{ name: string; type: string; notnull: number; pk: number }>;
+    const pks = cols.filter((c) => c.pk > 0);
+    return {
+      name,
+      columns: cols.map((c) => c.name),
+      types: Object.fromEntries(cols.map((c) => [c.name, c.type])),
+      nullable: Object.fromEntries(cols.map((c) => [c.name, !c.notnull && c.pk === 0])),
+      rowidAlias: type === 'table' && pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null,
+      view: type === 'view',
+    };
+  });
 }

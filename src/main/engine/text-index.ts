@@ -3,8 +3,8 @@
 // substring of three or more characters findable, Chinese included; every hit is
 // re-checked against the payload itself, so the index only narrows, never decides.
 import Database from 'better-sqlite3';
-import fs from 'node:fs';
 import type { Page, PageRequest } from '../../shared/ledger.ts';
+import { removeWithSidecars } from './atomic-write.ts';
 import { cacheFileFor } from './cache.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
@@ -58,7 +58,7 @@ export class TextIndex {
     const stale = meta.version !== undefined && meta.version !== VERSION;
     if (stale || (upto !== null && this.ledger.event(upto)?.id !== meta.anchor)) {
       db.close();
-      for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) fs.rmSync(f, { force: true });
+      removeWithSidecars(this.file);
       return this.openIndex();
     }
     return db;

@@ -42,7 +42,7 @@ export class View {
     if (last === this.lastSeen) return;
     const unfiltered = Object.keys(this.query).length === 0;
     this.lo ??= this.ledger.page({ limit: 1 }).first_offset;
-    if (unfiltered && last !== null && this.lastSeen === null) this.dense = { lo: this.lo!, total: last - this.lo! + 1 };
+    if (unfiltered && !this.ledger.source.sparse && last !== null && this.lastSeen === null) this.dense = { lo: this.lo!, total: last - this.lo! + 1 };
     else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
     this.lastSeen = last;
     // New events past a finished index are taken in; an unfinished one gets there on demand.

@@ -1,14 +1,12 @@
-// The engine host: two workers, one for quick interactive calls (rows, events,
-// replay steps) and one for whole-ledger work (counts, folds, facets, snapshots, exports, search),
-// so a multi-GB export never stalls scrolling. Requests are correlated by id; jobs
-// report progress and are cancelled through a shared flag; slow calls are logged.
+// The engine host: a worker per lane of the contract (interactive calls; whole-ledger
+// summaries, folds and indexes; jobs that write files), so a multi-GB export never
+// stalls scrolling, and a fold never stalls an export. Requests are correlated by id;
+// jobs report progress and are cancelled through a shared flag; slow calls are logged.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { isJob, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
+import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 
-/** Calls that scan the whole ledger go to the background worker; facets and the histogram too, since on 10M events they take seconds. */
-const BACKGROUND = new Set<Method>(['count', 'stats', 'runs', 'snapshot', 'exportJsonl', 'importJsonl', 'search', 'generate', 'indexText', 'facets', 'histogram']);
 const SLOTS = 256;
 const SLOW_MS = 250;
 
@@ -32,7 +30,7 @@ class WorkerChannel {
       this.pending.delete(m.id);
     });
     this.worker.on('error', (e) => {
-      for (const [id, resolve] of this.pending) resolve({ id, ok: false, error: { code: 'internal', message: `engine worker failed: ${e.message}` } });
+      for (const [id, resolve] of this.pending) resolve(errorResponse(id, new Error(`engine worker failed: ${e.message}`)));
       this.pending.clear();
     });
   }
@@ -52,14 +50,13 @@ export class EngineHost {
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
   private readonly jobs = new Map<string, number>();
   private readonly listeners = new Set<(p: Push) => void>();
-  private readonly interactive: WorkerChannel;
-  private readonly background: WorkerChannel;
+  private readonly workers: Record<'interactive' | 'background' | 'export', WorkerChannel>;
   private readonly log: (line: string) => void;
 
   constructor(opts: HostOptions = {}) {
     const onPush = (p: Push) => this.listeners.forEach((l) => l(p));
-    this.interactive = new WorkerChannel(this.flags, opts.cacheDir, onPush);
-    this.background = new WorkerChannel(this.flags, opts.cacheDir, onPush);
+    const channel = () => new WorkerChannel(this.flags, opts.cacheDir, onPush);
+    this.workers = { interactive: channel(), background: channel(), export: channel() };
     this.log = opts.log ?? ((line) => console.warn(line));
   }
 
@@ -71,15 +68,11 @@ export class EngineHost {
   /** Runs a request that has already been validated against the contract. */
   async request(req: Request): Promise<Response> {
     const method = req.method as Method;
-    if (method === 'uiState') return { id: req.id, ok: true, result: null };
-    if (method === 'cancel') {
-      const slot = this.jobs.get((req.args as { job: string }).job);
-      if (slot !== undefined) Atomics.store(this.view, slot, 1);
-      return { id: req.id, ok: true, result: null };
-    }
+    const lane: Lane = laneOf(method);
+    if (lane === 'host') return this.answer(req);
     const job = isJob(method) ? (req.job ?? crypto.randomUUID()) : undefined;
     const slot = job ? this.free.pop() : undefined;
-    if (job && slot === undefined) return { id: req.id, ok: false, error: { code: 'internal', message: 'too many jobs at once' } };
+    if (job && slot === undefined) return errorResponse(req.id, new Error('too many jobs at once'));
     if (job) {
       Atomics.store(this.view, slot!, 0);
       this.jobs.set(job, slot!);
@@ -88,17 +81,17 @@ export class EngineHost {
     try {
       const base = { method, args: req.args, job, slot };
       let res: Response;
-      if (method === 'open' || method === 'close') {
-        // Both workers hold every open ledger. The interactive one answers (building a JSONL
-        // index once, with progress); the background one follows without being waited for,
-        // since it may be busy with a long job, and a worker takes its messages in order.
+      if (lane === 'every') {
+        // Every worker holds every open ledger. The interactive one answers (building a JSONL
+        // index once, with progress); the others follow without being waited for, since they
+        // may be busy with a long job, and a worker takes its messages in order.
         const ledgerId = method === 'open' ? crypto.randomUUID() : undefined;
-        res = await this.interactive.send({ ...base, ledgerId });
-        if (res.ok) void this.background.send({ ...base, job: undefined, slot: undefined, ledgerId });
-      } else res = await (BACKGROUND.has(method) ? this.background : this.interactive).send(base);
+        res = await this.workers.interactive.send({ ...base, ledgerId });
+        if (res.ok) for (const w of [this.workers.background, this.workers.export]) void w.send({ ...base, job: undefined, slot: undefined, ledgerId });
+      } else res = await this.workers[lane].send(base);
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);
-      if (job) this.emit({ event: 'jobDone', payload: { job, method, ok: res.ok, ...(res.ok ? {} : { error: res.error.message }) } });
+      if (job) this.emit({ event: 'jobDone', payload: { job, method, ok: res.ok, ...(res.ok ? {} : { code: res.error.code, error: res.error.message }) } });
       return { ...res, id: req.id };
     } finally {
       if (job) {
@@ -108,12 +101,21 @@ export class EngineHost {
     }
   }
 
+  /** The calls the host answers itself: a cancel sets the job's flag, which its worker reads mid-job. */
+  private answer(req: Request): Response {
+    if (req.method === 'cancel') {
+      const slot = this.jobs.get((req.args as { job: string }).job);
+      if (slot !== undefined) Atomics.store(this.view, slot, 1);
+    }
+    return { id: req.id, ok: true, result: null };
+  }
+
   /** Pushes an event to every listener, as the workers' pushes are. */
   emit(p: Push) {
     this.listeners.forEach((l) => l(p));
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.interactive.worker.terminate(), this.background.worker.terminate()]);
+    await Promise.all(Object.values(this.workers).map((w) => w.worker.terminate()));
   }
 }

@@ -1,17 +1,19 @@
 // The engine behind the contract: one handler per call, over the ledgers, views,
 // replays and followers this worker holds. Runs inside an engine-host worker.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Args, EventName, LedgerInfo, Method, Result } from '../../shared/contract.ts';
+import type { Args, EventName, LedgerInfo, Result, WorkerMethod } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
-import { AppData, writeFileWhole } from '../engine/app-data.ts';
+import { AppData } from '../engine/app-data.ts';
+import { writeTextWhole } from '../engine/atomic-write.ts';
 import { Ledger } from '../engine/ledger.ts';
+import { inspectTables, previewMapping } from '../engine/mapping-preview.ts';
+import { saveLedgerSettings } from '../engine/ledger-settings.ts';
 import { Projector } from '../engine/projector.ts';
 import { Replay } from '../engine/replay.ts';
 import { fullSnapshot, partialSnapshot } from '../engine/snapshot.ts';
@@ -27,7 +29,7 @@ interface Open {
   follower: Follower | null;
 }
 
-type Handlers = { [M in Method]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
+type Handlers = { [M in WorkerMethod]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
 
 export class EngineService {
   private readonly ledgers = new Map<string, Open>();
@@ -59,6 +61,8 @@ export class EngineService {
       last_offset: o.ledger.lastOffset(),
       appendable: o.ledger.source.appendable,
       warnings: o.ledger.warnings,
+      mapping: { how: o.ledger.source.how, mapping: o.ledger.source.mapping },
+      rules: { how: o.ledger.rulesSource, rules: o.ledger.rules.spec },
     };
   }
 
@@ -74,13 +78,19 @@ export class EngineService {
   }
 
   readonly handlers: Handlers = {
-    open: ({ path, mapping }, ctl, extra) => {
+    open: ({ path, mapping, rules }, ctl, extra) => {
       const id = extra.ledgerId ?? crypto.randomUUID();
-      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, ...ctl });
+      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, rules, ...ctl });
       const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null };
       this.ledgers.get(id)?.ledger.close();
       this.ledgers.set(id, o);
       return this.info(id, o);
+    },
+    tables: ({ path }) => inspectTables(path),
+    previewMapping: ({ path, mapping, rules }) => previewMapping(path, mapping, rules, this.cacheDir),
+    saveMapping: ({ path, mapping, rules }) => {
+      saveLedgerSettings(path, { mapping: mapping ?? undefined, rules: rules ?? undefined });
+      return null;
     },
     close: ({ ledger }) => {
       const o = this.ledgers.get(ledger);
@@ -116,6 +126,7 @@ export class EngineService {
     append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
     runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),
     run: ({ ledger, run_id }) => this.get(ledger).projector.run(run_id),
+    drift: ({ ledger }, ctl) => this.get(ledger).projector.drift(ctl),
     replayOpen: ({ ledger, run_id }, ctl) => {
       const replay = Replay.open(this.get(ledger).ledger, run_id, ctl);
       const id = crypto.randomUUID();
@@ -164,13 +175,11 @@ export class EngineService {
       }
       return null;
     },
-    cancel: () => null, // answered by the host, which owns the cancel flags
-    uiState: () => null, // for the shell's menu
     resolvePath: ({ path: p, base }) => {
+      // Only the name is worked out; whether something is there is for the job that writes it to say.
       const home = os.homedir();
       const expanded = p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
-      const abs = path.resolve(base ?? home, expanded);
-      return { path: abs, exists: fs.existsSync(abs) };
+      return { path: path.resolve(base ?? home, expanded) };
     },
     saveBookmarks: ({ ledger, dest, offsets }) => {
       const l = this.get(ledger).ledger;
@@ -178,12 +187,12 @@ export class EngineService {
         const e = l.event(o);
         return e ? [{ offset: e.offset, id: e.id, run_id: e.run_id, kind: e.kind, time: e.time }] : [];
       });
-      writeFileWhole(dest, `${JSON.stringify({ ledger: l.path, bookmarks }, null, 2)}\n`);
+      writeTextWhole(dest, `${JSON.stringify({ ledger: l.path, bookmarks }, null, 2)}\n`);
       return { dest, bookmarks: bookmarks.length };
     },
     prefs: ({ scope }) => (this.appData ??= new AppData()).get(scope),
     setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),
-    generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
+    generate: ({ dest, events, runs, seed, overwrite }, ctl) => generateLedger(dest, { events, runs, seed, overwrite, ...ctl }),
   };
 
   private replay(id: string): Replay {

@@ -1,8 +1,7 @@
 // An engine-host worker: runs contract calls off the main thread. Cancels arrive
 // through a shared flag, because a busy worker reads no messages until it is done.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Method } from '../../shared/contract.ts';
-import { LedgerError } from '../../shared/errors.ts';
+import { errorResponse, type WorkerMethod } from '../../shared/contract.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { EngineService } from './service.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
@@ -20,12 +19,11 @@ port.on('message', async (msg: WorkerRequest) => {
     ctl.onProgress = (p) => post({ push: { event: 'progress', payload: { job, method, ...p } } });
   }
   try {
-    const handler = service.handlers[method as Method] as (a: unknown, c: JobControl, x: { ledgerId?: string }) => unknown;
+    const handler = service.handlers[method as WorkerMethod] as (a: unknown, c: JobControl, x: { ledgerId?: string }) => unknown;
     const result = await handler(args, ctl, { ledgerId });
     post({ id, ok: true, result });
   } catch (e) {
-    const err = e instanceof LedgerError ? e : new LedgerError('internal', (e as Error)?.message ?? String(e));
-    post({ id, ok: false, error: { code: err.code, message: err.message } });
+    post(errorResponse(id, e));
   }
 });
 

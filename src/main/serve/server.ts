@@ -1,21 +1,30 @@
 // Serve mode: the built renderer and a WebSocket bridge of the same contract, on
 // 127.0.0.1 only, behind a random token. The page is opened once with ?token=…,
-// which sets a same-site cookie; anything without the token or cookie is refused.
+// which sets a same-site cookie; anything without the token or cookie is refused,
+// and so is any Host header but this server's own (a DNS-rebinding page's).
+// No request or frame, however malformed, can stop the server.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validateRequest, type Push, type Response } from '../../shared/contract.ts';
+import { errorResponse, validateRequest, type Push, type Response } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
+import { defaultCacheDir } from '../engine/cache.ts';
 import { EngineHost } from '../host/host.ts';
+import { AllowedFolders } from './folders.ts';
 
 export interface ServeOptions {
   path: string;
   port?: number;
   cacheDir?: string;
   rendererDir?: string;
+  /** Folders whose files the contract's calls may read or write; the ledger's folder and the cache are always among them. */
+  allowDirs?: string[];
 }
+
+/** The biggest WebSocket message: the app's own requests are a few kilobytes. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,25 +36,53 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, '../../../out/renderer');
+// From source this module is src/main/serve/server.ts; built, a chunk in out/main.
+export const DEFAULT_RENDERER_DIR = path.resolve(import.meta.dirname, import.meta.url.endsWith('.ts') ? '../../../out/renderer' : '../renderer');
+
+/** The request's URL, or null where it does not parse (`GET http://[/`). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
 
 export async function serve(opts: ServeOptions): Promise<{ url: string; close: () => Promise<void> }> {
   const root = opts.rendererDir ?? DEFAULT_RENDERER_DIR;
   if (!fs.existsSync(path.join(root, 'index.html')))
     throw new LedgerError('not_found', 'the app is not built; run "npm run build" first', root);
+  const ledgerPath = path.resolve(opts.path);
+  if (!fs.existsSync(ledgerPath)) throw new LedgerError('not_found', 'no such file or folder', ledgerPath);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LedgerError('invalid_argument', `--port takes a port from 0 to 65535, not ${port}`);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const ledgerFolder = fs.statSync(ledgerPath).isDirectory() ? ledgerPath : path.dirname(ledgerPath);
+  const allowed = new AllowedFolders([ledgerFolder, cacheDir, ...(opts.allowDirs ?? [])]);
   const token = crypto.randomBytes(24).toString('base64url');
   const cookie = `li_token=${token}`;
   const authorised = (req: http.IncomingMessage, url: URL) =>
     url.searchParams.get('token') === token || (req.headers.cookie ?? '').split(/;\s*/).includes(cookie);
+  let hosts = new Set<string>();
+  const ownHost = (req: http.IncomingMessage) => hosts.has(String(req.headers.host ?? '').toLowerCase());
 
-  const host = new EngineHost({ cacheDir: opts.cacheDir });
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req);
+    if (!url || !ownHost(req)) {
+      res.writeHead(url ? 421 : 400, { 'content-type': 'text/plain' }).end(url ? 'misdirected request\n' : 'bad request\n');
+      return;
+    }
     if (!authorised(req, url)) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden: open the URL with its token\n');
       return;
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+      return;
+    }
     const file = path.resolve(root, rel);
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -58,57 +95,79 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
     };
     if (url.searchParams.get('token') === token) headers['set-cookie'] = `${cookie}; HttpOnly; SameSite=Strict; Path=/`;
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  });
+  // A request the HTTP parser refuses, or a socket reset mid-request: answer if it can, never throw.
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
-  const unsubscribe = host.subscribe((push: Push) => {
-    const text = JSON.stringify(push);
-    for (const s of sockets) s.send(text);
-  });
+  const send = (ws: WebSocket, text: string) => {
+    if (ws.readyState === ws.OPEN) ws.send(text, () => {});
+  };
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
     const origin = req.headers.origin;
     const sameOrigin = !origin || origin === `http://${req.headers.host}`;
-    if (url.pathname !== '/ws' || !authorised(req, url) || !sameOrigin) {
+    if (!url || !ownHost(req) || url.pathname !== '/ws' || !authorised(req, url) || !sameOrigin) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', async (data) => {
+      // A bad frame (too long, not UTF-8, unmasked, reserved bits or opcodes) closes this socket only.
+      ws.on('error', () => ws.terminate());
+      ws.on('message', async (data, isBinary) => {
         let id = 0;
         let res: Response;
         try {
-          const msg = JSON.parse(String(data));
-          id = typeof msg?.id === 'number' ? msg.id : 0;
+          if (isBinary) throw new LedgerError('invalid_argument', 'bad message: expected JSON text');
+          let msg: unknown;
+          try {
+            msg = JSON.parse(String(data));
+          } catch {
+            throw new LedgerError('invalid_argument', 'bad message: not JSON');
+          }
+          id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : 0;
           const valid = validateRequest(msg);
-          res = await host.request({ id, method: valid.method, args: valid.args, job: valid.job });
+          allowed.checkRequest(valid.method, valid.args);
+          res = await engine.request({ id, method: valid.method, args: valid.args, job: valid.job });
         } catch (e) {
-          const err = e instanceof LedgerError ? e : new LedgerError('invalid_argument', `bad message: ${(e as Error).message}`);
-          res = { id, ok: false, error: { code: err.code, message: err.message } };
+          res = errorResponse(id, e);
         }
-        ws.send(JSON.stringify(res));
+        send(ws, JSON.stringify(res));
       });
       // The window opens what serve was started with.
-      ws.send(JSON.stringify({ event: 'command', payload: { command: 'open', path: path.resolve(opts.path) } } satisfies Push));
+      send(ws, JSON.stringify({ event: 'command', payload: { command: 'open', path: ledgerPath } } satisfies Push));
     });
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new LedgerError('permission', `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${e.message}`)));
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new LedgerError(e.code === 'EADDRINUSE' ? 'locked' : 'permission', `cannot listen on 127.0.0.1:${port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`)),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as { port: number };
+  const bound = (server.address() as { port: number }).port;
+  hosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
+  // The engine starts once the server listens: a refused port leaves no worker threads holding the process.
+  const engine = new EngineHost({ cacheDir });
+  const unsubscribe = engine.subscribe((push: Push) => {
+    const text = JSON.stringify(push);
+    for (const s of sockets) send(s, text);
+  });
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${bound}/?token=${token}`,
     close: async () => {
       unsubscribe();
       for (const s of sockets) s.terminate();
       await new Promise<void>((r) => server.close(() => r()));
-      await host.close();
+      await engine.close();
     },
   };
 }

@@ -58,7 +58,7 @@ export function menuModel(s: MenuState, platform: NodeJS.Platform): MenuNode[] {
       item('export-snapshot', 'Export Snapshot…', s.ledgerOpen, 'CmdOrCtrl+Shift+S'),
       item('export-snapshot-step', 'Export Snapshot up to Replay Step…', s.ledgerOpen && s.replayStep),
       item('export-jsonl', 'Export JSONL…', s.ledgerOpen, 'CmdOrCtrl+Shift+E'),
-      item('import-jsonl', 'Import JSONL…', true, 'CmdOrCtrl+Shift+I'),
+      item('import-jsonl', 'Import JSONL…', true, 'CmdOrCtrl+I'),
       sep,
       item('close', 'Close', s.ledgerOpen, 'CmdOrCtrl+W'),
       ...(mac ? [] : [sep, { type: 'role', role: 'quit' } as MenuNode]),

@@ -8,20 +8,26 @@ import { eventJson, eventMenu } from '../lib/event-menu.ts';
 import { parseLossless } from '../lib/json-source.ts';
 import { kindColor, statusClass } from '../lib/kinds.ts';
 import type { AppStore } from '../lib/store.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
+import { copyText } from '../lib/shell.ts';
 import { JsonTree } from './JsonTree.tsx';
 
 export function DetailPane({ store }: { store: AppStore }) {
   const e = useStore(store, (s) => s.detail);
   const needle = useStore(store, (s) => s.query.text);
   const bookmarks = useStore(store, (s) => s.bookmarks);
+  const rules = useLedgerRules(store);
   const [expanded, setExpanded] = useState(true);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
   const tree = useMemo(() => (e ? parseLossless(e.payload) : null), [e]);
   if (!e) return <aside className="detail empty">Select an event to see it in full.</aside>;
   const copy = async () => {
-    await navigator.clipboard.writeText(eventJson(e));
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1200);
+    const ok = await copyText(eventJson(e)).then(
+      () => true,
+      () => false,
+    );
+    setCopied(ok ? 'Copied' : 'Copy failed');
+    setTimeout(() => setCopied(null), 1200);
   };
   const menuAt = (m: React.MouseEvent | React.KeyboardEvent, value?: { label: string; text: string }) => {
     const box = (m.currentTarget as HTMLElement).getBoundingClientRect();
@@ -52,7 +58,7 @@ export function DetailPane({ store }: { store: AppStore }) {
       }}
     >
       <header>
-        <span className={`kind-badge ${statusClass(e.kind)}`} style={{ borderColor: kindColor(e.kind) }}>
+        <span className={`kind-badge ${statusClass(e.kind, rules)}`} style={{ borderColor: kindColor(e.kind, rules) }}>
           {e.kind}
         </span>
         <span className="detail-offset">offset {e.offset}</span>
@@ -62,7 +68,7 @@ export function DetailPane({ store }: { store: AppStore }) {
         </button>
         <button onClick={() => setExpanded((x) => !x)}>{expanded ? 'Collapse' : 'Expand'}</button>
         <button onClick={copy} data-testid="copy-event" title="The event as JSON, its payload exactly as stored">
-          {copied ? 'Copied' : 'Copy as JSON'}
+          {copied ?? 'Copy as JSON'}
         </button>
       </header>
       <table className="fields">

@@ -11,6 +11,8 @@ import { COLUMN, DEFAULT_LAYOUT, emptyColumns, fitWidths, moveColumn, type Colum
 import { kindColor, statusClass } from '../lib/kinds.ts';
 import { decodeEscapes } from '../lib/preview.ts';
 import { eventMenu } from '../lib/event-menu.ts';
+import type { Rules } from '../../shared/projection.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { clampOffset, scrollSpace, toPhysical, toVirtual } from '../lib/scroll.ts';
 import type { AppStore } from '../lib/store.ts';
 import { Highlight } from './JsonTree.tsx';
@@ -28,7 +30,7 @@ function measure(text: string): number {
   return measureCtx.measureText(text).width;
 }
 
-const Cell = ({ k, e, needle, marked }: { k: ColumnKey; e: LedgerEvent; needle?: string; marked: boolean }) => {
+const Cell = ({ k, e, needle, marked, rules }: { k: ColumnKey; e: LedgerEvent; needle?: string; marked: boolean; rules: Rules }) => {
   if (k === 'offset')
     return (
       <span role="gridcell" className="c-offset" data-column={k}>
@@ -43,8 +45,9 @@ const Cell = ({ k, e, needle, marked }: { k: ColumnKey; e: LedgerEvent; needle?:
   if (k === 'kind')
     return (
       <span role="gridcell" className="c-kind">
-        <i className="kind-dot" style={{ background: kindColor(e.kind) }} />
+        <i className="kind-dot" style={{ background: kindColor(e.kind, rules) }} />
         {e.kind}
+        {e.archived && <span className="archived-mark"> archived</span>}
       </span>
     );
   if (k === 'payload')
@@ -69,12 +72,14 @@ interface RowProps {
   marked: boolean;
   cols: ColumnKey[];
   needle?: string;
+  /** The open ledger's rules: they say which kinds are failures and retries. */
+  rules: Rules;
   onSelect: (p: number) => void;
   onMenu: (e: React.MouseEvent, position: number, event: LedgerEvent) => void;
 }
 
-const Row = memo(function Row({ event: e, position, top, selected, marked, cols, needle, onSelect, onMenu }: RowProps) {
-  const cls = `row${selected ? ' selected' : ''}${e ? ` ${statusClass(e.kind)}` : ' loading'}`;
+const Row = memo(function Row({ event: e, position, top, selected, marked, cols, needle, rules, onSelect, onMenu }: RowProps) {
+  const cls = `row${selected ? ' selected' : ''}${e ? ` ${statusClass(e.kind, rules)}${e.archived ? ' archived' : ''}` : ' loading'}`;
   return (
     <div
       className={cls}
@@ -89,7 +94,7 @@ const Row = memo(function Row({ event: e, position, top, selected, marked, cols,
       aria-selected={selected}
     >
       {e ? (
-        cols.map((k) => <Cell key={k} k={k} e={e} needle={needle} marked={marked} />)
+        cols.map((k) => <Cell key={k} k={k} e={e} needle={needle} marked={marked} rules={rules} />)
       ) : (
         <span role="gridcell" className="c-loading">
           …
@@ -164,6 +169,7 @@ export function EventList({ store }: { store: AppStore }) {
   const updating = useStore(store, (s) => s.updating);
   const bookmarks = useStore(store, (s) => s.bookmarks);
   const marked = useMemo(() => new Set(bookmarks), [bookmarks]);
+  const rules = useLedgerRules(store);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState(600);
   const [dragWidth, setDragWidth] = useState<{ key: ColumnKey; width: number } | null>(null);
@@ -384,6 +390,7 @@ export function EventList({ store }: { store: AppStore }) {
                 })()}
                 cols={cols}
                 needle={needle}
+                rules={rules}
                 onSelect={choose}
                 onMenu={onMenu}
               />

@@ -2,6 +2,7 @@
 // current filter or the ledger as of the replay step; with progress and cancel.
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import { canBrowse, chooseExportPath } from '../lib/shell.ts';
 import { folderOf, type AppStore } from '../lib/store.ts';
 import { Modal } from './Modal.tsx';
 
@@ -18,7 +19,7 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const [dest, setDest] = useState('');
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [resolved, setResolved] = useState<{ path: string; exists: boolean } | null>(null);
+  const [resolved, setResolved] = useState<{ path: string } | null>(null);
   // The destination as it will be written: absolute, ~ expanded.
   const resolveDest = useStore(store, (s) => s.resolveDest);
   useEffect(() => {
@@ -35,6 +36,12 @@ export function ExportDialog({ store }: { store: AppStore }) {
     };
   }, [dest, resolveDest]);
   if (!info) return null;
+  // The native save dialog (desktop app only); its failure shows on the dialog's error line.
+  const browse = () =>
+    chooseExportPath(kind).then(
+      (p) => p && setDest(p),
+      (e: Error) => setError(e.message),
+    );
   const replayOffset = replay?.at?.event?.offset;
   // A snapshot of a filter keeps its runs; other conditions need the JSONL export.
   const filterOk = kind === 'jsonl' || (filtered && Object.keys(query).every((k) => k === 'runs'));
@@ -47,10 +54,6 @@ export function ExportDialog({ store }: { store: AppStore }) {
     if (target instanceof Error) {
       setRunning(false);
       return setError(target.message);
-    }
-    if (target.exists && kind === 'snapshot') {
-      setRunning(false);
-      return setError(`${target.path} already exists; choose a new file`);
     }
     const failure = await st.runExport(kind, scope, target.path);
     setRunning(false);
@@ -78,6 +81,7 @@ export function ExportDialog({ store }: { store: AppStore }) {
           {kind === 'snapshot' ? 'New file' : 'New (or empty) folder'}
           <span className="dest-row">
             <input value={dest} onChange={(e) => setDest(e.target.value)} placeholder={kind === 'snapshot' ? '~/snapshot.db' : '~/exported'} data-testid="export-dest" spellCheck={false} autoFocus />
+            {canBrowse() && <button type="button" disabled={running} onClick={browse} data-testid="export-browse">Browse…</button>}
           </span>
         </label>
         <p className="muted dest-resolved" data-testid="export-resolved">

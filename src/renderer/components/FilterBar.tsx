@@ -3,8 +3,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
+import type { Rules } from '../../shared/projection.ts';
 import type { AppStore } from '../lib/store.ts';
 import { kindColor } from '../lib/kinds.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { ColumnsMenu } from './EventList.tsx';
 import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
 
@@ -16,7 +18,7 @@ function clean(q: Query): Query {
   return out as Query;
 }
 
-function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void }) {
+function KindMenu({ facets, query, apply, rules }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void; rules: Rules }) {
   const inc = new Set(query.kinds ?? []);
   const exc = new Set(query.exclude_kinds ?? []);
   // Each click moves a kind through: any -> only these -> left out -> any.
@@ -40,7 +42,7 @@ function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; 
           return (
             <button key={k} className={`facet ${state}`} onClick={() => cycle(k)} data-kind={k} title="click: only this kind; again: leave it out; again: any">
               <span className="facet-mark">{state === 'in' ? '✓' : state === 'out' ? '−' : ''}</span>
-              <i className="kind-dot" style={{ background: kindColor(k) }} />
+              <i className="kind-dot" style={{ background: kindColor(k, rules) }} />
               <span className="facet-name">{k}</span>
               <span className="facet-count">{n(f.count)}</span>
             </button>
@@ -117,6 +119,7 @@ export function FilterBar({ store }: { store: AppStore }) {
   useMenus(bar);
   const query = useStore(store, (s) => s.query);
   const facets = useStore(store, (s) => s.facets);
+  const rules = useLedgerRules(store);
   const total = useStore(store, (s) => s.total);
   const exact = useStore(store, (s) => s.exact);
   const setQuery = useStore(store, (s) => s.setQuery);
@@ -171,7 +174,7 @@ export function FilterBar({ store }: { store: AppStore }) {
   const filtered = Object.keys(query).length > 0;
   return (
     <div className="filter-bar" data-testid="filter-bar" ref={bar}>
-      <KindMenu facets={facets.kind} query={query} apply={apply} />
+      <KindMenu facets={facets.kind} query={query} apply={apply} rules={rules} />
       <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
       <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
       <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>

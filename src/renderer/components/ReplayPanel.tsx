@@ -6,6 +6,8 @@ import type { NodeRunProjection, ReplayPosition, RunProjection } from '../../sha
 import { parseLossless } from '../lib/json-source.ts';
 import { kindColor, statusClass } from '../lib/kinds.ts';
 import type { AppStore } from '../lib/store.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
+import { CheckpointState } from './CheckpointState.tsx';
 import { JsonTree } from './JsonTree.tsx';
 import { Gantt, NodeRunsTable, RunFields } from './Runs.tsx';
 
@@ -82,6 +84,8 @@ function StepDiff({ at }: { at: ReplayPosition }) {
 
 export function ReplayPanel({ store }: { store: AppStore }) {
   const replay = useStore(store, (s) => s.replay);
+  const layout = useStore(store, (s) => s.info?.layout);
+  const rules = useLedgerRules(store);
   const kinds = useStore(store, (s) => s.facets.kind);
   const st = store.getState();
   const [jump, setJump] = useState('');
@@ -151,7 +155,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
       {at?.event && (
         <section className="replay-event" data-testid="replay-event" aria-label={`The event of step ${step}`}>
           <p>
-            <span className={`kind-badge ${statusClass(at.event.kind)}`} style={{ borderColor: kindColor(at.event.kind) }}>
+            <span className={`kind-badge ${statusClass(at.event.kind, rules)}`} style={{ borderColor: kindColor(at.event.kind, rules) }}>
               {at.event.kind}
             </span>{' '}
             <span className="muted">offset {at.event.offset}</span> <span>{at.event.actor ?? ''}</span> <span className="muted">{at.event.time}</span>
@@ -165,6 +169,7 @@ export function ReplayPanel({ store }: { store: AppStore }) {
           <StepDiff at={at} />
         </>
       )}
+      {at?.event && layout === 'langgraph' && <CheckpointState event={at.event} />}
       {at?.state.run ? (
         <>
           <h3>run as of step {step}</h3>

@@ -33,6 +33,7 @@ export function sortRuns(runs: readonly RunProjection[], status: string, key: So
 
 export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => void }) {
   const runs = useStore(store, (s) => s.runs);
+  const driftRuns = useStore(store, (s) => s.driftRuns);
   const selected = useStore(store, (s) => s.runDetail?.run.run_id);
   const selectRun = useStore(store, (s) => s.selectRun);
   const [status, setStatus] = useState('');
@@ -128,6 +129,11 @@ export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => v
                   <td title={r.run_id}>{r.run_id}</td>
                   <td>
                     <StatusBadge status={r.status} derived={r.status_derived} />
+                    {driftRuns?.[r.run_id] ? (
+                      <span className="drift-mark" title={`${driftRuns[r.run_id]} difference(s) from the stored runs/node_runs tables`} data-testid="run-drift">
+                        drift
+                      </span>
+                    ) : null}
                   </td>
                   <td className="col-workflow" title={`${r.workflow_id ?? ''} ${r.version ?? ''}`}>
                     {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
@@ -226,12 +232,19 @@ export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProject
         {nodes.map((nr) => {
           const d = driftFor(drift ?? null, nr.node_run_id);
           return (
-            <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`} title={d.map((x) => `stored ${x.field}: ${JSON.stringify(x.stored)}`).join('\n') || undefined}>
+            <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`}>
               <td>{nr.node_id}</td>
               <td className="num">{nr.attempt}</td>
               <td>
                 <StatusBadge status={nr.status} />
-                {d.length ? <span className="drift-mark" title="differs from the stored node_runs table">drift</span> : null}
+                {nr.retried ? <span className="muted" title="a retry of this attempt was recorded"> retried</span> : null}
+                {d.map((x) => (
+                  <span key={x.field} className="drift-mark" title="differs from the stored node_runs table" data-testid="node-drift">
+                    {' '}
+                    stored {x.field === 'status' ? '' : `${x.field} `}
+                    {x.field === 'row' ? `row ${String(x.stored)}` : JSON.stringify(x.stored)}
+                  </span>
+                ))}
               </td>
               <td>{short(nr.started_at)}</td>
               <td>{nr.duration_ms === null ? '' : `${n(nr.duration_ms)} ms`}</td>

@@ -1,11 +1,12 @@
 // The top bar: what is open, a path box to open another ledger, running jobs.
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import type { MappingStore } from '../lib/mapping-store.ts';
 import type { AppStore } from '../lib/store.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function Toolbar({ store }: { store: AppStore }) {
+export function Toolbar({ store, mapping }: { store: AppStore; mapping: MappingStore }) {
   const info = useStore(store, (s) => s.info);
   const opening = useStore(store, (s) => s.opening);
   const open = useStore(store, (s) => s.open);
@@ -30,8 +31,18 @@ export function Toolbar({ store }: { store: AppStore }) {
       {info && (
         <>
           <span className="ledger-meta" data-testid="ledger-meta">
-            <span className="layout">{info.layout}</span> {n(info.events)} events
+            <span className="layout">{info.layout}</span>
+            {info.mapping.how !== 'layout' && <span className="mapping-how"> ({info.mapping.how} mapping of {info.mapping.mapping?.table})</span>} {n(info.events)} events
           </span>
+          {info.layout === 'mapped' ? (
+            <button onClick={() => void mapping.getState().start(info.path)} data-testid="mapping-open" title="Change which columns hold the events, and the ledger's own rules">
+              Mapping…
+            </button>
+          ) : (
+            <button onClick={() => void mapping.getState().start(info.path, { rulesOnly: true })} data-testid="rules-open" title="The ledger's own rules for reading its kinds">
+              Rules…
+            </button>
+          )}
           <label className={`follow${follow ? ' on' : ''}`} title="Keep the newest event in view as the ledger grows, like tail -f">
             <input type="checkbox" checked={follow} onChange={(e) => void store.getState().setFollow(e.target.checked)} data-testid="follow" /> Follow
           </label>

@@ -3,6 +3,7 @@
 // filters to or without its kind, run or actor.
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { MenuItem, MenuSpec } from '../components/ContextMenu.tsx';
+import { copyText } from './shell.ts';
 import type { AppStore } from './store.ts';
 
 /** The event as JSON, its payload spliced in as the stored text (never re-serialised). */
@@ -28,15 +29,21 @@ function withName(q: Query, key: 'kinds' | 'exclude_kinds' | 'runs' | 'actors', 
   return next;
 }
 
-export const copyText = (text: string) => navigator.clipboard.writeText(text);
-
 export function eventMenu(store: AppStore, e: LedgerEvent, x: number, y: number, value?: { label: string; text: string }): MenuSpec {
   const filter = (key: 'kinds' | 'exclude_kinds' | 'runs' | 'actors', v: string) => () => store.getState().setQuery(withName(store.getState().query, key, v));
+  // Through the desktop shell where there is one, else the page's clipboard; a failure is told.
+  const copy = (text: () => string | Promise<string>) => async () => {
+    try {
+      await copyText(await text());
+    } catch (x) {
+      store.getState().setNotice(`Copy failed: ${x instanceof Error ? x.message : String(x)}`);
+    }
+  };
   const items: MenuItem[] = [];
-  if (value) items.push({ label: `Copy ${value.label}`, run: () => copyText(value.text) });
+  if (value) items.push({ label: `Copy ${value.label}`, run: copy(() => value.text) });
   items.push(
-    { label: 'Copy payload', run: async () => copyText((await store.getState().fullEvent(e)).payload) },
-    { label: 'Copy event as JSON', run: async () => copyText(eventJson(await store.getState().fullEvent(e))) },
+    { label: 'Copy payload', run: copy(async () => (await store.getState().fullEvent(e)).payload) },
+    { label: 'Copy event as JSON', run: copy(async () => eventJson(await store.getState().fullEvent(e))) },
     { label: `Only kind ${e.kind}`, run: filter('kinds', e.kind) },
     { label: `Exclude kind ${e.kind}`, run: filter('exclude_kinds', e.kind) },
     { label: `Only run ${e.run_id}`, run: filter('runs', e.run_id) },

@@ -2,7 +2,7 @@
 // detail, runs and replay, live follow, jobs and errors. It knows the engine only
 // through the contract's client.
 import { createStore } from 'zustand/vanilla';
-import type { Args, Client, LedgerInfo } from '../../shared/contract.ts';
+import { RemoteError, type Args, type Client, type LedgerInfo } from '../../shared/contract.ts';
 import type { FacetValue, Histogram, LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
 import type { MenuSpec } from '../components/ContextMenu.tsx';
@@ -48,7 +48,8 @@ export interface SavedView {
 export interface AppState {
   info: LedgerInfo | null;
   opening: string | null;
-  error: { message: string; path: string | null } | null;
+  /** The last failed open; `code` tells an unrecognised file (which the mapping editor can map) from others. */
+  error: { message: string; path: string | null; code?: string } | null;
   query: Query;
   total: number;
   /** False while the filter's rows are still being counted: total is an estimate. */
@@ -64,6 +65,8 @@ export interface AppState {
   /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
   summariesLoading: boolean;
   runs: RunProjection[] | null;
+  /** Runs whose rebuilt state differs from the ledger's stored tables: run_id -> differences. */
+  driftRuns: Record<string, number> | null;
   runDetail: RunDetail | null;
   replay: Replay | null;
   follow: boolean;
@@ -105,7 +108,7 @@ export interface AppState {
   closeReplay(): void;
   setFollow(on: boolean): Promise<void>;
   /** A destination as the engine will write it: absolute, ~ expanded, relative to the ledger's folder. */
-  resolveDest(path: string): Promise<{ path: string; exists: boolean }>;
+  resolveDest(path: string): Promise<{ path: string }>;
   /** Runs an export; resolves to null when it is written, else the reason (the dialog shows it). */
   runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<string | null>;
   setPanel(panel: Panel): void;
@@ -137,6 +140,7 @@ export interface AppState {
 export type AppStore = ReturnType<typeof createAppStore>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const isCancelled = (e: unknown) => e instanceof RemoteError && e.code === 'cancelled';
 const REFRESH_MS = 700;
 
 /** The view state a URL keeps: the ledger, the filter, the selected offset, the panel and replay step. */
@@ -227,6 +231,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       histogram: null,
       summariesLoading: false,
       runs: null,
+      driftRuns: null,
       runDetail: null,
       replay: null,
       follow: false,
@@ -268,7 +273,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           ]);
           const panels = { ...DEFAULT_PANELS, ...((prefs.panels as Partial<PanelLayout> | undefined) ?? {}) };
           // Notices belong to the ledger that raised them.
-          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
+          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, driftRuns: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           // The whole-ledger work starts first: it runs on the other worker while the view settles.
           void get().loadRuns();
@@ -280,7 +285,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           reportUi();
         } catch (e) {
           // The ledger that was open stays open: a bad file costs nothing.
-          set({ error: { message: message(e), path }, opening: null });
+          set({ error: { message: message(e), path, code: (e as { code?: string }).code }, opening: null });
         }
       },
 
@@ -358,8 +363,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         try {
           const runs = await client.runs({ ledger: info.ledger });
           if (get().info?.ledger === info.ledger) set({ runs });
+          const drift = await client.drift({ ledger: info.ledger });
+          const driftRuns: Record<string, number> = {};
+          for (const d of drift ?? []) driftRuns[d.run_id] = (driftRuns[d.run_id] ?? 0) + 1;
+          if (get().info?.ledger === info.ledger) set({ driftRuns: drift ? driftRuns : null });
         } catch (e) {
-          if (!message(e).startsWith('cancelled')) set({ notice: `runs: ${message(e)}` });
+          if (!isCancelled(e)) set({ notice: `runs: ${message(e)}` });
         }
       },
 
@@ -488,8 +497,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           } else set({ notice: `Exported to ${dest}` });
           return null;
         } catch (e) {
-          if (message(e).startsWith('cancelled')) set({ notice: 'Export cancelled; nothing was written' });
-          return message(e).startsWith('cancelled') ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}`;
+          if (isCancelled(e)) set({ notice: 'Export cancelled; nothing was written' });
+          return isCancelled(e) ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}`;
         }
       },
 
@@ -597,13 +606,13 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       delete jobs[d.job];
       // A failed open has its own banner; this window's exports report their own outcome.
       const quiet = d.ok || d.method === 'open' || ownJobs.delete(d.job);
-      const notice = quiet ? s.notice : d.error?.startsWith('cancelled') ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
+      const notice = quiet ? s.notice : d.code === 'cancelled' ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
       return { jobs, notice };
     }),
   );
   client.on('command', (c) => {
     const s = store.getState();
-    if (c.command === 'open') void s.open(c.path);
+    if (c.command === 'open') void s.open(c.path).then(() => c.notice && store.setState({ notice: c.notice }));
     else if (c.command === 'close') void s.close();
     else if (c.command === 'theme') s.setTheme(c.theme);
     else if (c.command === 'toggle-detail') s.toggleDetail();

@@ -6,6 +6,8 @@ export interface Bridge {
   request(req: Request): Promise<Response>;
   subscribe(handler: (push: Push) => void): () => void;
   pathForFile(file: File): string;
+  /** Calls answered by Electron's main process itself (contract.ts, SHELL_CALLS). */
+  shell(req: Request): Promise<Response>;
 }
 
 declare global {

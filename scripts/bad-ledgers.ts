@@ -1,0 +1,92 @@
+// Writes a corpus of bad ledgers into a folder: the files a user's disk really holds
+// when something went wrong (empty, random, cut short, damaged, a crashed writer's
+// journal or WAL, the wrong thing under the right name, JSONL lines no writer should
+// have written). The adversarial tests run every command over every one of them.
+//   node scripts/bad-ledgers.ts <folder>
+import Database from 'better-sqlite3';
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { generateLedger } from '../src/main/engine/generate.ts';
+
+/** A random generator seeded by the entry's name, so the corpus is the same on every machine. */
+function bytes(name: string, n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let block = crypto.createHash('sha256').update(name).digest();
+  for (let i = 0; i < n; i += block.length) {
+    block.copy(out, i);
+    block = crypto.createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+const line = (o: Record<string, unknown>) => `${JSON.stringify(o)}\n`;
+const good = (i: number) => line({ ts: 1_770_000_000 + i, stream: 's', event: 'step.started', payload: { i } });
+
+export function writeBadLedgers(dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const at = (name: string) => path.join(dir, name);
+  const valid = at('.valid.db');
+  generateLedger(valid, { events: 300, runs: 3, seed: 7 });
+  const size = fs.statSync(valid).size;
+
+  fs.writeFileSync(at('empty.db'), '');
+  fs.writeFileSync(at('random.db'), bytes('random', 65536));
+  fs.writeFileSync(at('truncated.db'), fs.readFileSync(valid).subarray(0, Math.floor(size / 2)));
+  fs.writeFileSync(at('header-only.db'), fs.readFileSync(valid).subarray(0, 100));
+  new Database(at('no-tables.db')).exec('PRAGMA user_version = 1').close();
+  new Database(at('other-schema.db')).exec("CREATE TABLE users (name TEXT, email TEXT); INSERT INTO users VALUES ('a', 'b')").close();
+
+  fs.copyFileSync(valid, at('damaged-page.db'));
+  const fd = fs.openSync(at('damaged-page.db'), 'r+');
+  fs.writeSync(fd, bytes('damage', 8192), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+  fs.closeSync(fd);
+
+  // A writer killed mid-transaction, in rollback-journal mode: its hot journal stays beside the file.
+  fs.copyFileSync(valid, at('hot-journal.db'));
+  new Database(at('hot-journal.db')).pragma('journal_mode = DELETE');
+  spawnSync(process.execPath, [
+    '-e',
+    `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}); const db = new D(${JSON.stringify(at('hot-journal.db'))});
+     db.pragma('cache_size = 1'); db.exec('BEGIN'); db.exec("UPDATE events SET payload = '{}'"); process.kill(process.pid, 'SIGKILL');`,
+  ]);
+
+  // A WAL of random bytes beside a WAL-mode file: what a disk error or a bad copy leaves.
+  fs.copyFileSync(valid, at('garbage-wal.db'));
+  fs.writeFileSync(at('garbage-wal.db-wal'), bytes('wal', 40_000));
+
+  fs.copyFileSync(valid, at('sqlite-named.jsonl'));
+  fs.writeFileSync(at('random.jsonl'), bytes('random-jsonl', 20_000));
+  fs.writeFileSync(at('only-bad-lines.jsonl'), 'not json\n{"also": "not an event"}\n[1,2,3]\n');
+
+  // A JSONL store whose every file has one poisoned line among good ones.
+  const store = at('poisoned-store');
+  fs.mkdirSync(store);
+  const poison: Record<string, string> = {
+    'ts-huge': line({ ts: 1e20, stream: 'a', event: 'x', payload: {} }),
+    'seq-huge': line({ ts: 1_770_000_000, stream: 'b', event: 'x', payload: {}, seq: 2 ** 53 }),
+    'lone-surrogate': '{"ts": 1770000000, "stream": "c", "event": "x", "payload": {}, "id": "s\\ud800"}\n',
+    'deep': `{"ts": 1770000000, "stream": "d", "event": "x", "payload": ${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}\n`,
+    'binary': `${bytes('bin', 300).toString('latin1')}\n`,
+    'no-newline': `${good(1).trim()}\n{"ts": 1770000002, "stream"`,
+  };
+  for (const [name, bad] of Object.entries(poison)) fs.writeFileSync(path.join(store, `${name}.jsonl`), good(0) + bad + good(2));
+
+  fs.mkdirSync(at('empty-folder'));
+  fs.symlinkSync('loop-b.db', at('loop-a.db'));
+  fs.symlinkSync('loop-a.db', at('loop-b.db'));
+  execFileSync('mkfifo', [at('fifo.db')]);
+  fs.rmSync(valid);
+  return fs.readdirSync(dir).sort().filter((f) => !/-(wal|shm|journal)$/.test(f));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('usage: node scripts/bad-ledgers.ts <folder>');
+    process.exit(2);
+  }
+  console.log(writeBadLedgers(path.resolve(dir)).join('\n'));
+}

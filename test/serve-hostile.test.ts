@@ -1,0 +1,221 @@
+// Serve mode against hostile input: malformed HTTP, malformed WebSocket frames, a foreign
+// Host header, files outside the allowed folders, and bad command lines. The server
+// must answer or drop each one and go on serving.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { generateLedger } from '../src/main/engine/generate.ts';
+import { tempDir } from './fixtures.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
+let dir: string;
+let outside: string;
+let server: ChildProcess;
+let port: number;
+let token: string;
+
+// A real `serve` process: a crash in it is a dead server, which an in-process server would hide.
+beforeAll(async () => {
+  dir = tempDir();
+  outside = tempDir();
+  fs.mkdirSync(path.join(dir, 'ledgers'));
+  generateLedger(path.join(dir, 'ledgers', 'l.db'), { events: 300 });
+  generateLedger(path.join(outside, 'other.db'), { events: 10 });
+  fs.writeFileSync(path.join(outside, 'secret.jsonl'), 'root:x:0:0:secret-content\n');
+  server = spawn(process.execPath, [BIN, 'serve', path.join(dir, 'ledgers', 'l.db'), '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
+  let out = '';
+  server.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!).url);
+    });
+    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  const u = new URL(url);
+  port = Number(u.port);
+  token = u.searchParams.get('token')!;
+});
+afterAll(() => {
+  server.kill('SIGINT');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(outside, { recursive: true, force: true });
+});
+afterEach(() => expect(server.exitCode, 'the serve process is still running').toBeNull());
+
+/** Sends raw bytes and collects whatever comes back until the server closes or goes quiet. */
+function raw(bytes: Buffer | string, quietMs = 300): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    let timer: NodeJS.Timeout;
+    const done = () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(out);
+    };
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    };
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      idle();
+    });
+    s.on('error', done);
+    s.on('close', done);
+    s.write(bytes, idle);
+  });
+}
+
+/** A working contract call over a fresh socket: the proof that the server still serves. */
+async function stillServes(): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
+  const reply = await new Promise<any>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ id: 7, method: 'open', args: { path: path.join(dir, 'ledgers', 'l.db') } })));
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.id === 7) resolve(m);
+    });
+    ws.on('error', reject);
+  });
+  ws.close();
+  expect(reply).toMatchObject({ ok: true, result: { events: 300 } });
+}
+
+/** A WebSocket upgrade by hand, so that the frames after it can be anything. */
+const upgrade = () =>
+  `GET /ws?token=${token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+
+function frame(first: number, payload: Buffer, opts: { masked?: boolean; length?: bigint } = {}): Buffer {
+  const masked = opts.masked ?? true;
+  const len = opts.length ?? BigInt(payload.length);
+  const head: number[] = [first];
+  if (len < 126n) head.push((masked ? 0x80 : 0) | Number(len));
+  else {
+    head.push((masked ? 0x80 : 0) | 127);
+    for (let i = 7; i >= 0; i--) head.push(Number((len >> BigInt(i * 8)) & 0xffn));
+  }
+  if (!masked) return Buffer.concat([Buffer.from(head), payload]);
+  const mask = crypto.randomBytes(4);
+  const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from(head), mask, body]);
+}
+
+async function call(method: string, args: unknown): Promise<any> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
+  const reply = await new Promise<any>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ id: 9, method, args })));
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.id === 9) resolve(m);
+    });
+    ws.on('error', reject);
+  });
+  ws.close();
+  return reply;
+}
+
+describe('serve mode under hostile input', () => {
+  it('answers malformed HTTP requests and keeps serving', async () => {
+    expect(await raw('GET http://[/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    const cookie = `li_token=${token}`;
+    expect(await raw(`GET /%ff HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw('NOT A REQUEST\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: nope\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    await stillServes();
+  });
+
+  it('refuses a foreign Host header (DNS rebinding), with or without the token', async () => {
+    const res = await raw(`GET /?token=${token} HTTP/1.1\r\nHost: rebind.example:${port}\r\n\r\n`);
+    expect(res).toMatch(/^HTTP\/1\.1 421/);
+    expect(res).not.toMatch(/set-cookie/i);
+    const ws = await raw(upgrade().replace(`Host: 127.0.0.1:${port}`, `Host: rebind.example:${port}`));
+    expect(ws).toMatch(/^HTTP\/1\.1 403/);
+    expect(await raw(`GET /?token=${token} HTTP/1.1\r\nHost: localhost:${port}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200/);
+  });
+
+  it('survives every kind of malformed WebSocket frame', async () => {
+    const frames: Array<[string, Buffer]> = [
+      ['a length over the cap', frame(0x81, Buffer.from('{}'), { length: 2n ** 32n })],
+      ['invalid UTF-8', frame(0x81, Buffer.from([0xff, 0xfe, 0xfd]))],
+      ['an unmasked client frame', frame(0x81, Buffer.from('{"id":1}'), { masked: false })],
+      ['RSV1 without an extension', frame(0xc1, Buffer.from('{}'))],
+      ['reserved opcode 3', frame(0x83, Buffer.from('{}'))],
+      ['a binary frame', frame(0x82, Buffer.from('{"id":1,"method":"info","args":{}}'))],
+      ['a fragment with no start', frame(0x80, Buffer.from('{}'))],
+    ];
+    for (const [, bytes] of frames) {
+      const reply = await raw(Buffer.concat([Buffer.from(upgrade()), bytes]));
+      expect(reply).toMatch(/^HTTP\/1\.1 101/);
+    }
+    await stillServes();
+  });
+
+  it('answers a JSON message that is not a request with a typed error, and a huge id with its own id', async () => {
+    for (const msg of ['[]', 'null', '{"id":"x"}', '{"id":1,"method":"__proto__","args":{}}', '{"id":1,"method":"open","args":{"path":1}}']) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
+      const reply = await new Promise<any>((resolve) => {
+        ws.on('open', () => ws.send(msg));
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d));
+          if ('ok' in m) resolve(m);
+        });
+      });
+      ws.close();
+      expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
+    }
+    await stillServes();
+  });
+
+  it('confines the files calls name to the ledger folder, the cache and --allow-dir folders', async () => {
+    const inside = path.join(dir, 'ledgers');
+    const opened = await call('open', { path: path.join(outside, 'other.db') });
+    expect(opened).toMatchObject({ ok: false, error: { code: 'permission', message: expect.stringMatching(/only inside .*--allow-dir/) } });
+    const imported = await call('importJsonl', { src: path.join(outside, 'secret.jsonl'), dest: path.join(inside, 'x.db') });
+    expect(imported.ok).toBe(false);
+    expect(JSON.stringify(imported)).not.toContain('secret-content');
+    expect(fs.existsSync(path.join(inside, 'x.db'))).toBe(false);
+    // A link inside that points outside is outside.
+    fs.symlinkSync(outside, path.join(inside, 'link'));
+    expect(await call('open', { path: path.join(inside, 'link', 'other.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    const led = (await call('open', { path: path.join(inside, 'l.db') })).result.ledger;
+    expect(await call('snapshot', { ledger: led, dest: path.join(outside, 'snap.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(fs.existsSync(path.join(outside, 'snap.db'))).toBe(false);
+    expect(await call('generate', { dest: path.join(outside, 'gen.db'), events: 1 })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(await call('saveBookmarks', { ledger: led, dest: path.join(outside, 'marks.json'), offsets: [1] })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(fs.existsSync(path.join(outside, 'marks.json'))).toBe(false);
+    expect(await call('snapshot', { ledger: led, dest: path.join(inside, 'snap.db') })).toMatchObject({ ok: true });
+  });
+});
+
+/** Runs the real CLI to its end; no time limit but the test's own. */
+function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('serve from the command line', () => {
+  it('fails at once, with exit 1, on a missing file and on a busy or bad port', async () => {
+    const missing = await cli(['serve', path.join(dir, 'nope.db')]);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/no such file or folder.*nope\.db/);
+    const busy = await cli(['serve', path.join(dir, 'ledgers', 'l.db'), '--port', String(port)]);
+    expect(busy.code).toBe(1);
+    expect(busy.out).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+    const bad = await cli(['serve', path.join(dir, 'ledgers', 'l.db'), '--port', '70000']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/port/);
+    expect(bad.out).not.toMatch(/\n\s+at /);
+  });
+});

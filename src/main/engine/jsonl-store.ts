@@ -54,7 +54,10 @@ export function describeJsonl(root: string): JsonlSource {
       throw fsError(e, root);
     }
     if (!files.length) throw new LedgerError('not_a_ledger', 'the folder has no .jsonl files', root);
-  } else files = [root];
+  } else {
+    files = [root];
+    refuseSqlite(root);
+  }
   for (const f of files) {
     try {
       fs.accessSync(f, fs.constants.R_OK);
@@ -64,6 +67,24 @@ export function describeJsonl(root: string): JsonlSource {
   }
   const stateDb = [path.join(dir, 'state.db'), path.join(path.dirname(dir), 'state.db')].find((f) => fs.existsSync(f)) ?? null;
   return { root, files, stateDb };
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0');
+
+/** A SQLite file given as JSONL: said so plainly rather than read as thousands of bad lines. */
+function refuseSqlite(file: string): void {
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, head, 0, head.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw fsError(e, file);
+  }
+  if (head.equals(SQLITE_HEADER)) throw new LedgerError('not_a_ledger', 'is a SQLite database, not JSONL: open it directly (export-jsonl writes it as JSONL)', file);
 }
 
 const streamOf = (file: string) => path.basename(file).replace(/\.(jsonl|ndjson)$/, '');
@@ -181,8 +202,10 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       readers.map((_, f) => pull(f)).filter((h) => h !== null),
       byKey,
     );
-    for (let n = 1; heads.length; n++) {
+    let n = 0;
+    while (heads.length) {
       const head = heads.pop()!;
+      n++;
       writer.add(head.row);
       const next = pull(head.file);
       if (next) heads.push(next);
@@ -192,9 +215,11 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       }
     }
     throwIfCancelled(ctl?.signal, dest);
+    if (n === 0) refuseEmpty(src, bytes, warnings, !opts.cacheTables);
     // Known once every row is written; told before the cache stores its warnings.
-    const { renumbered: n } = writer.counts();
-    if (n) warnings.add(src.root, 0, `${n} event${n === 1 ? '' : 's'} carried a seq that repeats or goes back within ${n === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
+    const { renumbered } = writer.counts();
+    if (renumbered)
+      warnings.add(src.root, 0, `${renumbered} event${renumbered === 1 ? '' : 's'} carried a seq that repeats or goes back within ${renumbered === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
     const states: FileState[] = readers.map((reader, f) => {
       const res = reader.result();
       warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
@@ -218,6 +243,17 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     warnings: [...warnings.torn, ...warnings.list.map(formatWarning)],
     warningCount: warnings.count + warnings.torn.length,
   };
+}
+
+/**
+ * A source that gave no event: lines that are all bad are no JSONL store (random
+ * bytes, a binary file); no lines at all is nothing to import (a store being opened
+ * may be empty until its writer starts).
+ */
+function refuseEmpty(src: JsonlSource, bytes: number, warnings: Warnings, importing: boolean): void {
+  const first = warnings.list[0];
+  if (first) throw new LedgerError('not_a_ledger', `not JSONL: no line is a JSON event (first problem, line ${first.line}: ${first.message})`, first.file);
+  if (importing) throw new LedgerError('not_a_ledger', bytes ? 'not JSONL: no complete line (no newline in the file)' : 'the file is empty: no JSONL lines to import', src.root);
 }
 
 /** Line 0: a warning about the store as a whole. */

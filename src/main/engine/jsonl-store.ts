@@ -1,6 +1,7 @@
 // A JSONL store (a folder of `<stream>.jsonl` files, or one file) read through an
 // index in the app's cache: built once, extended as the files grow, rebuilt when
 // one is replaced or shrinks. The user's folder is only ever read.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import TinyQueue from 'tinyqueue';
@@ -8,12 +9,13 @@ import { LedgerError } from '../../shared/errors.ts';
 import { indexProgress } from './bulk.ts';
 import { openBulkWriter } from './bulk-thread.ts';
 import { cacheFileFor } from './cache.ts';
+import { sampleHash } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
 import { INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
-const INDEX_VERSION = '1';
+const INDEX_VERSION = '2';
 const MAX_STORED_WARNINGS = 1000;
 
 export interface JsonlSource {
@@ -96,6 +98,8 @@ interface FileState {
   mtime_ms: number;
   indexed_bytes: number;
   next_line: number;
+  /** sampleHash of the indexed bytes: a file rewritten in place, not only grown, fails it. */
+  sample: string;
 }
 
 export interface IndexResult {
@@ -104,6 +108,8 @@ export interface IndexResult {
   added: number;
   warnings: string[];
   rebuilt: boolean;
+  /** Tells one build of the index from another (a rebuilt index may reuse the file's inode). */
+  build: string;
 }
 
 /** Collects line problems: all are counted, the first ones kept for the user. */
@@ -139,7 +145,7 @@ function parseLine(text: string, file: string, stream: string, lineNo: number, w
   return { row, offset: typeof offset === 'number' ? offset : undefined };
 }
 
-function statFile(file: string): Omit<FileState, 'indexed_bytes' | 'next_line'> {
+function statFile(file: string): Omit<FileState, 'indexed_bytes' | 'next_line' | 'sample'> {
   try {
     const st = fs.statSync(file);
     return { name: file, ino: st.ino, size: st.size, mtime_ms: st.mtimeMs };
@@ -150,10 +156,10 @@ function statFile(file: string): Omit<FileState, 'indexed_bytes' | 'next_line'> 
 
 const EXTRA_TABLES = [
   'CREATE TABLE IF NOT EXISTS jsonl_meta (key TEXT PRIMARY KEY, value TEXT)',
-  'CREATE TABLE IF NOT EXISTS jsonl_files (name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ms REAL, indexed_bytes INTEGER, next_line INTEGER)',
+  'CREATE TABLE IF NOT EXISTS jsonl_files (name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ms REAL, indexed_bytes INTEGER, next_line INTEGER, sample TEXT)',
   'CREATE TABLE IF NOT EXISTS jsonl_warnings (file TEXT, line INTEGER, message TEXT)',
 ];
-const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?)';
+const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?, ?)';
 
 /** The next row of one file in the merge, with its key. */
 interface Head {
@@ -174,6 +180,7 @@ const READ_MEMORY = 64 << 20;
  * in their final order.
  */
 export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, opts: { overwrite?: boolean; cacheTables?: boolean } = {}) {
+  const build = crypto.randomUUID();
   const warnings = new Warnings();
   const stats = src.files.map(statFile);
   const bytes = stats.reduce((n, s) => n + s.size, 0);
@@ -223,12 +230,12 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     const states: FileState[] = readers.map((reader, f) => {
       const res = reader.result();
       warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
-      return { ...stats[f]!, indexed_bytes: res.end, next_line: res.nextLine };
+      return { ...stats[f]!, indexed_bytes: res.end, next_line: res.nextLine, sample: sampleHash(reader.file, res.end) };
     });
     if (opts.cacheTables) {
       for (const sql of EXTRA_TABLES) writer.exec(sql);
-      writer.exec('INSERT INTO jsonl_meta VALUES (?, ?), (?, ?)', 'version', INDEX_VERSION, 'root', path.resolve(src.root));
-      for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line);
+      writer.exec('INSERT INTO jsonl_meta VALUES (?, ?), (?, ?), (?, ?)', 'version', INDEX_VERSION, 'root', path.resolve(src.root), 'build', build);
+      for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line, s.sample);
       for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
     }
     progress.done();
@@ -242,6 +249,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     duplicates: writer.duplicates,
     warnings: [...warnings.torn, ...warnings.list.map(formatWarning)],
     warningCount: warnings.count + warnings.torn.length,
+    build,
   };
 }
 
@@ -267,7 +275,7 @@ export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobCont
     if (updated) return updated;
   }
   const res = importJsonl(src, cacheFile, ctl, { overwrite: true, cacheTables: true });
-  return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true };
+  return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true, build: res.build };
 }
 
 /** Appends what the files gained since the index was written; null when only a rebuild will do. */
@@ -279,8 +287,9 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     return null;
   }
   try {
-    const version = wrap(cacheFile, () => db.prepare("SELECT value FROM jsonl_meta WHERE key = 'version'").pluck().get()) as string | undefined;
-    if (version !== INDEX_VERSION) return null;
+    const meta = (key: string) => wrap(cacheFile, () => db.prepare('SELECT value FROM jsonl_meta WHERE key = ?').pluck().get(key)) as string | undefined;
+    const build = meta('build');
+    if (meta('version') !== INDEX_VERSION || !build) return null;
     const known = new Map((db.prepare('SELECT * FROM jsonl_files').all() as FileState[]).map((s) => [s.name, s]));
     const now = src.files.map(statFile);
     if (known.size > now.length || [...known.keys()].some((k) => !src.files.includes(k))) return null;
@@ -289,6 +298,8 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
       // Replaced or cut short: offsets already handed out no longer describe the file.
       if (k && (k.ino !== st.ino || st.size < k.indexed_bytes)) return null;
       if (k && st.size === k.size && st.mtime_ms !== k.mtime_ms && st.size === k.indexed_bytes) return null;
+      // Changed: grown only, or rewritten in place (same inode) with other lines?
+      if (k && (st.size !== k.size || st.mtime_ms !== k.mtime_ms) && sampleHash(st.name, k.indexed_bytes) !== k.sample) return null;
     }
     const warnings = new Warnings();
     const insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
@@ -300,7 +311,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     const extend = db.transaction(() => {
       const seqs = new Map<string, number>();
       for (const st of now) {
-        const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1 };
+        const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1, sample: '' };
         if (st.size === k.indexed_bytes && st.size === k.size) continue;
         const stream = streamOf(st.name);
         const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
@@ -317,14 +328,14 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
           } else rewind.run();
         });
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);
-        upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine);
+        upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine, sampleHash(st.name, res.end));
       }
       for (const w of warnings.list) addWarning.run(w.file, w.line, w.message);
     });
     throwIfCancelled(ctl?.signal, cacheFile);
     wrap(cacheFile, () => extend());
     const stored = db.prepare('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20').all() as Array<{ file: string; line: number; message: string }>;
-    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false };
+    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false, build };
   } finally {
     db.close();
   }

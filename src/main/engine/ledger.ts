@@ -20,6 +20,7 @@ import {
 } from '../../shared/ledger.ts';
 import { Appender, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
+import { fileIdentity } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
@@ -47,8 +48,11 @@ export class Ledger {
   private readonly stmts = new Map<string, Statement<unknown[]>>();
   private writer: { db: DB; appender: Appender } | null = null;
   warnings: string[] = [];
+  /** What caches made from this ledger are keyed on besides its rows (see content-key.ts). */
+  readonly identity: string;
 
-  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
+  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl'], identity: string) {
+    this.identity = identity;
     this.path = p;
     this.db = db;
     this.file = file;
@@ -65,14 +69,14 @@ export class Ledger {
       const idx = syncJsonlIndex(src, cacheDir, opts);
       const db = openReadOnly(idx.cacheFile);
       const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
-      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
+      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile }, `jsonl:${idx.build}`);
       ledger.warnings = idx.warnings;
       return ledger;
     }
     const db = openReadOnly(file);
     try {
       const source = wrap(file, () => detectSource(db, file, opts.mapping));
-      return new Ledger(file, db, file, source, cacheDir, null);
+      return new Ledger(file, db, file, source, cacheDir, null, fileIdentity(file));
     } catch (e) {
       db.close();
       throw e;

@@ -12,6 +12,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           worker: resolve(import.meta.dirname, 'src/main/host/worker.ts'),
           'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/bulk-worker.ts'),
+          'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl-index-worker.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

@@ -12,6 +12,7 @@ import {
   type AppendResult,
   type FacetValue,
   type Histogram,
+  type IndexingState,
   type LedgerEvent,
   type LedgerStats,
   type Page,
@@ -32,6 +33,8 @@ export interface LedgerInfo {
   last_offset: number | null;
   appendable: boolean;
   warnings: string[];
+  /** A JSONL store still being indexed: `events` is then what is indexed so far. */
+  indexing?: IndexingState | null;
 }
 
 export interface Rows {
@@ -42,6 +45,8 @@ export interface Rows {
   total: number;
   /** False while a filter's rows are still being numbered: total is then an estimate. */
   exact: boolean;
+  /** A JSONL store still being indexed: the rows cover the indexed part only. */
+  indexing?: IndexingState | null;
 }
 
 /** call<Result>()(argsSchema, { job }): the result type is given, the argument type inferred from the schema. */
@@ -128,6 +133,12 @@ export const EVENTS = {
   tail: z.object({ ledger, last_offset: int, added: int.nonnegative() }),
   /** A followed ledger went away or was replaced. */
   tailError: z.object({ ledger, code: z.string(), message: z.string() }),
+  /** A JSONL store's index grew (null once it is complete): rows, totals, facets and runs have more to show. */
+  indexing: z.object({
+    ledger,
+    last_offset: int.nullable(),
+    state: z.object({ percent: z.number(), indexed_events: int, estimated_events: int }).nullable(),
+  }),
   progress: z.object({ job: id, method: z.string(), done: z.number(), total: z.number(), unit: z.string() }),
   jobDone: z.object({ job: id, method: z.string(), ok: z.boolean(), error: z.string().optional() }),
   /** The shell asks the window to do something: open a path (menu, drop, command line, second launch), close. */

@@ -72,12 +72,27 @@ export const PageRequestSchema = z
   });
 export type PageRequest = z.input<typeof PageRequestSchema>;
 
+/**
+ * A JSONL store whose cache index is still being built: what is read of it so far.
+ * Answers given meanwhile (pages, counts, facets, runs) cover the indexed part only.
+ */
+export interface IndexingState {
+  /** 0-99: bytes of the store's files indexed so far. */
+  percent: number;
+  /** Events readable now. */
+  indexed_events: number;
+  /** The whole store's events, extrapolated from the bytes indexed so far. */
+  estimated_events: number;
+}
+
 /** A keyset page in ledger order; has_more says whether more lie beyond it in the paging direction. */
 export interface Page {
   events: LedgerEvent[];
   first_offset: number | null;
   last_offset: number | null;
   has_more: boolean;
+  /** Present while a JSONL store is still being indexed: the page covers the indexed part only. */
+  indexing?: IndexingState;
 }
 
 export const FACET_FIELDS = ['run_id', 'kind', 'actor', 'session_id', 'model_id'] as const;
@@ -107,6 +122,8 @@ export interface LedgerStats {
   last_time: string | null;
   kinds: Record<string, number>;
   warnings: string[];
+  /** Present while a JSONL store is still being indexed: the figures cover the indexed part only. */
+  indexing?: IndexingState;
 }
 
 /** What an appended event may carry; the engine fills in the rest. */

@@ -43,7 +43,7 @@ function parseMapping(spec: string | undefined): Mapping | undefined {
   return out as unknown as Mapping;
 }
 
-function open(p: string, o: Common, ctl?: JobControl): Ledger {
+function open(p: string, o: Common, ctl?: JobControl & { progressive?: boolean }): Ledger {
   return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), ...ctl });
 }
 
@@ -106,8 +106,8 @@ function job(label: string): JobControl & { end(): void } {
 }
 
 /** Opens the ledger, runs fn with a progress bar named `label`, and always closes both. */
-async function withLedger<T>(p: string, o: Common, label: string, fn: (ledger: Ledger, ctl: JobControl) => T | Promise<T>): Promise<T> {
-  const ledger = open(p, o);
+async function withLedger<T>(p: string, o: Common, label: string, fn: (ledger: Ledger, ctl: JobControl) => T | Promise<T>, opts: { progressive?: boolean } = {}): Promise<T> {
+  const ledger = open(p, o, opts);
   const ctl = job(label);
   try {
     return await fn(ledger, { onProgress: ctl.onProgress });
@@ -153,17 +153,26 @@ export function buildProgram(): Command {
       .option('--json', 'machine-readable output: {events, last_offset, has_more}'),
   ).action((p: string, _o, cmd: Command) => {
     const o = common(cmd);
-    return withLedger(p, o, 'query', (ledger) => {
-      const page = ledger.page({
+    return withLedger(p, o, 'query', (ledger, ctl) => {
+      const request = {
         query: queryFrom(o),
         limit: o.limit as number,
         after: o.after as number | undefined,
         before: o.before as number | undefined,
         from_end: o.last ? true : undefined,
-        payload: o.full || o.json ? 'full' : 'preview',
-      });
+        payload: o.full || o.json ? ('full' as const) : ('preview' as const),
+      };
+      // A JSONL store being indexed gets its rows in their final order: a full forward page
+      // of what is indexed is already the answer; any other page waits for the whole index.
+      let { indexing, ...page } = ledger.page(request);
+      if (indexing && !(page.has_more && !o.before && !o.last)) {
+        ledger.waitIndexed(ctl);
+        ({ indexing, ...page } = ledger.page(request));
+      }
       emit(o, page, (x) => printEvents(x.events, x.has_more));
-    });
+      // Finished rather than left half built, so that the next command finds it complete.
+      ledger.waitIndexed(ctl);
+    }, { progressive: true });
   });
 
   program

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
-import { BulkWriter, type Counts } from './bulk.ts';
+import { BulkWriter, type Counts, type Statement, type WriterOptions } from './bulk.ts';
 import type { CanonicalRow } from './schema.ts';
 
 const BATCH = 10_000;
@@ -16,11 +16,11 @@ export const THREAD_FROM_ROWS = 20_000;
 const START_DEADLINE_MS = 30_000;
 
 /** A bulk writer for about `expectedRows` rows: on its own thread when that pays. */
-export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expectedRows: number): BulkWriter | BulkWriterThread {
+export function openBulkWriter(dest: string, opts: WriterOptions, expectedRows: number): BulkWriter | BulkWriterThread {
   return expectedRows >= THREAD_FROM_ROWS ? new BulkWriterThread(dest, opts) : new BulkWriter(dest, opts);
 }
 
-export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true } | { abort: true };
+export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true; last?: Statement } | { abort: true };
 export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | Counts;
 
 /** The shared counters: messages the writer has handled (its first step included), and indexes built while finishing. */
@@ -38,7 +38,7 @@ export class BulkWriterThread {
   private batch: CanonicalRow[] = [];
   private ended = false;
 
-  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
+  constructor(dest: string, opts: WriterOptions = {}) {
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     // Built, the engine sits in out/main beside bulk-worker.js; from source, beside bulk-worker.ts.
@@ -79,9 +79,9 @@ export class BulkWriterThread {
   }
 
   /** As BulkWriter.finish; onIndex hears of each index the thread has built. */
-  finish(onIndex?: (built: number) => void): void {
+  finish(onIndex?: (built: number) => void, last?: Statement): void {
     this.handOver();
-    this.post({ finish: true });
+    this.post({ finish: true, last });
     let told = -1;
     const done = this.settle(true, () => {
       const built = Atomics.load(this.counters, INDEXES_BUILT);

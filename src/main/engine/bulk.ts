@@ -48,7 +48,10 @@ export class BulkWriter {
   private inserted = 0;
   private readonly rewind: Database.Statement;
 
-  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
+  private readonly inPlace: boolean;
+
+  constructor(dest: string, opts: WriterOptions = {}) {
+    this.inPlace = opts.inPlace ?? false;
     this.dest = path.resolve(dest);
     if (!opts.overwrite && fs.existsSync(this.dest))
       throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', this.dest);
@@ -57,11 +60,14 @@ export class BulkWriter {
     } catch (e) {
       throw fsError(e, path.dirname(this.dest));
     }
-    this.tmp = `${this.dest}.partial-${process.pid}-${Date.now().toString(36)}`;
+    this.tmp = this.inPlace ? this.dest : `${this.dest}.partial-${process.pid}-${Date.now().toString(36)}`;
+    if (this.inPlace) removeWithSidecars(this.dest);
     this.db = wrap(this.dest, () => new Database(this.tmp));
     wrap(this.dest, () => {
-      // Nothing to protect until the rename: skip the journal and the fsyncs.
-      this.db.pragma('journal_mode = OFF');
+      // Nothing to protect until the rename: skip the journal and the fsyncs. In place,
+      // readers follow each committed batch through the WAL; a crash leaves a file the
+      // next opener sees is unfinished (the cache's own state) and rebuilds.
+      this.db.pragma(`journal_mode = ${this.inPlace ? 'WAL' : 'OFF'}`);
       this.db.pragma('synchronous = OFF');
       this.db.pragma('cache_size = -131072');
       this.db.exec(CANONICAL_TABLE);
@@ -149,13 +155,17 @@ export class BulkWriter {
     return { duplicates: this.duplicates, renumbered: this.renumbered };
   }
 
-  /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
+  /** Runs SQL on the temporary file before it is finished (extra tables of a cache), after the rows added so far. */
   exec(sql: string, ...params: unknown[]): void {
+    this.flush();
     wrap(this.dest, () => this.db.prepare(sql).run(...params));
   }
 
-  /** Writes what is left, builds the indexes (telling onIndex how many are built) and renames the file into place. */
-  finish(onIndex?: (built: number) => void): void {
+  /**
+   * Writes what is left, builds the indexes (telling onIndex how many are built), runs
+   * `last` (a cache marking itself complete) and renames the file into place.
+   */
+  finish(onIndex?: (built: number) => void, last?: Statement): void {
     try {
       this.flush();
       wrap(this.dest, () => {
@@ -168,10 +178,11 @@ export class BulkWriter {
           this.db.exec(sql);
           onIndex?.(i + 1);
         });
-        this.db.pragma('journal_mode = WAL');
+        if (last) this.db.prepare(last[0]).run(...last[1]);
+        if (!this.inPlace) this.db.pragma('journal_mode = WAL');
       });
       this.db.close();
-      fs.renameSync(this.tmp, this.dest);
+      if (!this.inPlace) fs.renameSync(this.tmp, this.dest);
     } catch (e) {
       this.abort();
       throw e;
@@ -180,6 +191,17 @@ export class BulkWriter {
 
   abort(): void {
     if (this.db.open) this.db.close();
-    for (const f of [this.tmp, `${this.tmp}-wal`, `${this.tmp}-shm`]) fs.rmSync(f, { force: true });
+    removeWithSidecars(this.tmp);
   }
+}
+
+export interface WriterOptions {
+  overwrite?: boolean;
+  /** Write the destination itself, committing batch by batch, instead of a file renamed into place at the end. */
+  inPlace?: boolean;
+}
+export type Statement = [sql: string, params: unknown[]];
+
+function removeWithSidecars(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 }

@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import TinyQueue from 'tinyqueue';
-import { LedgerError } from '../../shared/errors.ts';
+import Database from 'better-sqlite3';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
 import { indexProgress } from './bulk.ts';
 import { openBulkWriter } from './bulk-thread.ts';
 import { cacheFileFor } from './cache.ts';
@@ -108,6 +110,8 @@ export interface IndexResult {
   added: number;
   warnings: string[];
   rebuilt: boolean;
+  /** The index is still being built (progressively) by another thread or process. */
+  building: boolean;
   /** Tells one build of the index from another (a rebuilt index may reuse the file's inode). */
   build: string;
 }
@@ -159,6 +163,10 @@ const EXTRA_TABLES = [
   'CREATE TABLE IF NOT EXISTS jsonl_files (name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ms REAL, indexed_bytes INTEGER, next_line INTEGER, sample TEXT)',
   'CREATE TABLE IF NOT EXISTS jsonl_warnings (file TEXT, line INTEGER, message TEXT)',
 ];
+const SET_INDEXED = "UPDATE jsonl_meta SET value = ? WHERE key = 'indexed_bytes'";
+const SET_STATE = "UPDATE jsonl_meta SET value = ? WHERE key = 'state'";
+// Rows committed before the first batch is full: the first page shows at once.
+const FIRST_ROWS = 1000;
 const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?, ?)';
 
 /** The next row of one file in the merge, with its key. */
@@ -203,8 +211,18 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     return null;
   };
   // Lines of the seed format run 150-400 bytes.
-  const writer = openBulkWriter(dest, { overwrite: opts.overwrite }, bytes / 256);
+  const writer = openBulkWriter(dest, { overwrite: opts.overwrite, inPlace: opts.cacheTables }, bytes / 256);
+  // A cache index is written in place and says how far it got: readers show its rows while it is built.
+  const told = (done: number) => {
+    if (opts.cacheTables) writer.exec(SET_INDEXED, String(done));
+    progress.report(done);
+  };
   try {
+    if (opts.cacheTables) {
+      for (const sql of EXTRA_TABLES) writer.exec(sql);
+      const meta = { version: INDEX_VERSION, root: path.resolve(src.root), build, state: 'building', pid: String(process.pid), total_bytes: String(bytes), indexed_bytes: '0' };
+      for (const [k, v] of Object.entries(meta)) writer.exec('INSERT INTO jsonl_meta VALUES (?, ?)', k, v);
+    }
     const heads = new TinyQueue<Head>(
       readers.map((_, f) => pull(f)).filter((h) => h !== null),
       byKey,
@@ -216,8 +234,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       writer.add(head.row);
       const next = pull(head.file);
       if (next) heads.push(next);
-      if ((n & 0x3fff) === 0) {
-        progress.report(readers.reduce((sum, r) => sum + r.end, 0));
+      if ((n & 0x3fff) === 0 || n === FIRST_ROWS) {
+        told(readers.reduce((sum, r) => sum + r.end, 0));
         throwIfCancelled(ctl?.signal, dest);
       }
     }
@@ -233,13 +251,12 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       return { ...stats[f]!, indexed_bytes: res.end, next_line: res.nextLine, sample: sampleHash(reader.file, res.end) };
     });
     if (opts.cacheTables) {
-      for (const sql of EXTRA_TABLES) writer.exec(sql);
-      writer.exec('INSERT INTO jsonl_meta VALUES (?, ?), (?, ?), (?, ?)', 'version', INDEX_VERSION, 'root', path.resolve(src.root), 'build', build);
+      told(bytes);
       for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line, s.sample);
       for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
     }
     progress.done();
-    writer.finish(indexProgress(ctl));
+    writer.finish(indexProgress(ctl), opts.cacheTables ? [SET_STATE, ['complete']] : undefined);
   } catch (e) {
     writer.abort();
     throw e;
@@ -265,18 +282,126 @@ function refuseEmpty(src: JsonlSource, bytes: number, warnings: Warnings, import
 }
 
 /** Line 0: a warning about the store as a whole. */
-const formatWarning = (w: { file: string; line: number; message: string }) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`;
+export const formatWarning = (w: { file: string; line: number; message: string }) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`;
 
-/** Brings the cache index of a JSONL store up to date with its files and returns its path. */
-export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobControl): IndexResult {
+/**
+ * Brings the cache index of a JSONL store up to date with its files and returns its
+ * path. A complete index is extended; one another thread or process is building is
+ * followed (waited for, unless `progressive`); one whose builder died is rebuilt.
+ * With `progressive`, a build runs on a thread of its own and this returns once its
+ * first rows are readable (`building` true).
+ */
+export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobControl, opts: { progressive?: boolean } = {}): IndexResult {
   const cacheFile = cacheFileFor(cacheDir, src.root, 'jsonl');
-  if (fs.existsSync(cacheFile)) {
+  let state = readIndexState(cacheFile);
+  if (state && state.state !== 'complete' && isAlive(state.pid)) {
+    if (opts.progressive) return { cacheFile, added: 0, warnings: [], rebuilt: false, build: state.build, building: true };
+    state = waitForIndex(cacheFile, ctl);
+  }
+  if (state?.state === 'complete') {
     const updated = tryExtend(src, cacheFile, ctl);
     if (updated) return updated;
   }
+  if (opts.progressive) return startIndexer(src, cacheFile, ctl);
   const res = importJsonl(src, cacheFile, ctl, { overwrite: true, cacheTables: true });
-  return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true, build: res.build };
+  return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true, build: res.build, building: false };
 }
+
+export interface IndexState {
+  state: 'building' | 'complete';
+  build: string;
+  pid: number;
+  indexedBytes: number;
+  totalBytes: number;
+}
+
+/** What a cache index says of itself; null when there is none, or it cannot be read (then it is rebuilt). */
+export function readIndexState(cacheFile: string, db?: DB): IndexState | null {
+  if (!db && !fs.existsSync(cacheFile)) return null;
+  let own: DB | undefined;
+  try {
+    own = db ? undefined : new Database(cacheFile, { readonly: true, fileMustExist: true });
+    const m = Object.fromEntries(((db ?? own)!.prepare('SELECT key, value FROM jsonl_meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+    if (m.version !== INDEX_VERSION || !m.build) return null;
+    return { state: m.state === 'complete' ? 'complete' : 'building', build: m.build, pid: Number(m.pid), indexedBytes: Number(m.indexed_bytes), totalBytes: Number(m.total_bytes) };
+  } catch {
+    return null;
+  } finally {
+    own?.close();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const POLL_MS = 25;
+export const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Blocks until the index another thread or process is building is complete, reporting its progress. */
+export function waitForIndex(cacheFile: string, ctl?: JobControl): IndexState | null {
+  for (;;) {
+    const st = readIndexState(cacheFile);
+    if (!st || st.state === 'complete' || !isAlive(st.pid)) return st;
+    ctl?.onProgress?.({ done: st.indexedBytes, total: st.totalBytes, unit: 'bytes' });
+    throwIfCancelled(ctl?.signal, cacheFile);
+    sleep(POLL_MS);
+  }
+}
+
+/** A build on its own thread (jsonl-index-worker.ts); returns once its first rows are committed, or it has finished. */
+function startIndexer(src: JsonlSource, cacheFile: string, ctl?: JobControl): IndexResult {
+  const flags = new Int32Array(new SharedArrayBuffer(12));
+  const { port1, port2 } = new MessageChannel();
+  const file = import.meta.url.endsWith('.ts') ? './jsonl-index-worker.ts' : './jsonl-index-worker.js';
+  const worker = new Worker(new URL(file, import.meta.url), { workerData: { src, cacheFile, flags: flags.buffer, replies: port2 }, transferList: [port2] });
+  worker.unref();
+  const stop = () => {
+    Atomics.store(flags, INDEXER_CANCEL, 1);
+    // The build hears it within a batch, removes its file and ends: then the next open starts afresh.
+    for (let p = Atomics.load(flags, INDEXER_PHASE); p < PHASE_DONE; p = Atomics.load(flags, INDEXER_PHASE)) Atomics.wait(flags, INDEXER_PHASE, p, POLL_MS);
+  };
+  indexers.set(cacheFile, { stop, replies: port1 });
+  for (;;) {
+    const phase = Atomics.load(flags, INDEXER_PHASE);
+    if (phase === PHASE_FAILED) {
+      const err = receiveMessageOnPort(port1)?.message as { code: ErrorCode; message: string; file?: string } | undefined;
+      indexers.delete(cacheFile);
+      throw new LedgerError(err?.code ?? 'internal', err?.message ?? 'the index build failed', err?.file);
+    }
+    if (phase >= PHASE_ROWS) {
+      // Progress is recorded after the rows it counts: once it is past zero, they are readable.
+      const st = readIndexState(cacheFile);
+      if (st && (st.indexedBytes > 0 || st.state === 'complete')) return { cacheFile, added: 0, warnings: [], rebuilt: true, build: st.build, building: st.state !== 'complete' };
+    }
+    if (ctl?.signal?.aborted) stop();
+    Atomics.wait(flags, INDEXER_PHASE, phase, POLL_MS);
+  }
+}
+
+/** Builds started by this thread, by cache file: Ledger.close stops an unfinished one (and waits for it to end). */
+const indexers = new Map<string, { stop: () => void; replies: MessagePort }>();
+export function stopIndexer(cacheFile: string): void {
+  indexers.get(cacheFile)?.stop();
+  indexers.delete(cacheFile);
+}
+/** The error that ended a build of this thread, if one did. */
+export function indexerError(cacheFile: string): LedgerError | null {
+  const m = indexers.get(cacheFile) && receiveMessageOnPort(indexers.get(cacheFile)!.replies)?.message as { code: ErrorCode; message: string; file?: string } | undefined;
+  return m ? new LedgerError(m.code, m.message, m.file) : null;
+}
+
+export const INDEXER_PHASE = 0;
+export const INDEXER_CANCEL = 1;
+export const PHASE_ROWS = 1;
+export const PHASE_DONE = 2;
+export const PHASE_FAILED = 3;
 
 /** Appends what the files gained since the index was written; null when only a rebuild will do. */
 function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): IndexResult | null {
@@ -335,7 +460,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     throwIfCancelled(ctl?.signal, cacheFile);
     wrap(cacheFile, () => extend());
     const stored = db.prepare('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20').all() as Array<{ file: string; line: number; message: string }>;
-    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false, build };
+    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false, build, building: false };
   } finally {
     db.close();
   }

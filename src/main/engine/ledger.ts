@@ -11,6 +11,7 @@ import {
   type FacetField,
   type FacetValue,
   type Histogram,
+  type IndexingState,
   type LedgerEvent,
   type LedgerStats,
   type Mapping,
@@ -22,7 +23,7 @@ import { Appender, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { fileIdentity } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
+import { describeJsonl, formatWarning, indexerError, isJsonlPath, readIndexState, stopIndexer, syncJsonlIndex, waitForIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
@@ -31,6 +32,8 @@ import { openReadOnly, openWritable, wrap, type DB } from './sqlite.ts';
 export interface OpenOptions extends JobControl {
   cacheDir?: string;
   mapping?: Mapping;
+  /** A JSONL store not indexed yet opens once its first rows are, and fills in while a thread indexes the rest. */
+  progressive?: boolean;
 }
 
 type Row = Omit<LedgerEvent, 'truncated'> & { truncated: number };
@@ -66,11 +69,12 @@ export class Ledger {
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     if (isJsonlPath(file)) {
       const src = describeJsonl(file);
-      const idx = syncJsonlIndex(src, cacheDir, opts);
+      const idx = syncJsonlIndex(src, cacheDir, opts, { progressive: opts.progressive });
       const db = openReadOnly(idx.cacheFile);
       const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
       const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile }, `jsonl:${idx.build}`);
       ledger.warnings = idx.warnings;
+      ledger.building = idx.building;
       return ledger;
     }
     const db = openReadOnly(file);
@@ -83,9 +87,38 @@ export class Ledger {
     }
   }
 
+  /** A JSONL store's index is still being built: its rows keep coming in by themselves. */
+  private building = false;
+
+  /** How far the indexing of a JSONL store has got, or null once its index is complete (and for SQLite ledgers). */
+  indexing(): IndexingState | null {
+    if (!this.building || !this.jsonl) return null;
+    const st = readIndexState(this.jsonl.cacheFile, this.db);
+    if (!fs.existsSync(this.jsonl.cacheFile) || !st || `jsonl:${st.build}` !== this.identity)
+      throw indexerError(this.jsonl.cacheFile) ?? new LedgerError('source_changed', 'the indexing of the JSONL store stopped (cancelled, or its files changed); reopen it', this.path);
+    if (st.state === 'complete') {
+      this.building = false;
+      this.warnings = (this.all<{ file: string; line: number; message: string }>('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20', [])).map(formatWarning);
+      return null;
+    }
+    const events = this.lastOffset() ?? 0;
+    const fraction = st.totalBytes ? Math.min(1, st.indexedBytes / st.totalBytes) : 1;
+    return { percent: Math.min(99, Math.floor(fraction * 100)), indexed_events: events, estimated_events: fraction > 0 ? Math.round(events / fraction) : events };
+  }
+
+  /** Blocks until a JSONL store's index is complete (reporting its progress); at once when it is. */
+  waitIndexed(ctl?: JobControl): void {
+    if (!this.building || !this.jsonl) return;
+    waitForIndex(this.jsonl.cacheFile, ctl);
+    // Complete, or stopped: indexing() says which.
+    if (this.indexing()) throw new LedgerError('source_changed', 'the indexing of the JSONL store stopped before it finished; reopen it', this.path);
+  }
+
   /** Re-reads a JSONL store's files into its index; a no-op for SQLite ledgers, which see new rows as they commit. */
   refresh(ctl?: JobControl): number {
     if (!this.jsonl) return 0;
+    // While the index is built, its builder takes in what the files gain.
+    if (this.indexing()) return 0;
     const res = syncJsonlIndex(describeJsonl(this.jsonl.root), this.cacheDir, ctl);
     if (res.rebuilt) throw new LedgerError('source_changed', 'the JSONL store was replaced or cut short; reopen it', this.path);
     this.warnings = res.warnings;
@@ -153,11 +186,13 @@ export class Ledger {
     if (has_more) rows.pop();
     if (backward) rows.reverse();
     const events = rows.map(toEvent);
+    const indexing = this.indexing();
     return {
       events,
       first_offset: events[0]?.offset ?? null,
       last_offset: events.at(-1)?.offset ?? null,
       has_more,
+      ...(indexing ? { indexing } : {}),
     };
   }
 
@@ -282,6 +317,7 @@ export class Ledger {
   }
 
   stats(): LedgerStats {
+    const indexing = this.indexing();
     const { col, table } = this.source;
     const s = this.get<{ n: number; lo: number | null; hi: number | null }>(
       `SELECT count(*) AS n, min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`,
@@ -304,6 +340,7 @@ export class Ledger {
       last_time: timeAt(s.hi),
       kinds,
       warnings: this.warnings,
+      ...(indexing ? { indexing } : {}),
     };
   }
 
@@ -333,6 +370,7 @@ export class Ledger {
   }
 
   close(): void {
+    if (this.building && this.jsonl) stopIndexer(this.jsonl.cacheFile);
     this.writer?.db.close();
     this.writer = null;
     if (this.db.open) this.db.close();

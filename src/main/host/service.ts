@@ -17,11 +17,15 @@ import { View } from '../engine/view.ts';
 
 interface Open {
   ledger: Ledger;
+  /** Tells the window how a JSONL store's indexing goes, until it is complete. */
+  indexingTimer: NodeJS.Timeout | null;
   views: Map<string, View>;
   projector: Projector;
   text: TextIndex | null;
   follower: Follower | null;
 }
+
+const INDEXING_PUSH_MS = 250;
 
 type Handlers = { [M in Method]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
 
@@ -54,6 +58,7 @@ export class EngineService {
       last_offset: o.ledger.lastOffset(),
       appendable: o.ledger.source.appendable,
       warnings: o.ledger.warnings,
+      indexing: o.ledger.indexing(),
     };
   }
 
@@ -71,15 +76,17 @@ export class EngineService {
   readonly handlers: Handlers = {
     open: ({ path, mapping }, ctl, extra) => {
       const id = extra.ledgerId ?? crypto.randomUUID();
-      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, ...ctl });
-      const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null };
+      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, progressive: true, ...ctl });
+      const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null, indexingTimer: null };
       this.ledgers.get(id)?.ledger.close();
       this.ledgers.set(id, o);
+      this.watchIndexing(id, o);
       return this.info(id, o);
     },
     close: ({ ledger }) => {
       const o = this.ledgers.get(ledger);
       if (o) {
+        if (o.indexingTimer) clearInterval(o.indexingTimer);
         o.follower?.stop();
         o.text?.close();
         o.ledger.close();
@@ -92,7 +99,7 @@ export class EngineService {
     rows: ({ ledger, query, start, count }) => {
       const v = this.view(this.get(ledger), query);
       const events = v.rows(start, count);
-      return { start, events, total: v.total, exact: v.exact };
+      return { start, events, total: v.total, exact: v.exact, indexing: this.get(ledger).ledger.indexing() };
     },
     locate: ({ ledger, query, offset }) => {
       const v = this.view(this.get(ledger), query);
@@ -163,6 +170,25 @@ export class EngineService {
     uiState: () => null, // for the shell's menu
     generate: ({ dest, events, runs, seed }, ctl) => generateLedger(dest, { events, runs, seed, ...ctl }),
   };
+
+  /** While a JSONL store is indexed, pushes how far it got, and once more (state null) when it is complete. */
+  private watchIndexing(id: string, o: Open): void {
+    if (!o.ledger.indexing()) return;
+    o.indexingTimer = setInterval(() => {
+      let state = null;
+      try {
+        state = o.ledger.indexing();
+      } catch (e) {
+        const err = e as LedgerError;
+        this.push('tailError', { ledger: id, code: err.code ?? 'internal', message: err.message });
+      }
+      this.push('indexing', { ledger: id, last_offset: o.ledger.lastOffset(), state });
+      if (!state) {
+        clearInterval(o.indexingTimer!);
+        o.indexingTimer = null;
+      }
+    }, INDEXING_PUSH_MS);
+  }
 
   private replay(id: string): Replay {
     const r = this.replays.get(id);

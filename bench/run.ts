@@ -1,10 +1,11 @@
-// npm run bench [-- --events N] [-- --10m]: every target as a ratio to a baseline measured in this run.
+// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
+import { benchJsonlPeers } from './jsonl-peers.ts';
 import { benchRenderer } from './renderer.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
@@ -32,6 +33,7 @@ benchAppend(dir, Math.min(events, 200_000));
 benchOpen(big, small);
 benchPages(big, events);
 benchImport(dir, big);
+await benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 200_000));
 benchFold(dir, big, events);
 benchReplay(dir, 1_000_000);
 await benchSnapshot(dir, big);

@@ -1,16 +1,18 @@
 // A JSONL store opens progressively: its first rows while the cache index is still
 // being built on another thread, every answer then equal to a fully indexed open, and
 // a build that is cancelled, or killed with its process, never leaves a cache trusted.
-import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheFileFor } from '../src/main/engine/cache.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
-import { readIndexState } from '../src/main/engine/jsonl-store.ts';
+import { readIndexState, sleep } from '../src/main/engine/jsonl-store.ts';
 import { Ledger } from '../src/main/engine/ledger.ts';
 import { Projector } from '../src/main/engine/projector.ts';
+import { CANONICAL_INDEXES } from '../src/main/engine/schema.ts';
 import { seedLine, tempDir } from './fixtures.ts';
 
 const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
@@ -122,6 +124,27 @@ describe('an interrupted indexing', () => {
     l.close();
   });
 
+  it('killed after its rows, before its secondary indexes: the next open only builds the indexes', () => {
+    const cacheDir = freshCache();
+    const cacheFile = cacheFileFor(cacheDir, folder, 'jsonl');
+    Ledger.open(folder, { cacheDir }).close();
+    // The file as a builder killed between its last row and its indexes leaves it.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    const db = new Database(cacheFile);
+    for (const name of db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'idx_%'").pluck().all() as string[]) db.exec(`DROP INDEX ${name}`);
+    db.prepare("UPDATE jsonl_meta SET value = 'rows' WHERE key = 'state'").run();
+    db.prepare("UPDATE jsonl_meta SET value = ? WHERE key = 'pid'").run(String(gone));
+    db.close();
+    const build = readIndexState(cacheFile)!.build;
+    const l = Ledger.open(folder, { cacheDir, progressive: true });
+    expect(l.indexing()).toBeNull();
+    expect(readIndexState(cacheFile)).toMatchObject({ state: 'complete', build });
+    const indexes = l.connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'idx_%' ORDER BY 1").pluck().all();
+    expect(indexes).toEqual(CANONICAL_INDEXES.map((sql) => /INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]).sort());
+    expect(l.stats().events).toBe(40_000);
+    l.close();
+  });
+
   it('a second opener while a build is under way follows it instead of starting another', () => {
     const cacheDir = freshCache();
     const owner = Ledger.open(folder, { cacheDir, progressive: true });
@@ -142,6 +165,9 @@ describe('an interrupted indexing', () => {
     const file = path.join(store, fs.readdirSync(store).sort()[0]!);
     fs.appendFileSync(file, seedLine('late-run', 'late.event', { n: 1 }, 2e9));
     l.waitIndexed();
+    // Read by the build, or else taken in by the first refresh once the build has finished its indexes.
+    const cacheFile = cacheFileFor(cacheDir, store, 'jsonl');
+    while (readIndexState(cacheFile)?.state !== 'complete') sleep(20);
     l.refresh();
     expect([...l.iterate({ kinds: ['late.event'] })]).toHaveLength(1);
     expect(l.stats().events).toBe(40_001);

@@ -14,7 +14,7 @@ import { cacheFileFor } from './cache.ts';
 import { sampleHash } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
-import { INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
+import { CANONICAL_INDEXES, INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
 const INDEX_VERSION = '2';
@@ -256,6 +256,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
     }
     progress.done();
+    // Every row is in: answers are whole from here on, while the secondary indexes are built.
+    if (opts.cacheTables) writer.exec(SET_STATE, 'rows');
     writer.finish(indexProgress(ctl), opts.cacheTables ? [SET_STATE, ['complete']] : undefined);
   } catch (e) {
     writer.abort();
@@ -294,9 +296,16 @@ export const formatWarning = (w: { file: string; line: number; message: string }
 export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobControl, opts: { progressive?: boolean } = {}): IndexResult {
   const cacheFile = cacheFileFor(cacheDir, src.root, 'jsonl');
   let state = readIndexState(cacheFile);
-  if (state && state.state !== 'complete' && isAlive(state.pid)) {
+  if (state?.state === 'building' && isAlive(state.pid)) {
     if (opts.progressive) return { cacheFile, added: 0, warnings: [], rebuilt: false, build: state.build, building: true };
     state = waitForIndex(cacheFile, ctl);
+  }
+  if (state?.state === 'rows') {
+    // Its builder is still adding the secondary indexes: the rows are all there, extending waits for it.
+    if (isAlive(state.pid)) return { cacheFile, added: 0, warnings: storedWarnings(cacheFile), rebuilt: false, build: state.build, building: false };
+    // Its builder died with the rows written: only the indexes are missing.
+    finishIndexes(cacheFile, ctl);
+    state = { ...state, state: 'complete' };
   }
   if (state?.state === 'complete') {
     const updated = tryExtend(src, cacheFile, ctl);
@@ -307,8 +316,35 @@ export function syncJsonlIndex(src: JsonlSource, cacheDir: string, ctl?: JobCont
   return { cacheFile, added: res.events, warnings: res.warnings, rebuilt: true, build: res.build, building: false };
 }
 
+/** Builds the secondary indexes of a cache whose rows are complete (its builder stopped before them). */
+function finishIndexes(cacheFile: string, ctl?: JobControl): void {
+  const db = openWritable(cacheFile);
+  try {
+    const progress = indexProgress(ctl);
+    wrap(cacheFile, () => {
+      CANONICAL_INDEXES.forEach((sql, i) => {
+        db.exec(sql);
+        progress(i + 1);
+      });
+      db.prepare(SET_STATE).run('complete');
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export function storedWarnings(cacheFile: string, db?: DB): string[] {
+  const own = db ?? new Database(cacheFile, { readonly: true, fileMustExist: true });
+  try {
+    return (own.prepare('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20').all() as Array<{ file: string; line: number; message: string }>).map(formatWarning);
+  } finally {
+    if (!db) own.close();
+  }
+}
+
 export interface IndexState {
-  state: 'building' | 'complete';
+  /** Rows still coming in; all rows in (secondary indexes being built); all done. */
+  state: 'building' | 'rows' | 'complete';
   build: string;
   pid: number;
   indexedBytes: number;
@@ -323,7 +359,8 @@ export function readIndexState(cacheFile: string, db?: DB): IndexState | null {
     own = db ? undefined : new Database(cacheFile, { readonly: true, fileMustExist: true });
     const m = Object.fromEntries(((db ?? own)!.prepare('SELECT key, value FROM jsonl_meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
     if (m.version !== INDEX_VERSION || !m.build) return null;
-    return { state: m.state === 'complete' ? 'complete' : 'building', build: m.build, pid: Number(m.pid), indexedBytes: Number(m.indexed_bytes), totalBytes: Number(m.total_bytes) };
+    const state = m.state === 'complete' || m.state === 'rows' ? m.state : 'building';
+    return { state, build: m.build, pid: Number(m.pid), indexedBytes: Number(m.indexed_bytes), totalBytes: Number(m.total_bytes) };
   } catch {
     return null;
   } finally {
@@ -344,11 +381,11 @@ function isAlive(pid: number): boolean {
 const POLL_MS = 25;
 export const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Blocks until the index another thread or process is building is complete, reporting its progress. */
+/** Blocks until the index another thread or process is building has all its rows, reporting its progress. */
 export function waitForIndex(cacheFile: string, ctl?: JobControl): IndexState | null {
   for (;;) {
     const st = readIndexState(cacheFile);
-    if (!st || st.state === 'complete' || !isAlive(st.pid)) return st;
+    if (!st || st.state !== 'building' || !isAlive(st.pid)) return st;
     ctl?.onProgress?.({ done: st.indexedBytes, total: st.totalBytes, unit: 'bytes' });
     throwIfCancelled(ctl?.signal, cacheFile);
     sleep(POLL_MS);
@@ -365,7 +402,9 @@ function startIndexer(src: JsonlSource, cacheFile: string, ctl?: JobControl): In
   const stop = () => {
     Atomics.store(flags, INDEXER_CANCEL, 1);
     // The build hears it within a batch, removes its file and ends: then the next open starts afresh.
-    for (let p = Atomics.load(flags, INDEXER_PHASE); p < PHASE_DONE; p = Atomics.load(flags, INDEXER_PHASE)) Atomics.wait(flags, INDEXER_PHASE, p, POLL_MS);
+    // One past its rows goes on to finish the secondary indexes.
+    for (let p = Atomics.load(flags, INDEXER_PHASE); p < PHASE_DONE && readIndexState(cacheFile)?.state === 'building'; p = Atomics.load(flags, INDEXER_PHASE))
+      Atomics.wait(flags, INDEXER_PHASE, p, POLL_MS);
   };
   indexers.set(cacheFile, { stop, replies: port1 });
   for (;;) {
@@ -378,7 +417,7 @@ function startIndexer(src: JsonlSource, cacheFile: string, ctl?: JobControl): In
     if (phase >= PHASE_ROWS) {
       // Progress is recorded after the rows it counts: once it is past zero, they are readable.
       const st = readIndexState(cacheFile);
-      if (st && (st.indexedBytes > 0 || st.state === 'complete')) return { cacheFile, added: 0, warnings: [], rebuilt: true, build: st.build, building: st.state !== 'complete' };
+      if (st && (st.indexedBytes > 0 || st.state !== 'building')) return { cacheFile, added: 0, warnings: [], rebuilt: true, build: st.build, building: st.state === 'building' };
     }
     if (ctl?.signal?.aborted) stop();
     Atomics.wait(flags, INDEXER_PHASE, phase, POLL_MS);
@@ -459,8 +498,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     });
     throwIfCancelled(ctl?.signal, cacheFile);
     wrap(cacheFile, () => extend());
-    const stored = db.prepare('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20').all() as Array<{ file: string; line: number; message: string }>;
-    return { cacheFile, added, warnings: [...warnings.torn, ...stored.map(formatWarning)], rebuilt: false, build, building: false };
+    return { cacheFile, added, warnings: [...warnings.torn, ...storedWarnings(cacheFile, db)], rebuilt: false, build, building: false };
   } finally {
     db.close();
   }

@@ -23,7 +23,7 @@ import { Appender, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { fileIdentity } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { describeJsonl, formatWarning, indexerError, isJsonlPath, readIndexState, stopIndexer, syncJsonlIndex, waitForIndex, type JsonlSource } from './jsonl-store.ts';
+import { describeJsonl, indexerError, storedWarnings, isJsonlPath, readIndexState, stopIndexer, syncJsonlIndex, waitForIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
@@ -96,9 +96,9 @@ export class Ledger {
     const st = readIndexState(this.jsonl.cacheFile, this.db);
     if (!fs.existsSync(this.jsonl.cacheFile) || !st || `jsonl:${st.build}` !== this.identity)
       throw indexerError(this.jsonl.cacheFile) ?? new LedgerError('source_changed', 'the indexing of the JSONL store stopped (cancelled, or its files changed); reopen it', this.path);
-    if (st.state === 'complete') {
+    if (st.state !== 'building') {
       this.building = false;
-      this.warnings = (this.all<{ file: string; line: number; message: string }>('SELECT file, line, message FROM jsonl_warnings ORDER BY rowid LIMIT 20', [])).map(formatWarning);
+      this.warnings = storedWarnings(this.jsonl.cacheFile, this.db);
       return null;
     }
     const events = this.lastOffset() ?? 0;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheFileFor } from '../src/main/engine/cache.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
-import { readIndexState, sleep } from '../src/main/engine/jsonl-store.ts';
+import { readIndexState, sleep } from '../src/main/engine/jsonl-index-state.ts';
 import { Ledger } from '../src/main/engine/ledger.ts';
 import { Projector } from '../src/main/engine/projector.ts';
 import { CANONICAL_INDEXES } from '../src/main/engine/schema.ts';

@@ -3,7 +3,8 @@
 // thread inserts: the two cores share the work.
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { LedgerError } from '../../shared/errors.ts';
-import { importJsonl, INDEXER_CANCEL, INDEXER_PHASE, PHASE_DONE, PHASE_FAILED, PHASE_ROWS, type JsonlSource } from './jsonl-store.ts';
+import { INDEXER_CANCEL, INDEXER_PHASE, PHASE_DONE, PHASE_FAILED, PHASE_ROWS, type WorkerError } from './jsonl-indexer.ts';
+import { importJsonl, type JsonlSource } from './jsonl-store.ts';
 
 const flags = new Int32Array(workerData.flags as SharedArrayBuffer);
 const replies = workerData.replies as MessagePort;
@@ -22,6 +23,6 @@ try {
   setPhase(PHASE_DONE);
 } catch (e) {
   const err = e instanceof LedgerError ? e : new LedgerError('internal', `indexing failed: ${(e as Error)?.message ?? String(e)}`);
-  replies.postMessage({ code: err.code, message: err.message, file: err.file });
+  replies.postMessage({ code: err.code, message: err.message, file: err.file } satisfies WorkerError);
   setPhase(PHASE_FAILED);
 }

@@ -6,18 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import TinyQueue from 'tinyqueue';
 import Database from 'better-sqlite3';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
+import { LedgerError } from '../../shared/errors.ts';
 import { indexProgress } from './bulk.ts';
 import { openBulkWriter } from './bulk-thread.ts';
 import { cacheFileFor } from './cache.ts';
+import { INDEX_VERSION, isAlive, readIndexState, SET_INDEXED, SET_STATE, waitForIndex } from './jsonl-index-state.ts';
+import { startIndexer } from './jsonl-indexer.ts';
 import { sampleHash } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import { LineReader, lineToRow, readLines } from './jsonl-format.ts';
 import { CANONICAL_INDEXES, INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { fsError, openWritable, wrap, type DB } from './sqlite.ts';
 
-const INDEX_VERSION = '2';
 const MAX_STORED_WARNINGS = 1000;
 
 export interface JsonlSource {
@@ -163,8 +163,6 @@ const EXTRA_TABLES = [
   'CREATE TABLE IF NOT EXISTS jsonl_files (name TEXT PRIMARY KEY, ino INTEGER, size INTEGER, mtime_ms REAL, indexed_bytes INTEGER, next_line INTEGER, sample TEXT)',
   'CREATE TABLE IF NOT EXISTS jsonl_warnings (file TEXT, line INTEGER, message TEXT)',
 ];
-const SET_INDEXED = "UPDATE jsonl_meta SET value = ? WHERE key = 'indexed_bytes'";
-const SET_STATE = "UPDATE jsonl_meta SET value = ? WHERE key = 'state'";
 // Rows committed before the first batch is full: the first page shows at once.
 const FIRST_ROWS = 1000;
 const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?, ?)';
@@ -341,106 +339,6 @@ export function storedWarnings(cacheFile: string, db?: DB): string[] {
     if (!db) own.close();
   }
 }
-
-export interface IndexState {
-  /** Rows still coming in; all rows in (secondary indexes being built); all done. */
-  state: 'building' | 'rows' | 'complete';
-  build: string;
-  pid: number;
-  indexedBytes: number;
-  totalBytes: number;
-}
-
-/** What a cache index says of itself; null when there is none, or it cannot be read (then it is rebuilt). */
-export function readIndexState(cacheFile: string, db?: DB): IndexState | null {
-  if (!db && !fs.existsSync(cacheFile)) return null;
-  let own: DB | undefined;
-  try {
-    own = db ? undefined : new Database(cacheFile, { readonly: true, fileMustExist: true });
-    const m = Object.fromEntries(((db ?? own)!.prepare('SELECT key, value FROM jsonl_meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
-    if (m.version !== INDEX_VERSION || !m.build) return null;
-    const state = m.state === 'complete' || m.state === 'rows' ? m.state : 'building';
-    return { state, build: m.build, pid: Number(m.pid), indexedBytes: Number(m.indexed_bytes), totalBytes: Number(m.total_bytes) };
-  } catch {
-    return null;
-  } finally {
-    own?.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-const POLL_MS = 25;
-export const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** Blocks until the index another thread or process is building has all its rows, reporting its progress. */
-export function waitForIndex(cacheFile: string, ctl?: JobControl): IndexState | null {
-  for (;;) {
-    const st = readIndexState(cacheFile);
-    if (!st || st.state !== 'building' || !isAlive(st.pid)) return st;
-    ctl?.onProgress?.({ done: st.indexedBytes, total: st.totalBytes, unit: 'bytes' });
-    throwIfCancelled(ctl?.signal, cacheFile);
-    sleep(POLL_MS);
-  }
-}
-
-/** A build on its own thread (jsonl-index-worker.ts); returns once its first rows are committed, or it has finished. */
-function startIndexer(src: JsonlSource, cacheFile: string, ctl?: JobControl): IndexResult {
-  const flags = new Int32Array(new SharedArrayBuffer(12));
-  const { port1, port2 } = new MessageChannel();
-  const file = import.meta.url.endsWith('.ts') ? './jsonl-index-worker.ts' : './jsonl-index-worker.js';
-  const worker = new Worker(new URL(file, import.meta.url), { workerData: { src, cacheFile, flags: flags.buffer, replies: port2 }, transferList: [port2] });
-  worker.unref();
-  const stop = () => {
-    Atomics.store(flags, INDEXER_CANCEL, 1);
-    // The build hears it within a batch, removes its file and ends: then the next open starts afresh.
-    // One past its rows goes on to finish the secondary indexes.
-    for (let p = Atomics.load(flags, INDEXER_PHASE); p < PHASE_DONE && readIndexState(cacheFile)?.state === 'building'; p = Atomics.load(flags, INDEXER_PHASE))
-      Atomics.wait(flags, INDEXER_PHASE, p, POLL_MS);
-  };
-  indexers.set(cacheFile, { stop, replies: port1 });
-  for (;;) {
-    const phase = Atomics.load(flags, INDEXER_PHASE);
-    if (phase === PHASE_FAILED) {
-      const err = receiveMessageOnPort(port1)?.message as { code: ErrorCode; message: string; file?: string } | undefined;
-      indexers.delete(cacheFile);
-      throw new LedgerError(err?.code ?? 'internal', err?.message ?? 'the index build failed', err?.file);
-    }
-    if (phase >= PHASE_ROWS) {
-      // Progress is recorded after the rows it counts: once it is past zero, they are readable.
-      const st = readIndexState(cacheFile);
-      if (st && (st.indexedBytes > 0 || st.state !== 'building')) return { cacheFile, added: 0, warnings: [], rebuilt: true, build: st.build, building: st.state === 'building' };
-    }
-    if (ctl?.signal?.aborted) stop();
-    Atomics.wait(flags, INDEXER_PHASE, phase, POLL_MS);
-  }
-}
-
-/** Builds started by this thread, by cache file: Ledger.close stops an unfinished one (and waits for it to end). */
-const indexers = new Map<string, { stop: () => void; replies: MessagePort }>();
-export function stopIndexer(cacheFile: string): void {
-  indexers.get(cacheFile)?.stop();
-  indexers.delete(cacheFile);
-}
-/** The error that ended a build of this thread, if one did. */
-export function indexerError(cacheFile: string): LedgerError | null {
-  const m = indexers.get(cacheFile) && receiveMessageOnPort(indexers.get(cacheFile)!.replies)?.message as { code: ErrorCode; message: string; file?: string } | undefined;
-  return m ? new LedgerError(m.code, m.message, m.file) : null;
-}
-
-export const INDEXER_PHASE = 0;
-export const INDEXER_CANCEL = 1;
-export const PHASE_ROWS = 1;
-export const PHASE_DONE = 2;
-export const PHASE_FAILED = 3;
 
 /** Appends what the files gained since the index was written; null when only a rebuild will do. */
 function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): IndexResult | null {

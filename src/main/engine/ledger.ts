@@ -23,7 +23,9 @@ import { Appender, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
 import { fileIdentity } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { describeJsonl, indexerError, storedWarnings, isJsonlPath, readIndexState, stopIndexer, syncJsonlIndex, waitForIndex, type JsonlSource } from './jsonl-store.ts';
+import { readIndexState, waitForIndex } from './jsonl-index-state.ts';
+import { indexerError, stopIndexer } from './jsonl-indexer.ts';
+import { describeJsonl, isJsonlPath, storedWarnings, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from './schema.ts';
@@ -53,6 +55,8 @@ export class Ledger {
   warnings: string[] = [];
   /** What caches made from this ledger are keyed on besides its rows (see content-key.ts). */
   readonly identity: string;
+  /** A JSONL store's index is still being built: its rows keep coming in by themselves. */
+  private building = false;
 
   private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl'], identity: string) {
     this.identity = identity;
@@ -87,9 +91,6 @@ export class Ledger {
     }
   }
 
-  /** A JSONL store's index is still being built: its rows keep coming in by themselves. */
-  private building = false;
-
   /** How far the indexing of a JSONL store has got, or null once its index is complete (and for SQLite ledgers). */
   indexing(): IndexingState | null {
     if (!this.building || !this.jsonl) return null;
@@ -106,7 +107,7 @@ export class Ledger {
     return { percent: Math.min(99, Math.floor(fraction * 100)), indexed_events: events, estimated_events: fraction > 0 ? Math.round(events / fraction) : events };
   }
 
-  /** Blocks until a JSONL store's index is complete (reporting its progress); at once when it is. */
+  /** Blocks until a JSONL store's index has every row (reporting its progress); at once when it has. */
   waitIndexed(ctl?: JobControl): void {
     if (!this.building || !this.jsonl) return;
     waitForIndex(this.jsonl.cacheFile, ctl);

@@ -49,12 +49,27 @@ export class BulkWriterThread {
       transferList: [port2],
     });
     this.worker.unref();
-    // The writer's first step opens the temporary file: its errors (the destination exists) surface here.
-    // A thread whose code cannot load never counts it, and its error event cannot reach a blocked caller: hence the deadline.
     this.sent = 1;
+    this.url = url;
+    this.dest = dest;
+  }
+
+  private readonly url: URL;
+  private readonly dest: string;
+  private started = false;
+
+  /**
+   * The writer's first step opens the temporary file: its errors (the destination exists)
+   * surface at the first call after the constructor, which meanwhile lets the caller read
+   * its first lines while the thread loads. A thread whose code cannot load never counts
+   * that step, and its error event cannot reach a blocked caller: hence the deadline.
+   */
+  private ensureStarted(): void {
+    if (this.started) return;
+    this.started = true;
     if (!this.waitUntil(1, START_DEADLINE_MS)) {
       this.end();
-      throw new LedgerError('internal', `the bulk writer's thread did not start within ${START_DEADLINE_MS / 1000} s (${fileURLToPath(url)})`, dest);
+      throw new LedgerError('internal', `the bulk writer's thread did not start within ${START_DEADLINE_MS / 1000} s (${fileURLToPath(this.url)})`, this.dest);
     }
     this.settle();
   }
@@ -94,12 +109,18 @@ export class BulkWriterThread {
   /** Removes the temporary file; safe to call after a failure or twice. */
   abort(): void {
     if (this.ended) return;
+    try {
+      this.ensureStarted();
+    } catch {
+      return; // it never started: nothing was written
+    }
     this.post({ abort: true });
     this.settle(false);
     this.end();
   }
 
   private handOver(): void {
+    this.ensureStarted();
     if (!this.batch.length) return;
     this.post({ rows: this.batch });
     this.batch = [];

@@ -117,6 +117,9 @@ export function lineToRow(obj: unknown, fallbackStream: string, lineNo: number):
 /** Fields our own exports add beside the seed's four: never part of a generic line's payload. */
 const ROW_FIELDS = ['id', 'seq', 'actor', 'created_at', 'turn', 'schema_version', 'session_id', 'model_profile', 'model_id', 'offset'];
 
+// The first read of a file: enough for its first lines.
+const FIRST_READ = 8192;
+
 export interface LineReadResult {
   /** Byte position just past the last complete line read. */
   end: number;
@@ -142,6 +145,7 @@ export class LineReader {
   private pos: number; // file position just past view
   private eof = false;
   private ino = 0;
+  private readonly bufferBytes: number;
 
   readonly file: string;
 
@@ -149,8 +153,10 @@ export class LineReader {
     this.file = file;
     this.pos = this.end = start;
     this.lineNo = firstLine - 1;
-    this.buf = Buffer.allocUnsafe(bufferBytes);
-    this.view = this.buf.subarray(0, 0);
+    this.bufferBytes = bufferBytes;
+    // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
+    this.buf = Buffer.alloc(0);
+    this.view = this.buf;
   }
 
   /** The next non-empty complete line, or null once no complete line is left. */
@@ -180,8 +186,10 @@ export class LineReader {
 
   private refill(): boolean {
     const carry = this.view.length - this.from;
-    if (carry === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+    const want = this.buf.length === 0 ? Math.min(FIRST_READ, this.bufferBytes) : this.bufferBytes;
+    if (carry === this.buf.length || this.buf.length < want) {
+      // A line longer than the buffer doubles it.
+      const bigger = Buffer.allocUnsafe(Math.max(want, carry === this.buf.length ? this.buf.length * 2 : 0));
       this.buf.copy(bigger, 0, this.from, this.view.length);
       this.buf = bigger;
     } else if (carry) this.buf.copy(this.buf, 0, this.from, this.view.length);

@@ -62,13 +62,7 @@ export function describeJsonl(root: string): JsonlSource {
     files = [root];
     refuseSqlite(root);
   }
-  for (const f of files) {
-    try {
-      fs.accessSync(f, fs.constants.R_OK);
-    } catch (e) {
-      throw fsError(e, f);
-    }
-  }
+  // An unreadable file is named when it is first read (LineReader, statFile): no check of each one here.
   const stateDb = [path.join(dir, 'state.db'), path.join(path.dirname(dir), 'state.db')].find((f) => fs.existsSync(f)) ?? null;
   return { root, files, stateDb };
 }
@@ -216,15 +210,16 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     progress.report(done);
   };
   try {
+    // Each file's first line, read while the writer's thread starts.
+    const heads = new TinyQueue<Head>(
+      readers.map((_, f) => pull(f)).filter((h) => h !== null),
+      byKey,
+    );
     if (opts.cacheTables) {
       for (const sql of EXTRA_TABLES) writer.exec(sql);
       const meta = { version: INDEX_VERSION, root: path.resolve(src.root), build, state: 'building', pid: String(process.pid), total_bytes: String(bytes), indexed_bytes: '0' };
       for (const [k, v] of Object.entries(meta)) writer.exec('INSERT INTO jsonl_meta VALUES (?, ?)', k, v);
     }
-    const heads = new TinyQueue<Head>(
-      readers.map((_, f) => pull(f)).filter((h) => h !== null),
-      byKey,
-    );
     let n = 0;
     while (heads.length) {
       const head = heads.pop()!;

@@ -23,7 +23,11 @@ test('the first rows show while a JSONL store is indexed, with "≈N, indexing N
     await shot(page, '20-jsonl-indexing');
     await expect(page.getByTestId('status')).toHaveText(`1 / ${events.toLocaleString('en-US')}`, { timeout: 180_000 });
   } finally {
+    // Its indexer thread goes with it: nothing of this test keeps a core busy for the next ones.
+    await page.close();
+    const exited = new Promise((r) => served.child.once('exit', r));
     served.stop();
+    await exited;
     fs.rmSync(store, { recursive: true, force: true });
   }
 });

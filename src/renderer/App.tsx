@@ -11,6 +11,7 @@ import { ReplayPanel } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
 import type { MappingStore } from './lib/mapping-store.ts';
+import type { LedgerInfo } from '../shared/contract.ts';
 import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
 
@@ -108,7 +109,7 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
         )}
       </main>
       <footer className="status">
-        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${total.toLocaleString('en-US')}` : ''}</span>
+        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${totalText(total, info.indexing)}` : ''}</span>
         {notice && (
           <span className="notice" onClick={() => store.getState().setNotice(null)}>
             {notice}
@@ -122,4 +123,10 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
       <MappingEditor mapping={mapping} />
     </div>
   );
+}
+
+/** The total, or while a JSONL store is indexed, its estimate and how far indexing got. */
+function totalText(total: number, indexing: LedgerInfo['indexing']): string {
+  if (!indexing) return total.toLocaleString('en-US');
+  return `≈${Math.max(total, indexing.estimated_events).toLocaleString('en-US')}, indexing ${indexing.percent}%`;
 }

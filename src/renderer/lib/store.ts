@@ -401,8 +401,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     else if (c.command === 'theme') s.setTheme(c.theme);
     else if (c.command === 'toggle-detail') s.toggleDetail();
   });
-  // The followed ledger grew: new rows, counts and summaries, keeping the user's place.
-  client.on('tail', (t) => {
+  // The ledger grew (followed, or a JSONL store being indexed): new rows, counts and summaries, keeping the user's place.
+  function grew(t: { ledger: string; last_offset: number | null }) {
     const s = store.getState();
     if (s.info?.ledger !== t.ledger) return;
     s.rows?.invalidate();
@@ -419,6 +419,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         void refreshSummaries();
         void store.getState().loadRuns();
       }, REFRESH_MS);
+  }
+  client.on('tail', grew);
+  client.on('indexing', (i) => {
+    if (store.getState().info?.ledger !== i.ledger) return;
+    store.setState((x) => ({ info: x.info && { ...x.info, indexing: i.state } }));
+    grew(i);
   });
   client.on('tailError', (e) => store.setState({ follow: false, notice: e.message }));
 

@@ -2,6 +2,7 @@
 // plus the canonical columns our exports add so a round trip loses nothing.
 import fs from 'node:fs';
 import { LedgerError } from '../../shared/errors.ts';
+import { hasLoneSurrogate } from '../../shared/ledger.ts';
 import type { CanonicalRow } from './schema.ts';
 import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
 import { fsError } from './sqlite.ts';
@@ -106,11 +107,15 @@ export function lineToRow(obj: unknown, text: string, fallbackStream: string, li
     for (const role of Object.keys(FIELD_CANDIDATES) as FieldRole[]) mapped.add(pick(o, role)?.[0] ?? '');
     payload = Object.fromEntries(Object.entries(o).filter(([k]) => !mapped.has(k)));
   }
+  const id = str(pick(o, 'id')?.[1]);
+  // Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
+  for (const [name, v] of [['id', id], ['stream', stream], ['kind', kind[1]]] as const)
+    if (v && hasLoneSurrogate(v)) return `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct`;
   const ints = { turn: int(o.turn), schema_version: int(o.schema_version), seq: int(pick(o, 'seq')?.[1]) };
   for (const [name, v] of Object.entries(ints)) if (v === 'unsafe') return `"${name}" is an integer beyond 2^53, which cannot be kept exactly`;
   const p = payload as Record<string, unknown> | null;
   return [
-    str(pick(o, 'id')?.[1]) ?? `${stream}:${lineNo}`,
+    id ?? `${stream}:${lineNo}`,
     stream,
     (ints.turn as number | null) ?? 0,
     kind[1],

@@ -131,7 +131,11 @@ function parseLine(text: string, file: string, stream: string, lineNo: number, w
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    warnings.add(file, lineNo, `invalid JSON (${(e as Error).message}); line skipped`);
+    // The parser's message quotes the line: a warning names where, never what (the file may not be a ledger's).
+    const why = (e as Error).message;
+    const at = /position (\d+)/.exec(why)?.[1];
+    const what = /end of (JSON )?input|Unterminated/i.test(why) ? 'it ends too soon' : 'an unexpected character';
+    warnings.add(file, lineNo, `invalid JSON (${what}${at ? ` at character ${Number(at) + 1}` : ''}); line skipped`);
     return null;
   }
   const row = lineToRow(obj, text, stream, lineNo);

@@ -14,6 +14,7 @@ export default defineConfig({
           'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/bulk-worker.ts'),
           // The command line, as JavaScript: what the installed package's bin runs.
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
+          'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl-index-worker.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

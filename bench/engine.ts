@@ -127,8 +127,8 @@ export function benchImport(dir: string, file: string): void {
   const dest = path.join(dir, 'imported.db');
   fs.rmSync(dest, { force: true });
   const imp = time(() => importJsonl(src, dest));
-  const ratio = parse.ms / imp.ms;
-  report(`JSONL import vs read + JSON.parse, ${parse.value.toLocaleString('en-US')} lines`, rate(imp.value.events, imp.ms), rate(parse.value, parse.ms), ratio, '>= 0.5', ratio >= 0.5);
+  // Retired as a target (issue 15): the peers in jsonl-peers.ts are what users feel.
+  info(`JSONL import, ${parse.value.toLocaleString('en-US')} lines`, `${rate(imp.value.events, imp.ms)} (read + JSON.parse alone: ${rate(parse.value, parse.ms)}, ratio ${(parse.ms / imp.ms).toFixed(2)})`);
   // What writing alone costs: the same rows, read back from the import in batches, through the
   // bulk writer in this thread (inserts, then the canonical indexes), less the time of reading them.
   const imported = new Database(dest, { readonly: true });

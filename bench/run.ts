@@ -1,4 +1,4 @@
-// npm run bench [-- --events N] [-- --10m]: every target as a ratio to a baseline measured in this run.
+// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/generate.ts';
@@ -6,6 +6,7 @@ import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchExportBesideJobs } from './jobs.ts';
+import { benchJsonlPeers } from './jsonl-peers.ts';
 import { benchRenderer } from './renderer.ts';
 import { benchRunsTable } from './runs-table.ts';
 import { benchCliStream } from './cli.ts';
@@ -35,6 +36,7 @@ benchAppend(dir, Math.min(events, 200_000));
 benchOpen(big, small);
 benchPages(big, events);
 benchImport(dir, big);
+await benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 200_000));
 benchFold(dir, big, events);
 benchReplay(dir, 1_000_000);
 await benchSnapshot(dir, big);

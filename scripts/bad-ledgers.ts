@@ -46,7 +46,9 @@ export function writeBadLedgers(dir: string): string[] {
 
   // A writer killed mid-transaction, in rollback-journal mode: its hot journal stays beside the file.
   fs.copyFileSync(valid, at('hot-journal.db'));
-  new Database(at('hot-journal.db')).pragma('journal_mode = DELETE');
+  const rollback = new Database(at('hot-journal.db'));
+  rollback.pragma('journal_mode = DELETE');
+  rollback.close();
   spawnSync(process.execPath, [
     '-e',
     `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}); const db = new D(${JSON.stringify(at('hot-journal.db'))});

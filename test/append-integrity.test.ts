@@ -53,6 +53,29 @@ describe('lone surrogates', () => {
   });
 });
 
+describe('lone surrogates in a JSONL store', () => {
+  it('skip the line with a warning naming file and line, so two such ids never become one event', () => {
+    const store = path.join(dir, 'store');
+    fs.mkdirSync(store);
+    const line = (id: string) => `{"ts": 1770000000, "stream": "s", "event": "k", "payload": {}, "id": "${id}"}\n`;
+    fs.writeFileSync(path.join(store, 's.jsonl'), line('a') + line('s\\ud800') + line('s\\udbff') + line('b'));
+    const l = Ledger.open(store, { cacheDir: cacheDir() });
+    expect(ids(l)).toEqual(['a', 'b']);
+    expect(l.warnings.join('\n')).toMatch(/s\.jsonl:2: "id" has a lone UTF-16 surrogate/);
+    expect(l.warnings.join('\n')).toMatch(/s\.jsonl:3: /);
+    l.close();
+  });
+
+  it('say where a line is not JSON, never what it holds', () => {
+    const store = path.join(dir, 'passwd.jsonl');
+    fs.writeFileSync(store, 'root:x:0:0:root:/root:/bin/bash\n{"ts": 1770000000, "stream": "s", "event": "k", "payload": {}}\n');
+    const l = Ledger.open(store, { cacheDir: cacheDir() });
+    expect(l.warnings.join('\n')).toMatch(/passwd\.jsonl:1: invalid JSON \(an unexpected character\); line skipped/);
+    expect(l.warnings.join('\n')).not.toContain('root:x');
+    l.close();
+  });
+});
+
 describe('a rejected append changes nothing', () => {
   it('leaves a seed-written file byte for byte as it was: no seq column, no index, no journal mode change', () => {
     seedFile();

@@ -20,7 +20,8 @@ export function fingerprint(p: string): Record<string, string> {
   const files = fs.statSync(p).isDirectory() ? fs.readdirSync(p).map((f) => path.join(p, f)) : [p];
   const out: Record<string, string> = {};
   for (const f of files.sort()) {
-    if (fs.statSync(f).isDirectory() || /-(wal|shm)$/.test(f)) continue;
+    // Only regular files have content to compare (a FIFO would block the read forever; a link loop never resolves).
+    if (!fs.lstatSync(f).isFile() || /-(wal|shm)$/.test(f)) continue;
     out[path.basename(f)] = crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
   }
   return out;

@@ -88,7 +88,53 @@ describe('JSONL store', () => {
     expect(l.warnings).toEqual([
       expect.stringMatching(new RegExp(`^${f}:2: invalid JSON .*line skipped$`)),
       `${f}:3: not a JSON object; line skipped`,
-      `${f}:4: no "event" field; line skipped`,
+      `${f}:4: no event kind (a text field "event", "kind", "type", "event_type", "message_type", "name"); line skipped`,
+    ]);
+    l.close();
+  });
+
+  it('skips a poisoned line (a time past year 9999, an integer beyond 2^53) with a warning naming file and line, on open and on import', () => {
+    const f = path.join(store, 's.jsonl');
+    const poisoned = [
+      '{"ts": 1e20, "stream": "s", "event": "far", "payload": {}}\n',
+      `{"ts": 1, "stream": "s", "event": "big", "seq": ${2 ** 53}, "payload": {}}\n`,
+      '{"ts": "not a time", "stream": "s", "event": "bad", "payload": {}}\n',
+      '{"ts": 1, "stream": "s", "event": "turned", "turn": 1e300, "payload": {}}\n',
+    ];
+    fs.writeFileSync(f, [seedLine('s', 'a', {}, 1), ...poisoned, seedLine('s', 'b', {}, 2)].join(''));
+    const said = [
+      `${f}:2: "ts" is not a time in years 1-9999: 100000000000000000000; line skipped`,
+      `${f}:3: "seq" is an integer beyond 2^53, which cannot be kept exactly; line skipped`,
+      `${f}:4: "ts" is not a time in years 1-9999: "not a time"; line skipped`,
+      `${f}:5: "turn" is an integer beyond 2^53, which cannot be kept exactly; line skipped`,
+    ];
+    const l = Ledger.open(store, { cacheDir });
+    expect(kinds(l)).toEqual(['a', 'b']);
+    expect(l.warnings).toEqual(said);
+    l.close();
+    const dest = path.join(dir, 'imported.db');
+    expect(importJsonl(describeJsonl(store), dest)).toMatchObject({ events: 2, warnings: said });
+  });
+
+  it('maps lines that name their fields otherwise (time, type, thread, data, ...) as tables are mapped', () => {
+    const f = path.join(store, 'app.jsonl');
+    fs.writeFileSync(
+      f,
+      [
+        { time: '2024-05-01T10:00:00.000Z', type: 'run.started', thread: 't-1', data: { attempt: 1 } },
+        { timestamp: 1714557601000, event_type: 'node.failed', thread_id: 't-2', event_id: 'e-7', body: { error: 'x' } },
+        { created: 1714557602, message_type: 'OrderPlaced', stream_id: 't-1', level: 'info', user: 'ann' },
+      ]
+        .map((o) => `${JSON.stringify(o)}\n`)
+        .join(''),
+    );
+    const l = Ledger.open(f, { cacheDir });
+    expect(l.warnings).toEqual([]);
+    expect([...l.iterate()].map((e) => [e.id, e.run_id, e.kind, e.time, JSON.parse(e.payload)])).toEqual([
+      ['t-1:1', 't-1', 'run.started', '2024-05-01T10:00:00.000Z', { attempt: 1 }],
+      ['e-7', 't-2', 'node.failed', '2024-05-01T10:00:01.000Z', { error: 'x' }],
+      // No payload field: the fields no role took are the payload.
+      ['t-1:3', 't-1', 'OrderPlaced', '2024-05-01T10:00:02.000Z', { level: 'info', user: 'ann' }],
     ]);
     l.close();
   });

@@ -13,6 +13,7 @@ import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
 import type { MappingStore } from './lib/mapping-store.ts';
+import type { LedgerInfo } from '../shared/contract.ts';
 import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
 
@@ -142,7 +143,7 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
         )}
       </main>
       <footer className="status">
-        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${exact ? '' : '≈'}${total.toLocaleString('en-US')}${updating ? ' (updating…)' : ''}` : ''}</span>
+        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${totalText(total, exact, info.indexing)}${updating ? ' (updating…)' : ''}` : ''}</span>
         {followPaused && (
           <button className="follow-paused" onClick={() => store.getState().resumeFollow()} data-testid="follow-resume">
             {newSincePause.toLocaleString('en-US')} new event{newSincePause === 1 ? '' : 's'} - jump to latest
@@ -167,4 +168,10 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
       <MappingEditor mapping={mapping} />
     </div>
   );
+}
+
+/** The total (≈ while a filter is still counted), or while a JSONL store is indexed, its estimate and how far indexing got. */
+function totalText(total: number, exact: boolean, indexing: LedgerInfo['indexing']): string {
+  if (!indexing) return `${exact ? '' : '≈'}${total.toLocaleString('en-US')}`;
+  return `≈${Math.max(total, indexing.estimated_events).toLocaleString('en-US')}, indexing ${indexing.percent}%`;
 }

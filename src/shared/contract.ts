@@ -12,6 +12,7 @@ import {
   type AppendResult,
   type FacetValue,
   type Histogram,
+  type IndexingState,
   type LedgerEvent,
   type LedgerStats,
   type Page,
@@ -38,6 +39,8 @@ export interface LedgerInfo {
   warnings: string[];
   mapping: LedgerStats['mapping'];
   rules: LedgerStats['rules'];
+  /** A JSONL store still being indexed: `events` is then what is indexed so far. */
+  indexing?: IndexingState | null;
 }
 
 /** What a mapping would give: the first rows it reads and the runs they fold into. */
@@ -54,6 +57,8 @@ export interface Rows {
   total: number;
   /** False while a filter's rows are still being numbered: total is then an estimate. */
   exact: boolean;
+  /** A JSONL store still being indexed: the rows cover the indexed part only. */
+  indexing?: IndexingState | null;
 }
 
 /**
@@ -208,6 +213,12 @@ export const EVENTS = {
   tail: z.object({ ledger, last_offset: int, added: int.nonnegative() }),
   /** A followed ledger went away or was replaced. */
   tailError: z.object({ ledger, code: z.string(), message: z.string() }),
+  /** A JSONL store's index grew (null once it is complete): rows, totals, facets and runs have more to show. */
+  indexing: z.object({
+    ledger,
+    last_offset: int.nullable(),
+    state: z.object({ percent: z.number(), indexed_events: int, estimated_events: int }).nullable(),
+  }),
   progress: z.object({ job: id, method: z.string(), done: z.number(), total: z.number(), unit: z.string() }),
   jobDone: z.object({ job: id, method: z.string(), ok: z.boolean(), code: z.enum(ERROR_CODES).optional(), error: z.string().optional() }),
   /** The shell asks the window to do something: open a path (menu, drop, command line, second launch), close. */

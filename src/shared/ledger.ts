@@ -81,12 +81,27 @@ export const PageRequestSchema = z
   });
 export type PageRequest = z.input<typeof PageRequestSchema>;
 
+/**
+ * A JSONL store whose cache index is still being built: what is read of it so far.
+ * Answers given meanwhile (pages, counts, facets, runs) cover the indexed part only.
+ */
+export interface IndexingState {
+  /** 0-99: bytes of the store's files indexed so far. */
+  percent: number;
+  /** Events readable now. */
+  indexed_events: number;
+  /** The whole store's events, extrapolated from the bytes indexed so far. */
+  estimated_events: number;
+}
+
 /** A keyset page in ledger order; has_more says whether more lie beyond it in the paging direction. */
 export interface Page {
   events: LedgerEvent[];
   first_offset: number | null;
   last_offset: number | null;
   has_more: boolean;
+  /** Present while a JSONL store is still being indexed: the page covers the indexed part only. */
+  indexing?: IndexingState;
 }
 
 export const FACET_FIELDS = ['run_id', 'kind', 'actor', 'session_id', 'model_id'] as const;
@@ -120,6 +135,8 @@ export interface LedgerStats {
   mapping: { how: MappingSource; mapping: Mapping | null };
   /** The projection rules in force and where they came from ('none': the word tables alone). */
   rules: { how: RulesSource; rules: LedgerRules | null };
+  /** Present while a JSONL store is still being indexed: the figures cover the indexed part only. */
+  indexing?: IndexingState;
 }
 
 /** How a ledger's layout was found: a named layout, a mapping given for this open, one saved for the file, or one guessed. */

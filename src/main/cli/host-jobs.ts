@@ -46,6 +46,15 @@ export class HostJobs {
     }
   }
 
+  /** A quick call (not a job): no progress, nothing to cancel. */
+  async call<M extends Method>(method: M, args: Args<M>): Promise<Result<M>> {
+    try {
+      return await (this.connect()[method] as (a: Args<M>) => Promise<Result<M>>)(args);
+    } catch (e) {
+      throw e instanceof RemoteError ? new LedgerError(e.code, e.message) : e;
+    }
+  }
+
   /** Cancels the running job, if there is one (its run() then rejects with `cancelled`). */
   cancel(): boolean {
     if (!this.running || !this.client) return false;

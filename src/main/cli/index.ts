@@ -1,9 +1,10 @@
 // ledger-inspector: the command line over the same engine the app uses.
 import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
-import type { Mapping, PageRequest, Query } from '../../shared/ledger.ts';
+import type { LedgerEvent, Mapping, PageRequest, Query } from '../../shared/ledger.ts';
 import type { LedgerRules } from '../../shared/projection.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
@@ -72,8 +73,8 @@ function readRules(file: string | undefined): LedgerRules | undefined {
   }
 }
 
-function open(p: string, o: Common): Ledger {
-  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules) });
+function open(p: string, o: Common, opts: { progressive?: boolean } = {}): Ledger {
+  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules), ...opts });
 }
 
 /** Filters shared by query, export and tail. */
@@ -158,7 +159,13 @@ let stopOnInterrupt: (() => void) | null = null;
 
 /** The ledger opened in the engine host (a JSONL store indexed there, cancellable); its id there. */
 async function hostOpen(p: string, o: Common): Promise<string> {
-  return (await jobs.run('open', { path: p, mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open')).ledger;
+  let info = await jobs.run('open', { path: p, mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open');
+  // A JSONL store opens with its first rows; every answer but query's is over the whole store.
+  while (info.indexing) {
+    await sleep(INDEX_POLL_MS);
+    info = await jobs.call('info', { ledger: info.ledger });
+  }
+  return info.ledger;
 }
 
 /** Opens the ledger in this thread, after the host has built any index it needs (so that is cancellable). */
@@ -174,6 +181,26 @@ const isJsonlPath = (p: string) => {
     return false;
   }
 };
+
+/** Waits, hearing signals, until a JSONL store being indexed has every row. */
+async function whenIndexed(ledger: Ledger): Promise<void> {
+  while (ledger.indexing()) await sleep(INDEX_POLL_MS);
+}
+
+/** A forward walk over a store still being indexed: what is indexed, then, once caught up, the rest as it comes. */
+async function* untilIndexed(ledger: Ledger, query: Query, after?: number): AsyncGenerator<LedgerEvent> {
+  let last = after;
+  for (;;) {
+    const building = ledger.indexing() !== null;
+    for (const e of ledger.iterate(query, last)) {
+      last = e.offset;
+      yield e;
+    }
+    if (!building) return;
+    await sleep(INDEX_POLL_MS);
+  }
+}
+const INDEX_POLL_MS = 50;
 
 /** --limit N, or every event with --all; `fallback` when neither is given. */
 function limitOf(o: Record<string, unknown>, fallback: number): number {
@@ -226,16 +253,22 @@ export function buildProgram(): Command {
     const limit = limitOf(o, 50);
     const format = formatOf(o);
     const query = queryFrom(o);
-    const ledger = await openHere(p, o);
+    // A JSONL store not indexed yet opens once its first rows are in; they come in their
+    // final order, so a forward listing starts at once and waits only where it catches up.
+    const progressive = isJsonlPath(p);
+    const ledger = progressive ? open(p, o, { progressive: true }) : await openHere(p, o);
     try {
       const payload = o.full || format !== 'human' ? 'full' : 'preview';
       const backward = limit !== Infinity && (o.before !== undefined || !!o.last);
+      if (backward) await whenIndexed(ledger);
       await listEvents(
-        (after) => ledger.iterate(query, after),
+        (after) => (progressive ? untilIndexed(ledger, query, after) : ledger.iterate(query, after)),
         (req) => ledger.page({ query, payload, ...req }),
         { limit, after: o.after as number | undefined, before: backward ? (o.before as number | undefined) : undefined, last: backward && !!o.last },
         format,
       );
+      // Finished rather than left half built (closing stops a build), so the next command finds it complete.
+      await whenIndexed(ledger);
     } finally {
       ledger.close();
     }

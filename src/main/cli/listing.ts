@@ -41,7 +41,7 @@ export interface ListOptions {
  * time, so what is written is garbage at once and memory stays flat), or the
  * backward selection through `fetch`. Returns the last offset written.
  */
-export async function listEvents(forward: (after?: number) => Iterable<LedgerEvent>, fetch: Fetch, opts: ListOptions, format: Format): Promise<number | null> {
+export async function listEvents(forward: (after?: number) => Iterable<LedgerEvent> | AsyncIterable<LedgerEvent>, fetch: Fetch, opts: ListOptions, format: Format): Promise<number | null> {
   const sink = new Sink();
   let count = 0;
   let first: number | null = null;
@@ -70,9 +70,11 @@ export async function listEvents(forward: (after?: number) => Iterable<LedgerEve
     }
     for (const events of pages) for (const e of events) if (write(e)) await sink.flush();
   } else {
-    const it = forward(opts.after)[Symbol.iterator]();
+    const src = forward(opts.after);
+    // An async source (a JSONL store still being indexed) waits between its events without blocking signals.
+    const it: Iterator<LedgerEvent> | AsyncIterator<LedgerEvent> = Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]();
     try {
-      for (let r = it.next(); !r.done; r = it.next()) {
+      for (let r = await it.next(); !r.done; r = await it.next()) {
         if (count === opts.limit) {
           hasMore = true;
           break;
@@ -80,7 +82,7 @@ export async function listEvents(forward: (after?: number) => Iterable<LedgerEve
         if (write(r.value)) await sink.flush();
       }
     } finally {
-      it.return?.(); // ends the statement under it
+      await it.return?.(); // ends the statement under it
     }
   }
   if (format === 'json') sink.line(`],${JSON.stringify({ first_offset: first, last_offset: last, has_more: hasMore, ...opts.extra?.() }).slice(1)}`);

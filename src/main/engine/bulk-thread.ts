@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../shared/errors.ts';
-import { BulkWriter, type Counts } from './bulk.ts';
+import { BulkWriter, type Counts, type Statement, type WriterOptions } from './bulk.ts';
 import type { CanonicalRow } from './schema.ts';
 
 const BATCH = 10_000;
@@ -16,11 +16,11 @@ export const THREAD_FROM_ROWS = 20_000;
 const START_DEADLINE_MS = 30_000;
 
 /** A bulk writer for about `expectedRows` rows: on its own thread when that pays. */
-export function openBulkWriter(dest: string, opts: { overwrite?: boolean }, expectedRows: number): BulkWriter | BulkWriterThread {
+export function openBulkWriter(dest: string, opts: WriterOptions, expectedRows: number): BulkWriter | BulkWriterThread {
   return expectedRows >= THREAD_FROM_ROWS ? new BulkWriterThread(dest, opts) : new BulkWriter(dest, opts);
 }
 
-export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true } | { abort: true };
+export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true; last?: Statement } | { abort: true };
 export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | Counts;
 
 /** The shared counters: messages the writer has handled (its first step included), and indexes built while finishing. */
@@ -38,7 +38,7 @@ export class BulkWriterThread {
   private batch: CanonicalRow[] = [];
   private ended = false;
 
-  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
+  constructor(dest: string, opts: WriterOptions = {}) {
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     // Built, the engine sits in out/main beside bulk-worker.js; from source, beside bulk-worker.ts.
@@ -49,12 +49,27 @@ export class BulkWriterThread {
       transferList: [port2],
     });
     this.worker.unref();
-    // The writer's first step opens the temporary file: its errors (the destination exists) surface here.
-    // A thread whose code cannot load never counts it, and its error event cannot reach a blocked caller: hence the deadline.
     this.sent = 1;
+    this.url = url;
+    this.dest = dest;
+  }
+
+  private readonly url: URL;
+  private readonly dest: string;
+  private started = false;
+
+  /**
+   * The writer's first step opens the temporary file: its errors (the destination exists)
+   * surface at the first call after the constructor, which meanwhile lets the caller read
+   * its first lines while the thread loads. A thread whose code cannot load never counts
+   * that step, and its error event cannot reach a blocked caller: hence the deadline.
+   */
+  private ensureStarted(): void {
+    if (this.started) return;
+    this.started = true;
     if (!this.waitUntil(1, START_DEADLINE_MS)) {
       this.end();
-      throw new LedgerError('internal', `the bulk writer's thread did not start within ${START_DEADLINE_MS / 1000} s (${fileURLToPath(url)})`, dest);
+      throw new LedgerError('internal', `the bulk writer's thread did not start within ${START_DEADLINE_MS / 1000} s (${fileURLToPath(this.url)})`, this.dest);
     }
     this.settle();
   }
@@ -79,9 +94,9 @@ export class BulkWriterThread {
   }
 
   /** As BulkWriter.finish; onIndex hears of each index the thread has built. */
-  finish(onIndex?: (built: number) => void): void {
+  finish(onIndex?: (built: number) => void, last?: Statement): void {
     this.handOver();
-    this.post({ finish: true });
+    this.post({ finish: true, last });
     let told = -1;
     const done = this.settle(true, () => {
       const built = Atomics.load(this.counters, INDEXES_BUILT);
@@ -94,12 +109,18 @@ export class BulkWriterThread {
   /** Removes the temporary file; safe to call after a failure or twice. */
   abort(): void {
     if (this.ended) return;
+    try {
+      this.ensureStarted();
+    } catch {
+      return; // it never started: nothing was written
+    }
     this.post({ abort: true });
     this.settle(false);
     this.end();
   }
 
   private handOver(): void {
+    this.ensureStarted();
     if (!this.batch.length) return;
     this.post({ rows: this.batch });
     this.batch = [];

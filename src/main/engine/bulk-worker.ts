@@ -2,7 +2,7 @@
 // counts as handled, even after a failure, so the caller never waits forever.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LedgerError } from '../../shared/errors.ts';
-import { BulkWriter } from './bulk.ts';
+import { BulkWriter, type WriterOptions } from './bulk.ts';
 import { HANDLED, INDEXES_BUILT, type FromWriter, type ToWriter } from './bulk-thread.ts';
 
 const counters = new Int32Array(workerData.counters as SharedArrayBuffer);
@@ -23,7 +23,7 @@ function fail(e: unknown): void {
 }
 
 try {
-  writer = new BulkWriter(workerData.dest as string, workerData.opts as { overwrite?: boolean });
+  writer = new BulkWriter(workerData.dest as string, workerData.opts as WriterOptions);
 } catch (e) {
   fail(e);
 }
@@ -38,7 +38,7 @@ function handle(w: BulkWriter, m: ToWriter): void {
       Atomics.store(counters, INDEXES_BUILT, built);
       // Wakes the caller waiting on the other counter, so that it can report progress.
       Atomics.notify(counters, HANDLED);
-    });
+    }, m.last);
     reply(w.counts());
   } else w.abort();
 }

@@ -3,7 +3,9 @@
 // built once at the end, then renamed into place, so a failed or cancelled job
 // never leaves a partial file under the destination's name.
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
 import path from 'node:path';
+import { LedgerError } from '../../shared/errors.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, insertSql, REWIND_OFFSETS, seqFor, type CanonicalRow } from './schema.ts';
 import { progressReporter, type JobControl } from './jobs.ts';
 import { wrap, type DB } from './sqlite.ts';
@@ -47,13 +49,25 @@ export class BulkWriter {
   private inserted = 0;
   private readonly rewind: Database.Statement;
 
-  constructor(dest: string, opts: { overwrite?: boolean } = {}) {
+  private readonly inPlace: boolean;
+
+  constructor(dest: string, opts: WriterOptions = {}) {
+    this.inPlace = opts.inPlace ?? false;
     this.dest = path.resolve(dest);
-    this.tmp = beginWrite(this.dest, opts);
+    if (this.inPlace) {
+      // The cache index is written where readers find it: the destination itself.
+      if (!opts.overwrite && fs.existsSync(this.dest))
+        throw new LedgerError('invalid_argument', 'the destination already exists; choose a new file', this.dest);
+      fs.mkdirSync(path.dirname(this.dest), { recursive: true });
+      removeWithSidecars(this.dest);
+      this.tmp = this.dest;
+    } else this.tmp = beginWrite(this.dest, opts);
     this.db = wrap(this.dest, () => new Database(this.tmp));
     wrap(this.dest, () => {
-      // Nothing to protect until the rename: skip the journal and the fsyncs.
-      this.db.pragma('journal_mode = OFF');
+      // Nothing to protect until the rename: skip the journal and the fsyncs. In place,
+      // readers follow each committed batch through the WAL; a crash leaves a file the
+      // next opener sees is unfinished (the cache's own state) and rebuilds.
+      this.db.pragma(`journal_mode = ${this.inPlace ? 'WAL' : 'OFF'}`);
       this.db.pragma('synchronous = OFF');
       this.db.pragma('cache_size = -131072');
       this.db.exec(CANONICAL_TABLE);
@@ -141,13 +155,17 @@ export class BulkWriter {
     return { duplicates: this.duplicates, renumbered: this.renumbered };
   }
 
-  /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
+  /** Runs SQL on the temporary file before it is finished (extra tables of a cache), after the rows added so far. */
   exec(sql: string, ...params: unknown[]): void {
+    this.flush();
     wrap(this.dest, () => this.db.prepare(sql).run(...params));
   }
 
-  /** Writes what is left, builds the indexes (telling onIndex how many are built) and renames the file into place. */
-  finish(onIndex?: (built: number) => void): void {
+  /**
+   * Writes what is left, builds the indexes (telling onIndex how many are built), runs
+   * `last` (a cache marking itself complete) and renames the file into place.
+   */
+  finish(onIndex?: (built: number) => void, last?: Statement): void {
     try {
       this.flush();
       wrap(this.dest, () => {
@@ -160,10 +178,11 @@ export class BulkWriter {
           this.db.exec(sql);
           onIndex?.(i + 1);
         });
-        this.db.pragma('journal_mode = WAL');
+        if (last) this.db.prepare(last[0]).run(...last[1]);
+        if (!this.inPlace) this.db.pragma('journal_mode = WAL');
       });
       this.db.close();
-      commitFile(this.tmp, this.dest);
+      if (!this.inPlace) commitFile(this.tmp, this.dest);
     } catch (e) {
       this.abort();
       throw e;
@@ -175,3 +194,11 @@ export class BulkWriter {
     removeWithSidecars(this.tmp);
   }
 }
+
+export interface WriterOptions {
+  overwrite?: boolean;
+  /** Write the destination itself, committing batch by batch, instead of a file renamed into place at the end. */
+  inPlace?: boolean;
+}
+export type Statement = [sql: string, params: unknown[]];
+

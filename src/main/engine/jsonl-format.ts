@@ -2,7 +2,9 @@
 // plus the canonical columns our exports add so a round trip loses nothing.
 import fs from 'node:fs';
 import { LedgerError } from '../../shared/errors.ts';
+import { hasLoneSurrogate } from '../../shared/ledger.ts';
 import type { CanonicalRow } from './schema.ts';
+import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
 import { fsError } from './sqlite.ts';
 import { fitsOnLine, memberText } from './json-text.ts';
 
@@ -69,43 +71,70 @@ export function rowToLine(r: CanonicalRow): { stream: string; text: string } {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const int = (v: unknown): number | null => (Number.isInteger(v) ? (v as number) : null);
+/** Integers beyond 2^53 cannot be told apart once read: such a field makes the line bad, not a wrong number. */
+const int = (v: unknown): number | null | 'unsafe' => (Number.isSafeInteger(v) ? (v as number) : Number.isInteger(v) ? 'unsafe' : null);
+
+/** The first field of a role's candidates that the line has, with its name. */
+function pick(o: Record<string, unknown>, role: FieldRole): [name: string, value: unknown] | null {
+  for (const name of FIELD_CANDIDATES[role]) if (o[name] !== undefined && o[name] !== null) return [name, o[name]];
+  return null;
+}
+const list = (role: FieldRole) => FIELD_CANDIDATES[role].map((n) => `"${n}"`).join(', ');
 
 /**
- * A parsed line (`obj`, parsed from `text`) as a canonical row, or a reason it is
- * not one; the payload keeps its text as written in the line. Lines of the seed
- * store carry no id; theirs is `<stream>:<line>`, stable because the file only grows.
+ * A parsed line as a canonical row, or a reason it is not one. The seed store's
+ * `{ts, stream, event, payload}` lines and other tools' field names (`time`, `type`,
+ * `thread`, `data`, ... see event-fields.ts) map alike; a line with no payload field
+ * keeps its other fields as the payload. Lines with no id get `<stream>:<line>`,
+ * stable because the file only grows. The payload keeps its text as written in the line.
  */
 export function lineToRow(obj: unknown, text: string, fallbackStream: string, lineNo: number): CanonicalRow | string {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return 'not a JSON object';
   const o = obj as Record<string, unknown>;
-  const kind = str(o.event) ?? str(o.kind) ?? str(o.type);
-  if (!kind) return 'no "event" field';
-  const stream = str(o.stream) ?? fallbackStream;
-  const payload = o.payload === undefined ? {} : o.payload;
-  const payloadText = str(o.payload_text) ?? (o.payload === undefined ? '{}' : memberText(text, 'payload')!);
-  let created = str(o.created_at);
-  if (!created) {
-    if (typeof o.ts === 'number') created = new Date(o.ts * 1000).toISOString();
-    else if (typeof o.ts === 'string' && !Number.isNaN(Date.parse(o.ts))) created = o.ts;
-    else return 'no "ts" time';
+  const kind = pick(o, 'kind');
+  if (typeof kind?.[1] !== 'string') return `no event kind (a text field ${list('kind')})`;
+  const time = pick(o, 'time');
+  if (!time) return `no time (a field ${list('time')})`;
+  const created = timeToIso(time[1]);
+  if (!created) return `"${time[0]}" is not a time in years 1-9999: ${JSON.stringify(time[1]).slice(0, 40)}`;
+  const run = pick(o, 'run');
+  const stream = typeof run?.[1] === 'string' ? run[1] : fallbackStream;
+  const payloadField = pick(o, 'payload');
+  let payload: unknown;
+  if (payloadField) payload = payloadField[1];
+  else {
+    const mapped = new Set<string>(ROW_FIELDS);
+    for (const role of Object.keys(FIELD_CANDIDATES) as FieldRole[]) mapped.add(pick(o, role)?.[0] ?? '');
+    payload = Object.fromEntries(Object.entries(o).filter(([k]) => !mapped.has(k)));
   }
+  const id = str(pick(o, 'id')?.[1]);
+  // Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
+  for (const [name, v] of [['id', id], ['stream', stream], ['kind', kind[1]]] as const)
+    if (v && hasLoneSurrogate(v)) return `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct`;
+  const ints = { turn: int(o.turn), schema_version: int(o.schema_version), seq: int(pick(o, 'seq')?.[1]) };
+  for (const [name, v] of Object.entries(ints)) if (v === 'unsafe') return `"${name}" is an integer beyond 2^53, which cannot be kept exactly`;
   const p = payload as Record<string, unknown> | null;
   return [
-    str(o.id) ?? `${stream}:${lineNo}`,
+    id ?? `${stream}:${lineNo}`,
     stream,
-    int(o.turn) ?? 0,
-    kind,
-    str(o.actor) ?? str(p?.actor) ?? stream,
-    payloadText,
+    (ints.turn as number | null) ?? 0,
+    kind[1],
+    str(pick(o, 'actor')?.[1]) ?? str(p?.actor) ?? stream,
+    str(o.payload_text) ?? (payloadField ? memberText(text, payloadField[0]) : undefined) ?? JSON.stringify(payload),
     created,
-    int(o.schema_version) ?? 1,
+    (ints.schema_version as number | null) ?? 1,
     str(o.session_id),
     str(o.model_profile),
     str(o.model_id),
-    int(o.seq),
+    ints.seq as number | null,
   ];
 }
+
+/** Fields our own exports add beside the seed's four: never part of a generic line's payload. */
+const ROW_FIELDS = ['id', 'seq', 'actor', 'created_at', 'turn', 'schema_version', 'session_id', 'model_profile', 'model_id', 'offset', 'payload_text'];
+
+// The first read of a file: enough for its first lines.
+const FIRST_READ = 8192;
 
 export interface LineReadResult {
   /** Byte position just past the last complete line read. */
@@ -132,6 +161,7 @@ export class LineReader {
   private pos: number; // file position just past view
   private eof = false;
   private ino = 0;
+  private readonly bufferBytes: number;
 
   readonly file: string;
 
@@ -139,8 +169,10 @@ export class LineReader {
     this.file = file;
     this.pos = this.end = start;
     this.lineNo = firstLine - 1;
-    this.buf = Buffer.allocUnsafe(bufferBytes);
-    this.view = this.buf.subarray(0, 0);
+    this.bufferBytes = bufferBytes;
+    // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
+    this.buf = Buffer.alloc(0);
+    this.view = this.buf;
   }
 
   /** The next non-empty complete line, or null once no complete line is left. */
@@ -170,8 +202,10 @@ export class LineReader {
 
   private refill(): boolean {
     const carry = this.view.length - this.from;
-    if (carry === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+    const want = this.buf.length === 0 ? Math.min(FIRST_READ, this.bufferBytes) : this.bufferBytes;
+    if (carry === this.buf.length || this.buf.length < want) {
+      // A line longer than the buffer doubles it.
+      const bigger = Buffer.allocUnsafe(Math.max(want, carry === this.buf.length ? this.buf.length * 2 : 0));
       this.buf.copy(bigger, 0, this.from, this.view.length);
       this.buf = bigger;
     } else if (carry) this.buf.copy(this.buf, 0, this.from, this.view.length);

@@ -11,6 +11,7 @@ import {
   type FacetField,
   type FacetValue,
   type Histogram,
+  type IndexingState,
   type LedgerEvent,
   type LedgerStats,
   type Mapping,
@@ -22,8 +23,11 @@ import {
 import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../shared/projection.ts';
 import { Appender, toRows, type AppendOptions } from './append.ts';
 import { defaultCacheDir } from './cache.ts';
+import { fileIdentity } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
-import { describeJsonl, isJsonlPath, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
+import { readIndexState, waitForIndex } from './jsonl-index-state.ts';
+import { indexerError, stopIndexer } from './jsonl-indexer.ts';
+import { describeJsonl, isJsonlPath, storedWarnings, syncJsonlIndex, type JsonlSource } from './jsonl-store.ts';
 import { detectSource, type Source } from './layouts.ts';
 import { defaultDataDir, loadLedgerSettings } from './ledger-settings.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
@@ -38,6 +42,8 @@ export interface OpenOptions extends JobControl {
   rules?: LedgerRules;
   /** Where saved mappings and rules are read (default: the app's data folder); null reads none. */
   dataDir?: string | null;
+  /** A JSONL store not indexed yet opens once its first rows are, and fills in while a thread indexes the rest. */
+  progressive?: boolean;
 }
 
 type Row = Omit<LedgerEvent, 'truncated' | 'archived'> & { truncated: number; archived?: number };
@@ -58,8 +64,13 @@ export class Ledger {
   /** The projection rules every fold of this ledger follows, and where they came from. */
   rules: Rules = compileRules(null);
   rulesSource: RulesSource = 'none';
+  /** What caches made from this ledger are keyed on besides its rows (see content-key.ts). */
+  readonly identity: string;
+  /** A JSONL store's index is still being built: its rows keep coming in by themselves. */
+  private building = false;
 
-  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl']) {
+  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl'], identity: string) {
+    this.identity = identity;
     this.path = p;
     this.db = db;
     this.file = file;
@@ -73,11 +84,12 @@ export class Ledger {
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     if (isJsonlPath(file)) {
       const src = describeJsonl(file);
-      const idx = syncJsonlIndex(src, cacheDir, opts);
+      const idx = syncJsonlIndex(src, cacheDir, opts, { progressive: opts.progressive });
       const db = openReadOnly(idx.cacheFile);
       const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
-      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile });
+      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile }, `jsonl:${idx.build}`);
       ledger.warnings = idx.warnings;
+      ledger.building = idx.building;
       const rules = opts.rules ?? (opts.dataDir === null ? undefined : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir()).rules);
       try {
         ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
@@ -96,7 +108,7 @@ export class Ledger {
       const mapping = opts.mapping ?? saved.mapping;
       const source = wrap(file, () => detectSource(db, file, mapping));
       if (!opts.mapping && saved.mapping) source.how = 'saved';
-      const ledger = new Ledger(file, db, real, source, cacheDir, null);
+      const ledger = new Ledger(file, db, real, source, cacheDir, null, fileIdentity(real));
       ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
       return ledger;
     } catch (e) {
@@ -125,9 +137,35 @@ export class Ledger {
     }
   }
 
+  /** How far the indexing of a JSONL store has got, or null once its index is complete (and for SQLite ledgers). */
+  indexing(): IndexingState | null {
+    if (!this.building || !this.jsonl) return null;
+    const st = readIndexState(this.jsonl.cacheFile, this.db);
+    if (!fs.existsSync(this.jsonl.cacheFile) || !st || `jsonl:${st.build}` !== this.identity)
+      throw indexerError(this.jsonl.cacheFile) ?? new LedgerError('source_changed', 'the indexing of the JSONL store stopped (cancelled, or its files changed); reopen it', this.path);
+    if (st.state !== 'building') {
+      this.building = false;
+      this.warnings = storedWarnings(this.jsonl.cacheFile, this.db);
+      return null;
+    }
+    const events = this.lastOffset() ?? 0;
+    const fraction = st.totalBytes ? Math.min(1, st.indexedBytes / st.totalBytes) : 1;
+    return { percent: Math.min(99, Math.floor(fraction * 100)), indexed_events: events, estimated_events: fraction > 0 ? Math.round(events / fraction) : events };
+  }
+
+  /** Blocks until a JSONL store's index has every row (reporting its progress); at once when it has. */
+  waitIndexed(ctl?: JobControl): void {
+    if (!this.building || !this.jsonl) return;
+    waitForIndex(this.jsonl.cacheFile, ctl);
+    // Complete, or stopped: indexing() says which.
+    if (this.indexing()) throw new LedgerError('source_changed', 'the indexing of the JSONL store stopped before it finished; reopen it', this.path);
+  }
+
   /** Re-reads a JSONL store's files into its index; a no-op for SQLite ledgers, which see new rows as they commit. */
   refresh(ctl?: JobControl): number {
     if (!this.jsonl) return 0;
+    // While the index is built, its builder takes in what the files gain.
+    if (this.indexing()) return 0;
     const res = syncJsonlIndex(describeJsonl(this.jsonl.root), this.cacheDir, ctl);
     if (res.rebuilt) throw new LedgerError('source_changed', 'the JSONL store was replaced or cut short; reopen it', this.path);
     this.warnings = res.warnings;
@@ -195,11 +233,13 @@ export class Ledger {
     if (has_more) rows.pop();
     if (backward) rows.reverse();
     const events = rows.map(toEvent);
+    const indexing = this.indexing();
     return {
       events,
       first_offset: events[0]?.offset ?? null,
       last_offset: events.at(-1)?.offset ?? null,
       has_more,
+      ...(indexing ? { indexing } : {}),
     };
   }
 
@@ -334,6 +374,7 @@ export class Ledger {
   }
 
   stats(): LedgerStats {
+    const indexing = this.indexing();
     const { col, table } = this.source;
     const s = this.get<{ n: number; lo: number | null; hi: number | null }>(
       `SELECT count(*) AS n, min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`,
@@ -358,6 +399,7 @@ export class Ledger {
       warnings: this.warnings,
       mapping: { how: this.source.how, mapping: this.source.mapping },
       rules: { how: this.rulesSource, rules: this.rules.spec },
+      ...(indexing ? { indexing } : {}),
     };
   }
 
@@ -393,6 +435,7 @@ export class Ledger {
   }
 
   close(): void {
+    if (this.building && this.jsonl) stopIndexer(this.jsonl.cacheFile);
     this.writer?.db.close();
     this.writer = null;
     if (this.db.open) this.db.close();

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { LedgerError } from '../../shared/errors.ts';
 import { applyEvent, emptyRun, foldRun, type DriftRow, type RunDetail, type RunProjection, type RunState } from '../../shared/projection.ts';
 import { cacheFileFor } from './cache.ts';
+import { contentKey } from './content-key.ts';
 import { driftOf, openStoredState } from './drift.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
@@ -91,11 +92,6 @@ export class Projector {
     this.save(touched, last);
   }
 
-  /** The id at an offset identifies the ledger a cache was made from: a replaced file has others. */
-  private anchor(offset: number): string | null {
-    return this.ledger.event(offset)?.id ?? null;
-  }
-
   private load(): void {
     this.loaded = true;
     const file = this.cacheFile;
@@ -105,7 +101,7 @@ export class Projector {
       db = new Database(file, { readonly: true });
       const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
       const folded = Number(meta.folded);
-      if (meta.version !== CACHE_VERSION || meta.rules !== this.rulesKey || !Number.isFinite(folded) || this.anchor(folded) !== meta.anchor) return;
+      if (meta.version !== CACHE_VERSION || meta.rules !== this.rulesKey || !Number.isFinite(folded) || contentKey(this.ledger, folded) !== meta.key) return;
       for (const row of db.prepare('SELECT state FROM runs').pluck().iterate() as IterableIterator<string>) {
         const s = JSON.parse(row) as RunState;
         this.states.set(s.run.run_id, s);
@@ -121,8 +117,7 @@ export class Projector {
   }
 
   private save(touched: Set<string>, folded: number): void {
-    const anchor = this.anchor(folded);
-    if (anchor === null) return;
+    const key = contentKey(this.ledger, folded);
     try {
       const db = new Database(this.cacheFile);
       try {
@@ -136,7 +131,7 @@ export class Projector {
           for (const id of touched) put.run(id, JSON.stringify(this.states.get(id)));
           meta.run('version', CACHE_VERSION);
           meta.run('folded', String(folded));
-          meta.run('anchor', anchor);
+          meta.run('key', key);
           meta.run('rules', this.rulesKey);
         })();
       } finally {

@@ -1,6 +1,7 @@
 // Opening SQLite files and turning SQLite's failures into errors a user can act on.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import path from 'node:path';
 import { LedgerError } from '../../shared/errors.ts';
 
 export type DB = Database.Database;
@@ -122,6 +123,12 @@ export function sqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return new LedgerError('locked', 'the database is locked by another process', file);
   if (code.startsWith('SQLITE_CANTOPEN')) return new LedgerError('permission', `cannot open: ${msg}`, file);
+  if (code === 'SQLITE_READONLY_ROLLBACK')
+    return new LedgerError(
+      'locked',
+      `a hot rollback journal (${path.basename(file)}-journal) is beside the database: a writer stopped mid-transaction, and only a writer can roll it back (reading is read-only); open the file once with the program that writes it, or with sqlite3`,
+      file,
+    );
   if (code.startsWith('SQLITE_READONLY')) return new LedgerError('read_only', `the file is read-only: ${msg}`, file);
   if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH'))
     return new LedgerError('permission', `permission denied: ${msg}`, file);

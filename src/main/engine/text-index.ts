@@ -6,11 +6,12 @@ import Database from 'better-sqlite3';
 import type { Page, PageRequest } from '../../shared/ledger.ts';
 import { removeWithSidecars } from './atomic-write.ts';
 import { cacheFileFor } from './cache.ts';
+import { contentKey } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from './jobs.ts';
 import type { Ledger } from './ledger.ts';
 import type { FtsUse } from './query.ts';
 
-const VERSION = '1';
+const VERSION = '2';
 export const FTS_SCHEMA = 'li_fts';
 /** Fewer new events than this are indexed on the spot before a search. */
 const CATCH_UP_ROWS = 50_000;
@@ -56,7 +57,7 @@ export class TextIndex {
     const upto = meta.upto === undefined ? null : Number(meta.upto);
     // An index of another ledger state (replaced file, rebuilt JSONL cache) starts over.
     const stale = meta.version !== undefined && meta.version !== VERSION;
-    if (stale || (upto !== null && this.ledger.event(upto)?.id !== meta.anchor)) {
+    if (stale || (upto !== null && contentKey(this.ledger, upto) !== meta.key)) {
       db.close();
       removeWithSidecars(this.file);
       return this.openIndex();
@@ -98,7 +99,7 @@ export class TextIndex {
       for (const r of rows) insert.run(r[0], r[1]);
       setMeta.run('version', VERSION);
       setMeta.run('upto', String(last));
-      setMeta.run('anchor', this.ledger.event(last)?.id ?? '');
+      setMeta.run('key', contentKey(this.ledger, last));
     })();
     return rows.length < maxRows;
   }

@@ -23,11 +23,15 @@ import { View } from '../engine/view.ts';
 
 interface Open {
   ledger: Ledger;
+  /** Tells the window how a JSONL store's indexing goes, until it is complete. */
+  indexingTimer: NodeJS.Timeout | null;
   views: Map<string, View>;
   projector: Projector;
   text: TextIndex | null;
   follower: Follower | null;
 }
+
+const INDEXING_PUSH_MS = 250;
 
 type Handlers = { [M in WorkerMethod]: (args: Args<M>, ctl: JobControl, extra: { ledgerId?: string }) => Result<M> | Promise<Result<M>> };
 
@@ -63,6 +67,7 @@ export class EngineService {
       warnings: o.ledger.warnings,
       mapping: { how: o.ledger.source.how, mapping: o.ledger.source.mapping },
       rules: { how: o.ledger.rulesSource, rules: o.ledger.rules.spec },
+      indexing: o.ledger.indexing(),
     };
   }
 
@@ -80,10 +85,11 @@ export class EngineService {
   readonly handlers: Handlers = {
     open: ({ path, mapping, rules }, ctl, extra) => {
       const id = extra.ledgerId ?? crypto.randomUUID();
-      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, rules, ...ctl });
-      const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null };
+      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, rules, progressive: true, ...ctl });
+      const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null, indexingTimer: null };
       this.ledgers.get(id)?.ledger.close();
       this.ledgers.set(id, o);
+      this.watchIndexing(id, o);
       return this.info(id, o);
     },
     tables: ({ path }) => inspectTables(path),
@@ -95,6 +101,7 @@ export class EngineService {
     close: ({ ledger }) => {
       const o = this.ledgers.get(ledger);
       if (o) {
+        if (o.indexingTimer) clearInterval(o.indexingTimer);
         o.follower?.stop();
         o.text?.close();
         o.ledger.close();
@@ -107,7 +114,7 @@ export class EngineService {
     rows: ({ ledger, query, start, count }) => {
       const v = this.view(this.get(ledger), query);
       const events = v.rows(start, count);
-      return { start, events, total: v.total, exact: v.exact };
+      return { start, events, total: v.total, exact: v.exact, indexing: this.get(ledger).ledger.indexing() };
     },
     locate: ({ ledger, query, offset }) => {
       const v = this.view(this.get(ledger), query);
@@ -194,6 +201,25 @@ export class EngineService {
     setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),
     generate: ({ dest, events, runs, seed, overwrite }, ctl) => generateLedger(dest, { events, runs, seed, overwrite, ...ctl }),
   };
+
+  /** While a JSONL store is indexed, pushes how far it got, and once more (state null) when it is complete. */
+  private watchIndexing(id: string, o: Open): void {
+    if (!o.ledger.indexing()) return;
+    o.indexingTimer = setInterval(() => {
+      let state = null;
+      try {
+        state = o.ledger.indexing();
+      } catch (e) {
+        const err = e as LedgerError;
+        this.push('tailError', { ledger: id, code: err.code ?? 'internal', message: err.message });
+      }
+      this.push('indexing', { ledger: id, last_offset: o.ledger.lastOffset(), state });
+      if (!state) {
+        clearInterval(o.indexingTimer!);
+        o.indexingTimer = null;
+      }
+    }, INDEXING_PUSH_MS);
+  }
 
   private replay(id: string): Replay {
     const r = this.replays.get(id);

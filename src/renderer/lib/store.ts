@@ -617,8 +617,8 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     else if (c.command === 'theme') s.setTheme(c.theme);
     else if (c.command === 'toggle-detail') s.toggleDetail();
   });
-  // The followed ledger grew: new rows, counts and summaries, keeping the user's place.
-  client.on('tail', (t) => {
+  // The ledger grew (followed, or a JSONL store being indexed): new rows, counts and summaries, keeping the user's place.
+  function grew(t: { ledger: string; last_offset: number | null; added?: number }) {
     const s = store.getState();
     if (s.info?.ledger !== t.ledger) return;
     s.rows?.invalidate();
@@ -627,7 +627,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       .then((r) => {
         store.setState((x) => ({ total: r.total, exact: r.exact, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
         const now = store.getState();
-        if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + t.added }));
+        if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + (t.added ?? 0) }));
         else if (now.follow) now.select(r.total - 1);
       })
       .catch(() => {});
@@ -637,6 +637,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         void refreshSummaries();
         void store.getState().loadRuns();
       }, REFRESH_MS);
+  }
+  client.on('tail', grew);
+  client.on('indexing', (i) => {
+    if (store.getState().info?.ledger !== i.ledger) return;
+    store.setState((x) => ({ info: x.info && { ...x.info, indexing: i.state } }));
+    grew(i);
   });
   client.on('tailError', (e) => store.setState({ follow: false, notice: e.message }));
 

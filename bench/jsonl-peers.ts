@@ -1,0 +1,135 @@
+// Issue 15 targets: a JSONL store against its peers on the same lines, measured in
+// this run. lnav (its time to index the lines and answer a count) and sqlite-utils
+// (insert --nl) come from Debian's packages; a missing peer is said, not guessed.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
+import { Ledger } from '../src/main/engine/ledger.ts';
+import { info, report, time } from './lib.ts';
+
+const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
+const LNAV_FORMAT = path.join(import.meta.dirname, 'lnav-ledger-jsonl.json');
+const GiB = 2 ** 30;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function installed(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** The big ledger's lines as a store of stream files, and the same lines in one file. */
+function stores(dir: string, ledger: string): { folder: string; one: string; lines: number } {
+  const folder = path.join(dir, 'peer-store');
+  const one = path.join(dir, 'peer-one.jsonl');
+  if (!fs.existsSync(one)) {
+    fs.rmSync(folder, { recursive: true, force: true });
+    const l = Ledger.open(ledger, { cacheDir: path.join(dir, 'cache') });
+    exportJsonl(l, folder);
+    l.close();
+    const tmp = `${one}.partial`;
+    fs.rmSync(tmp, { force: true });
+    for (const f of fs.readdirSync(folder).sort()) fs.appendFileSync(tmp, fs.readFileSync(path.join(folder, f)));
+    fs.renameSync(tmp, one);
+  }
+  const lines = Number(execFileSync('wc', ['-l', one], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
+  return { folder, one, lines };
+}
+
+/** lnav's time to index the file and answer a count, in a HOME of its own holding the format. */
+function lnavIndex(dir: string, file: string, lines: number): number | null {
+  if (!installed('lnav')) {
+    info('lnav', 'not installed (apt-get install lnav): its figures and the ratios to them are skipped');
+    return null;
+  }
+  const home = path.join(dir, 'lnav-home');
+  fs.rmSync(home, { recursive: true, force: true });
+  fs.mkdirSync(home);
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+  execFileSync('lnav', ['-i', LNAV_FORMAT], { env, stdio: 'ignore' });
+  const run = time(() => execFileSync('lnav', ['-n', '-c', ';SELECT count(*) AS n FROM ledger_jsonl', file], { env, encoding: 'utf8' }));
+  const counted = Number(run.value.match(/(\d+)\s*$/)?.[1]);
+  if (counted !== lines) throw new Error(`lnav counted ${counted} lines of ${lines}: its format does not match the lines`);
+  info(`lnav -n, index ${lines.toLocaleString('en-US')} lines of one file and count them`, secs(run.ms));
+  return run.ms;
+}
+
+/**
+ * A cold open through the CLI, as a user runs it: the time to the first rows on
+ * standard output, the time until the whole cache index is built (the process
+ * waits for it before exiting), and the process's peak resident memory.
+ */
+async function coldQuery(dir: string, store: string): Promise<{ firstMs: number; completeMs: number; peakBytes: number }> {
+  const cacheDir = path.join(dir, 'peer-cache');
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, '--cache-dir', cacheDir, 'query', store, '--limit', '50'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let firstMs = 0;
+  child.stdout.once('data', () => (firstMs = performance.now() - t0));
+  child.stdout.resume();
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // The process has ended.
+    }
+  }, 50);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`ledger-inspector query ${store} exited ${code}`);
+  return { firstMs, completeMs: performance.now() - t0, peakBytes: peakKb * 1024 };
+}
+
+export async function benchJsonlPeers(dir: string, ledger: string, tenMillion: boolean, peerLines: number): Promise<void> {
+  console.log('\nJSONL store vs lnav and sqlite-utils (same lines; a shared machine makes single runs noisy)');
+  const { folder, one, lines } = stores(dir, ledger);
+  const files = fs.readdirSync(folder).length;
+  // lnav runs before and after ours, and the mean is the baseline: the load of a shared machine changes by the minute.
+  const lnavBefore = lnavIndex(dir, one, lines);
+  const runs = [];
+  for (const [what, store] of [[`${files.toLocaleString('en-US')} files`, folder], ['one file', one]] as const) runs.push({ what, run: await coldQuery(dir, store) });
+  const lnavAfter = lnavBefore === null ? null : lnavIndex(dir, one, lines);
+  const lnav = lnavBefore === null ? null : (lnavBefore + lnavAfter!) / 2;
+  for (const { what, run } of runs) {
+    const label = `${lines.toLocaleString('en-US')} lines, ${what}`;
+    info(`cold query --limit 50, ${label}`, `first rows ${secs(run.firstMs)}, index complete ${secs(run.completeMs)}, peak ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB`);
+    if (lnav !== null) {
+      const first = run.firstMs / lnav;
+      report(`first page of a cold store vs lnav's index, ${label}`, secs(run.firstMs), secs(lnav), first, '<= 0.3', first <= 0.3);
+      const complete = run.completeMs / lnav;
+      report(`cache index complete vs lnav's index, ${label}`, secs(run.completeMs), secs(lnav), complete, '<= 2', complete <= 2);
+    }
+    if (tenMillion) {
+      const mem = run.peakBytes / GiB;
+      report(`peak memory of a 10M-line open, ${what}, vs 1 GiB`, `${(run.peakBytes / 2 ** 20).toFixed(0)} MiB`, '1024 MiB', mem, '< 1', mem < 1);
+      report(`first page at 10M lines, ${what}, vs 2 s`, secs(run.firstMs), '2.00 s', run.firstMs / 2000, '< 1', run.firstMs < 2000);
+    }
+  }
+  benchImportVsSqliteUtils(dir, one, Math.min(lines, peerLines));
+}
+
+/** import-jsonl against sqlite-utils insert --nl, both as processes, on the same file of `n` lines. */
+function benchImportVsSqliteUtils(dir: string, one: string, n: number): void {
+  if (!installed('sqlite-utils')) {
+    info('sqlite-utils', 'not installed (apt-get install sqlite-utils): the import ratio is skipped');
+    return;
+  }
+  // sqlite-utils takes about 100 s per million lines: the comparison runs on the first n.
+  const file = path.join(dir, `peer-first-${n}.jsonl`);
+  if (!fs.existsSync(file)) execFileSync('sh', ['-c', `head -n ${n} "$1" > "$2"`, 'sh', one, file]);
+  const ours = path.join(dir, 'peer-import.db');
+  const theirs = path.join(dir, 'peer-sqlite-utils.db');
+  for (const f of [ours, theirs]) fs.rmSync(f, { force: true });
+  // Ours before and after theirs, the mean compared, as for lnav.
+  const ourImport = () => {
+    fs.rmSync(ours, { force: true });
+    return time(() => execFileSync(process.execPath, [BIN, 'import-jsonl', file, ours], { stdio: 'ignore' })).ms;
+  };
+  const before = ourImport();
+  const su = time(() => execFileSync('sqlite-utils', ['insert', theirs, 'events', file, '--nl'], { stdio: 'ignore' }));
+  const imp = (before + ourImport()) / 2;
+  const ratio = su.ms / imp;
+  report(`import-jsonl vs sqlite-utils insert --nl, ${n.toLocaleString('en-US')} lines`, secs(imp), secs(su.ms), ratio, '>= 5', ratio >= 5);
+  for (const f of [ours, theirs]) fs.rmSync(f, { force: true });
+}

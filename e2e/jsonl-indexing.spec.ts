@@ -1,0 +1,33 @@
+// A JSONL store not yet indexed opens in the browser with its first rows at once,
+// the total shown as an estimate with how far indexing got, then the exact total.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATA, expect, ledgerOf, shot, startServe, test } from './serve.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
+
+test('the first rows show while a JSONL store is indexed, with "≈N, indexing N%", then the exact total', async ({ page }) => {
+  test.setTimeout(240_000);
+  const events = 150_000;
+  const source = ledgerOf(events);
+  // A store of its own, so that its cache index is cold.
+  const store = path.join(DATA, `jsonl-store-${process.pid}-${Date.now()}`);
+  const r = spawnSync(process.execPath, [BIN, 'export-jsonl', source, store], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const served = await startServe(store);
+  try {
+    await page.goto(served.url);
+    await expect(page.locator('.row[data-position="0"]')).toHaveAttribute('data-offset', '1');
+    await expect(page.getByTestId('status')).toContainText(/\/ ≈[\d,]+, indexing \d+%/);
+    await shot(page, '20-jsonl-indexing');
+    await expect(page.getByTestId('status')).toHaveText(`1 / ${events.toLocaleString('en-US')}`, { timeout: 180_000 });
+  } finally {
+    // Its indexer thread goes with it: nothing of this test keeps a core busy for the next ones.
+    await page.close();
+    const exited = new Promise((r) => served.child.once('exit', r));
+    served.stop();
+    await exited;
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+});

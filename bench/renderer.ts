@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../playwright.config.ts';
 import { info, median, ms, quantile, report } from './lib.ts';
 
-async function serveUrl(file: string, cacheDir: string): Promise<{ url: string; stop: () => void }> {
+export async function serveUrl(file: string, cacheDir: string): Promise<{ url: string; stop: () => void }> {
   const bin = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
   const child = spawn(process.execPath, [bin, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: cacheDir } });
   const url = await new Promise<string>((resolve, reject) => {

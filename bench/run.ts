@@ -8,6 +8,7 @@ import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';
 import { benchExportBesideJobs } from './jobs.ts';
 import { benchJsonlPeers } from './jsonl-peers.ts';
 import { benchRenderer } from './renderer.ts';
+import { benchRunsTable } from './runs-table.ts';
 import { benchCliStream } from './cli.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
@@ -44,5 +45,6 @@ await benchTail(dir);
 await benchExportBesideJobs(dir, big);
 await benchCliStream(big, events);
 await benchRenderer(dir, big, events);
+await benchRunsTable(dir);
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

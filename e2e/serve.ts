@@ -8,6 +8,8 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/ledger-inspector.js');
 export const DATA = path.join(os.tmpdir(), 'ledger-inspector-e2e');
+/** The app's data folder (saved views, bookmarks, layouts) for the served app; emptied before each test. */
+export const APP_DATA = path.join(DATA, 'app-data');
 
 /** A generated ledger of `events` events, made once and reused by later runs. */
 export function ledgerOf(events: number, seed = 21): string {
@@ -20,8 +22,17 @@ export function ledgerOf(events: number, seed = 21): string {
   return file;
 }
 
+/** Runs the CLI as a user would, with the e2e cache; its standard output, or a throw with its error line. */
+export function cli(args: string[], input?: string): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache') } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+export const cliJson = (args: string[]) => JSON.parse(cli([...args, '--json']));
+
+/** `ledger-inspector serve` on a file, with the e2e cache and data folder; `env` adds to (or overrides) them. */
 export async function startServe(file: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), ...env } });
+  const child = spawn(process.execPath, [BIN, 'serve', file, '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(DATA, 'cache'), LEDGER_INSPECTOR_DATA: APP_DATA, ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -46,6 +57,7 @@ export const test = base.extend<{ app: Page }, { served: { url: string; file: st
     { scope: 'worker', timeout: 180_000 },
   ],
   app: async ({ page, served }, use) => {
+    fs.rmSync(APP_DATA, { recursive: true, force: true });
     await page.goto(served.url);
     await expect(page.getByTestId('ledger-meta')).toContainText('1,000,000 events');
     await use(page);
@@ -57,6 +69,27 @@ export { expect };
 /** Saves a screenshot of a state under the test output, for a person to look at. */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ROOT, 'test-results/screenshots', `${name}.png`) });
+}
+
+export const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1440, height: 900 },
+] as const;
+
+/** Screenshots of the state at both laptop sizes, light and dark; the page is left at its size before. */
+export async function shots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      // Two frames: the layout and the list's resize observer settle.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await shot(page, `${name}-${size.width}x${size.height}-${scheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  if (before) await page.setViewportSize(before);
 }
 
 export const selectedOffset = (page: Page) => page.locator('.row.selected').getAttribute('data-offset');

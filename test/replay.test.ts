@@ -94,6 +94,10 @@ describe.each(['canonical', 'jsonl', 'supervisor', 'session_events', 'mapped'])(
         expect(pos.state).toEqual({ run: expected?.run ?? null, node_runs: expected?.node_runs ?? [] });
         expect(pos.changed).toEqual(k === 0 ? { run: [], node_runs: [] } : diffStates(foldRun(events.slice(0, k - 1)), expected));
         expect(pos.event).toEqual(k === 0 ? null : events[k - 1]);
+        // What it was before the step: the run, and the earlier form of each node-run the step changed.
+        const prior = k === 0 ? null : foldRun(events.slice(0, k - 1));
+        expect(pos.before.run).toEqual(prior?.run ?? null);
+        expect(pos.before.node_runs).toEqual((prior?.node_runs ?? []).filter((n) => pos.changed.node_runs.includes(n.node_run_id)));
         checked++;
       }
       // The last step equals the run's projection.
@@ -178,7 +182,7 @@ describe('CLI runs, run and replay', () => {
     const last = cli([...map, 'replay', p, id, '--step', String(detail.run.event_count)]);
     expect(last).toMatchObject({ step: detail.run.event_count, steps: detail.run.event_count, state: { run: detail.run, node_runs: detail.node_runs } });
     const zero = cli([...map, 'replay', p, id, '--step', '0']);
-    expect(zero).toEqual({ step: 0, steps: detail.run.event_count, event: null, state: { run: null, node_runs: [] }, changed: { run: [], node_runs: [] } });
+    expect(zero).toEqual({ step: 0, steps: detail.run.event_count, event: null, state: { run: null, node_runs: [] }, changed: { run: [], node_runs: [] }, before: { run: null, node_runs: [] } });
     const failed = cli([...map, 'runs', p, '--status', 'failed']);
     expect(failed.every((r: { status: string }) => r.status === 'failed')).toBe(true);
   });

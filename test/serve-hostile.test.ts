@@ -188,6 +188,8 @@ describe('serve mode under hostile input', () => {
     expect(await call('snapshot', { ledger: led, dest: path.join(outside, 'snap.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
     expect(fs.existsSync(path.join(outside, 'snap.db'))).toBe(false);
     expect(await call('generate', { dest: path.join(outside, 'gen.db'), events: 1 })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(await call('saveBookmarks', { ledger: led, dest: path.join(outside, 'marks.json'), offsets: [1] })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(fs.existsSync(path.join(outside, 'marks.json'))).toBe(false);
     expect(await call('snapshot', { ledger: led, dest: path.join(inside, 'snap.db') })).toMatchObject({ ok: true });
   });
 });

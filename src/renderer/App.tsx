@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import { ContextMenu } from './components/ContextMenu.tsx';
 import { DetailPane } from './components/DetailPane.tsx';
 import { EventList } from './components/EventList.tsx';
 import { GotoDialog } from './components/GotoDialog.tsx';
@@ -7,13 +8,24 @@ import { ExportDialog } from './components/ExportDialog.tsx';
 import { MappingEditor } from './components/MappingEditor.tsx';
 import { FilterBar } from './components/FilterBar.tsx';
 import { Histogram } from './components/Histogram.tsx';
-import { ReplayPanel } from './components/ReplayPanel.tsx';
+import { ReplayPanel, useReplayKeys } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
+import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
 import type { MappingStore } from './lib/mapping-store.ts';
 import type { LedgerInfo } from '../shared/contract.ts';
 import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
+
+function useWindowWidth(): number {
+  const [w, setW] = useState(window.innerWidth);
+  useEffect(() => {
+    const on = () => setW(window.innerWidth);
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return w;
+}
 
 function useDark(theme: 'light' | 'dark' | 'system'): boolean {
   const media = window.matchMedia('(prefers-color-scheme: dark)');
@@ -37,11 +49,21 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
   const panel = useStore(store, (s) => s.panel);
   const hasRun = useStore(store, (s) => s.runDetail !== null);
   const hasReplay = useStore(store, (s) => s.replay !== null);
-  const [runsOpen, setRunsOpen] = useState(true);
+  const panels = useStore(store, (s) => s.panels);
+  const runsOpen = panels.runsOpen;
+  const followPaused = useStore(store, (s) => s.followPaused);
+  const newSincePause = useStore(store, (s) => s.newSincePause);
+  const exact = useStore(store, (s) => s.exact);
+  const updating = useStore(store, (s) => s.updating);
+  const width = useWindowWidth();
+  // Fitted to the window until the user drags them: the list keeps the most room.
+  const runsWidth = panels.runsWidth ?? Math.round(Math.min(300, Math.max(200, width * 0.16)));
+  const sideWidth = panels.sideWidth ?? Math.round(Math.min(420, Math.max(300, width * 0.235)));
   const selected = useStore(store, (s) => s.selected);
   const total = useStore(store, (s) => s.total);
   const theme = useStore(store, (s) => s.theme);
   const dark = useDark(theme);
+  useReplayKeys(store);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -86,47 +108,70 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
       )}
       {info && <FilterBar store={store} />}
       {info && <Histogram store={store} />}
-      <main className={`split${detailOpen ? '' : ' no-detail'}${info && runsOpen ? ' with-runs' : ''}`}>
-        {info && runsOpen && <RunsPanel store={store} />}
+      <main
+        className="split"
+        style={{ gridTemplateColumns: `${info ? (runsOpen ? `${runsWidth}px` : 'auto') : ''} minmax(0, 1fr) ${info && detailOpen ? `${sideWidth}px` : ''}` }}
+      >
+        {info &&
+          (runsOpen ? (
+            <div className="runs-wrap">
+              <RunsPanel store={store} onHide={() => store.getState().setPanels({ runsOpen: false })} />
+              <Splitter label="Resize the runs panel" value={runsWidth} min={180} max={Math.max(240, width - 700)} onChange={(w, save) => store.getState().setPanels({ runsWidth: w }, save)} side="right" />
+            </div>
+          ) : (
+            <button className="runs-collapsed" onClick={() => store.getState().setPanels({ runsOpen: true })} aria-label="Show the runs panel" data-testid="show-runs">
+              Runs ›
+            </button>
+          ))}
         {info ? (
           <EventList store={store} />
         ) : (
           <div className="empty-state">{opening ? `Opening ${opening}…` : 'Open a ledger: a SQLite file, a .jsonl file or a folder of them. Type its path above, or drop it on the window.'}</div>
         )}
         {info && detailOpen && (
-          <section className="side">
+          <section className="side" aria-label="Details">
+            <Splitter label="Resize the details panel" value={sideWidth} min={280} max={Math.max(320, width - 600)} onChange={(w, save) => store.getState().setPanels({ sideWidth: w }, save)} side="left" />
             <nav className="tabs" role="tablist">
               <button role="tab" aria-selected={panel === 'event'} className={panel === 'event' ? 'active' : ''} onClick={() => store.getState().setPanel('event')}>Event</button>
               <button role="tab" aria-selected={panel === 'run'} className={panel === 'run' ? 'active' : ''} disabled={!hasRun} onClick={() => store.getState().setPanel('run')}>Run</button>
               <button role="tab" aria-selected={panel === 'replay'} className={panel === 'replay' ? 'active' : ''} disabled={!hasReplay} onClick={() => store.getState().setPanel('replay')} data-testid="replay-tab">Replay</button>
-              <span className="spacer" />
-              <button onClick={() => setRunsOpen((x) => !x)} title="Show or hide the runs panel">{runsOpen ? 'Hide runs' : 'Show runs'}</button>
             </nav>
-            {panel === 'event' && <DetailPane store={store} dark={dark} />}
+            {panel === 'event' && <DetailPane store={store} />}
             {panel === 'run' && <RunDetailPane store={store} />}
             {panel === 'replay' && <ReplayPanel store={store} />}
           </section>
         )}
       </main>
       <footer className="status">
-        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${totalText(total, info.indexing)}` : ''}</span>
-        {notice && (
-          <span className="notice" onClick={() => store.getState().setNotice(null)}>
-            {notice}
-          </span>
+        <span data-testid="status">{info ? `${selected === null ? '-' : (selected + 1).toLocaleString('en-US')} / ${totalText(total, exact, info.indexing)}${updating ? ' (updating…)' : ''}` : ''}</span>
+        {followPaused && (
+          <button className="follow-paused" onClick={() => store.getState().resumeFollow()} data-testid="follow-resume">
+            {newSincePause.toLocaleString('en-US')} new event{newSincePause === 1 ? '' : 's'} - jump to latest
+          </button>
         )}
+        <span className="notice" role="status" aria-live="polite" data-testid="notice">
+          {notice && (
+            <>
+              {notice}
+              <button className="notice-dismiss" onClick={() => store.getState().setNotice(null)} aria-label="Dismiss the notice">
+                ×
+              </button>
+            </>
+          )}
+        </span>
         <span className="spacer" />
-        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · replay: J/K or ←/→, space plays</span>
+        <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · B mark, [ ] marks · replay: J/K or ←/→, space plays</span>
       </footer>
       {gotoOpen && <GotoDialog store={store} />}
       {exportOpen && <ExportDialog store={store} />}
+      <ContextMenu store={store} />
       <MappingEditor mapping={mapping} />
     </div>
   );
 }
 
-/** The total, or while a JSONL store is indexed, its estimate and how far indexing got. */
-function totalText(total: number, indexing: LedgerInfo['indexing']): string {
-  if (!indexing) return total.toLocaleString('en-US');
+/** The total (≈ while a filter is still counted), or while a JSONL store is indexed, its estimate and how far indexing got. */
+function totalText(total: number, exact: boolean, indexing: LedgerInfo['indexing']): string {
+  if (!indexing) return `${exact ? '' : '≈'}${total.toLocaleString('en-US')}`;
   return `≈${Math.max(total, indexing.estimated_events).toLocaleString('en-US')}, indexing ${indexing.percent}%`;
 }

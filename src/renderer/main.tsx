@@ -10,11 +10,16 @@ import './styles.css';
 
 const b = bridge();
 const client = createClient(b ? ipcTransport(b) : wsTransport());
-// Filters and the selected offset live in the URL's hash, so Back and Forward return to earlier views.
-const store = createAppStore(client, {
-  push: (v) => window.history.pushState(v, '', encodeView(v)),
-  replace: (v) => window.history.replaceState(v, '', encodeView(v)),
-});
+// The view (ledger, filter, selected offset, panel, replay step) lives in the URL's hash:
+// Back and Forward return to earlier views, and a reload or a new tab with the URL comes back to it.
+const store = createAppStore(
+  client,
+  {
+    push: (v) => window.history.pushState(v, '', encodeView(v)),
+    replace: (v) => window.history.replaceState(v, '', encodeView(v)),
+  },
+  decodeView(location.hash),
+);
 window.addEventListener('popstate', (e) => {
   const v = (e.state as ViewState | null) ?? decodeView(location.hash);
   if (!v || !store.getState().info) return;

@@ -166,6 +166,20 @@ export const CALLS = {
     z.object({ dest: path, events: int.min(1).max(MAX_GENERATED_EVENTS), runs: int.min(1).optional(), seed: int.optional(), overwrite: z.boolean().optional() }).strict(),
     { job: true, lane: 'export', files: ['dest'] },
   ),
+  /**
+   * A path as the engine will use it: ~ expanded, a relative path taken from base (else the
+   * home folder). Worked out from the name alone: it reads nothing on disk, so names no file.
+   */
+  resolvePath: call<{ path: string }>()(z.object({ path, base: path.optional() }).strict(), { lane: 'interactive' }),
+  /** Writes the bookmarked events of a ledger (offset, id, run, kind, time) to a JSON file, e.g. beside a JSONL export. */
+  saveBookmarks: call<{ dest: string; bookmarks: number }>()(z.object({ ledger, dest: path, offsets: z.array(int).max(100_000) }).strict(), {
+    lane: 'interactive',
+    files: ['dest'],
+  }),
+  /** Values the window keeps per ledger or layout (views, bookmarks, columns) in the app's data folder; a scope is a key, not a file. */
+  prefs: call<Record<string, unknown>>()(z.object({ scope: path }).strict(), { lane: 'interactive' }),
+  /** Sets one of those values; null removes it. */
+  setPref: call<null>()(z.object({ scope: path, key: z.string().min(1).max(100), value: z.json() }).strict(), { lane: 'interactive' }),
   /** What the window shows, so the shell can enable its menu items; the engine ignores it. */
   uiState: call<null>()(
     z.object({ ledger: id.nullable(), path: path.nullable(), layout: z.string().nullable(), replay_offset: int.nullable(), jobs: int.nonnegative() }).strict(),

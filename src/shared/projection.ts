@@ -258,6 +258,22 @@ export function nodeIdFrom(payload: Record<string, unknown>, column: string | nu
   return column;
 }
 
+const NODE_KEY_PATTERNS = NODE_KEYS.map((k) => new RegExp(`"${k}"\\s*:\\s*(?:"((?:[^"\\\\]|\\\\.)+)"|(-?\\d+(?:\\.\\d+)?))`));
+
+/**
+ * The node a payload text names, by the same rule, even when the text is a cut
+ * preview that no longer parses: then the first rule key found in it counts.
+ */
+export function nodeIdFromText(payload: string, column: string | null): string | null {
+  const parsed = parse(payload);
+  if (Object.keys(parsed).length) return nodeIdFrom(parsed, column);
+  for (const re of NODE_KEY_PATTERNS) {
+    const m = re.exec(payload);
+    if (m) return m[1] !== undefined ? (JSON.parse(`"${m[1]}"`) as string) : m[2]!;
+  }
+  return column;
+}
+
 /** The node an event names, by the same rule, for any event. */
 export const nodeOf = (e: FoldEvent, rules: Rules = DEFAULT_RULES) => nodeIdFrom(parse(e.payload), e.node_id, rules);
 
@@ -421,4 +437,6 @@ export interface ReplayPosition {
   event: import('./ledger.ts').LedgerEvent | null;
   state: { run: RunProjection | null; node_runs: NodeRunProjection[] };
   changed: StepChange;
+  /** The state before this step's event, for old -> new: the run, and the node-runs it changed (absent: new). */
+  before: { run: RunProjection | null; node_runs: NodeRunProjection[] };
 }

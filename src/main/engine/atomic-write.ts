@@ -110,3 +110,20 @@ export function commitFolder(tmp: string, dest: string): void {
     throw fsError(e, abs);
   }
 }
+
+/**
+ * Writes a small text file (settings, prefs, a bookmarks list) whole: a temporary
+ * file beside it, renamed over it, so a crash leaves the previous contents intact.
+ */
+export function writeTextWhole(file: string, text: string): void {
+  const abs = path.resolve(file);
+  const tmp = `${abs}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new LedgerError('permission', `cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, abs);
+  }
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
 import { MappingSchema, type Mapping } from '../../shared/ledger.ts';
 import { RulesSchema, type LedgerRules } from '../../shared/projection.ts';
+import { writeTextWhole } from './atomic-write.ts';
 
 export interface LedgerSettings {
   mapping?: Mapping;
@@ -62,9 +63,5 @@ export function saveLedgerSettings(ledgerPath: string, settings: LedgerSettings,
   const key = realPath(ledgerPath);
   if (settings.mapping || settings.rules) all[key] = { ...(settings.mapping && { mapping: settings.mapping }), ...(settings.rules && { rules: settings.rules }) };
   else delete all[key];
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = fileOf(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeTextWhole(fileOf(dataDir), `${JSON.stringify(all, null, 2)}\n`);
 }

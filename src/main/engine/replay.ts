@@ -78,7 +78,7 @@ export class Replay {
     if (!Number.isInteger(k) || k < 0 || k > this.steps)
       throw new LedgerError('invalid_argument', `step ${k} is outside 0..${this.steps}`, this.ledger.path);
     this.position = k;
-    if (k === 0) return { step: 0, steps: this.steps, event: null, state: { run: null, node_runs: [] }, changed: { run: [], node_runs: [] } };
+    if (k === 0) return { step: 0, steps: this.steps, event: null, state: { run: null, node_runs: [] }, changed: { run: [], node_runs: [] }, before: { run: null, node_runs: [] } };
     const j = Math.floor((k - 1) / this.interval);
     const base = this.checkpoints[j]!;
     let s: RunState | null = base && structuredClone(base);
@@ -91,7 +91,16 @@ export class Replay {
     const before = s && structuredClone(s);
     s ??= emptyRun(last);
     applyEvent(s, last, this.ledger.rules);
-    return { step: k, steps: this.steps, event: last, state: { run: s.run, node_runs: s.node_runs }, changed: diffStates(before, s) };
+    const changed = diffStates(before, s);
+    const touched = new Set(changed.node_runs);
+    return {
+      step: k,
+      steps: this.steps,
+      event: last,
+      state: { run: s.run, node_runs: s.node_runs },
+      changed,
+      before: { run: before?.run ?? null, node_runs: (before?.node_runs ?? []).filter((n) => touched.has(n.node_run_id)) },
+    };
   }
 
   forward = () => this.at(Math.min(this.steps, this.position + 1));

@@ -1,12 +1,16 @@
 // The engine behind the contract: one handler per call, over the ledgers, views,
 // replays and followers this worker holds. Runs inside an engine-host worker.
 import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { Args, EventName, LedgerInfo, Result, WorkerMethod } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import type { JobControl } from '../engine/jobs.ts';
 import { exportJsonl } from '../engine/jsonl-export.ts';
 import { generateLedger } from '../engine/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl-store.ts';
+import { AppData } from '../engine/app-data.ts';
+import { writeTextWhole } from '../engine/atomic-write.ts';
 import { Ledger } from '../engine/ledger.ts';
 import { inspectTables, previewMapping } from '../engine/mapping-preview.ts';
 import { saveLedgerSettings } from '../engine/ledger-settings.ts';
@@ -34,6 +38,7 @@ type Handlers = { [M in WorkerMethod]: (args: Args<M>, ctl: JobControl, extra: {
 export class EngineService {
   private readonly ledgers = new Map<string, Open>();
   private readonly replays = new Map<string, Replay>();
+  private appData: AppData | null = null;
   private readonly cacheDir: string | undefined;
   private readonly push: (event: EventName, payload: unknown) => void;
 
@@ -177,6 +182,23 @@ export class EngineService {
       }
       return null;
     },
+    resolvePath: ({ path: p, base }) => {
+      // Only the name is worked out; whether something is there is for the job that writes it to say.
+      const home = os.homedir();
+      const expanded = p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+      return { path: path.resolve(base ?? home, expanded) };
+    },
+    saveBookmarks: ({ ledger, dest, offsets }) => {
+      const l = this.get(ledger).ledger;
+      const bookmarks = offsets.flatMap((o) => {
+        const e = l.event(o);
+        return e ? [{ offset: e.offset, id: e.id, run_id: e.run_id, kind: e.kind, time: e.time }] : [];
+      });
+      writeTextWhole(dest, `${JSON.stringify({ ledger: l.path, bookmarks }, null, 2)}\n`);
+      return { dest, bookmarks: bookmarks.length };
+    },
+    prefs: ({ scope }) => (this.appData ??= new AppData()).get(scope),
+    setPref: ({ scope, key, value }) => ((this.appData ??= new AppData()).set(scope, key, value), null),
     generate: ({ dest, events, runs, seed, overwrite }, ctl) => generateLedger(dest, { events, runs, seed, overwrite, ...ctl }),
   };
 

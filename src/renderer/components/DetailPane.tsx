@@ -1,34 +1,41 @@
-// The selected event in full: every column, and the payload as a collapsible JSON tree.
-import { useState } from 'react';
-import { allExpanded, collapseAllNested, darkStyles, defaultStyles, JsonView } from 'react-json-view-lite';
-import 'react-json-view-lite/dist/index.css';
+// The selected event in full: every column, and the payload as a collapsible tree
+// that shows the stored text (numbers exactly as written). Copy copies the event
+// with its payload as stored; right-click offers values and filters.
+import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { nodeIdFromText } from '../../shared/projection.ts';
+import { eventJson, eventMenu } from '../lib/event-menu.ts';
+import { parseLossless } from '../lib/json-source.ts';
+import { kindColor, statusClass } from '../lib/kinds.ts';
 import type { AppStore } from '../lib/store.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { copyText } from '../lib/shell.ts';
-import { kindHue, statusClass } from './EventList.tsx';
+import { JsonTree } from './JsonTree.tsx';
 
-function parse(payload: string): { value: unknown; ok: boolean } {
-  try {
-    return { value: JSON.parse(payload), ok: true };
-  } catch {
-    return { value: payload, ok: false };
-  }
-}
-
-export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) {
+export function DetailPane({ store }: { store: AppStore }) {
   const e = useStore(store, (s) => s.detail);
+  const needle = useStore(store, (s) => s.query.text);
+  const bookmarks = useStore(store, (s) => s.bookmarks);
   const rules = useLedgerRules(store);
   const [expanded, setExpanded] = useState(true);
   const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
+  const tree = useMemo(() => (e ? parseLossless(e.payload) : null), [e]);
   if (!e) return <aside className="detail empty">Select an event to see it in full.</aside>;
-  const payload = parse(e.payload);
   const copy = async () => {
-    const ok = await copyText(JSON.stringify({ ...e, payload: payload.value }, null, 2)).then(() => true, () => false);
+    const ok = await copyText(eventJson(e)).then(
+      () => true,
+      () => false,
+    );
     setCopied(ok ? 'Copied' : 'Copy failed');
     setTimeout(() => setCopied(null), 1200);
   };
-  const fields: Array<[string, unknown]> = [
+  const menuAt = (m: React.MouseEvent | React.KeyboardEvent, value?: { label: string; text: string }) => {
+    const box = (m.currentTarget as HTMLElement).getBoundingClientRect();
+    const x = 'clientX' in m ? m.clientX : box.left + 20;
+    const y = 'clientY' in m ? m.clientY : box.bottom;
+    store.getState().openMenu(eventMenu(store, e, x, y, value));
+  };
+  const fields: Array<[string, string | number | null]> = [
     ['offset', e.offset],
     ['id', e.id],
     ['run', e.run_id],
@@ -38,24 +45,45 @@ export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) 
     ['time', e.time],
     ['session', e.session_id],
     ['model', e.model_id],
-    ['node', e.node_id],
+    ['node', nodeIdFromText(e.payload, e.node_id)],
   ];
   return (
-    <aside className="detail" data-testid="detail">
+    <aside
+      className="detail"
+      data-testid="detail"
+      aria-label="Selected event"
+      onContextMenu={(m) => {
+        m.preventDefault();
+        menuAt(m);
+      }}
+    >
       <header>
-        <span className={`kind-badge ${statusClass(e.kind, rules)}`} style={{ borderColor: `hsl(${kindHue(e.kind)} 65% 52%)` }}>
+        <span className={`kind-badge ${statusClass(e.kind, rules)}`} style={{ borderColor: kindColor(e.kind, rules) }}>
           {e.kind}
         </span>
         <span className="detail-offset">offset {e.offset}</span>
         <span className="spacer" />
+        <button onClick={() => store.getState().toggleBookmark(e.offset)} aria-pressed={bookmarks.includes(e.offset)} data-testid="bookmark-toggle" title="Bookmark this event (B in the list)">
+          {bookmarks.includes(e.offset) ? '★ Marked' : '☆ Mark'}
+        </button>
         <button onClick={() => setExpanded((x) => !x)}>{expanded ? 'Collapse' : 'Expand'}</button>
-        <button onClick={copy}>{copied ?? 'Copy as JSON'}</button>
+        <button onClick={copy} data-testid="copy-event" title="The event as JSON, its payload exactly as stored">
+          {copied ?? 'Copy as JSON'}
+        </button>
       </header>
       <table className="fields">
         <tbody>
           {fields.map(([k, v]) => (
-            <tr key={k}>
-              <th>{k}</th>
+            <tr
+              key={k}
+              onContextMenu={(m) => {
+                if (v === null) return;
+                m.preventDefault();
+                m.stopPropagation();
+                menuAt(m, { label: k, text: String(v) });
+              }}
+            >
+              <th scope="row">{k}</th>
               <td>{v === null || v === undefined ? <span className="null">—</span> : String(v)}</td>
             </tr>
           ))}
@@ -63,8 +91,18 @@ export function DetailPane({ store, dark }: { store: AppStore; dark: boolean }) 
       </table>
       <h3>payload</h3>
       <div className="json" data-testid="payload">
-        {payload.ok && typeof payload.value === 'object' && payload.value !== null ? (
-          <JsonView key={String(expanded) + e.offset} data={payload.value as object} shouldExpandNode={expanded ? allExpanded : collapseAllNested} style={dark ? darkStyles : defaultStyles} />
+        {tree && (tree.type === 'object' || tree.type === 'array') ? (
+          <JsonTree
+            key={String(expanded) + e.offset}
+            node={tree}
+            expanded={expanded}
+            needle={needle}
+            label={`Payload of event ${e.offset}`}
+            onMenu={(m, text, name) => {
+              m.preventDefault();
+              menuAt(m, { label: name === undefined ? 'payload' : `value of ${name}`, text });
+            }}
+          />
         ) : (
           <pre>{e.payload}</pre>
         )}

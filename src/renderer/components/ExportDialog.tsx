@@ -1,9 +1,10 @@
 // Exports from the window: a snapshot or a JSONL store, of the whole ledger, the
 // current filter or the ledger as of the replay step; with progress and cancel.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { canBrowse, chooseExportPath } from '../lib/shell.ts';
-import type { AppStore } from '../lib/store.ts';
+import { folderOf, type AppStore } from '../lib/store.ts';
+import { Modal } from './Modal.tsx';
 
 export function ExportDialog({ store }: { store: AppStore }) {
   const info = useStore(store, (s) => s.info);
@@ -17,15 +18,29 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const [scope, setScope] = useState<'all' | 'filter' | 'replay'>(filtered ? 'filter' : 'all');
   const [dest, setDest] = useState('');
   const [running, setRunning] = useState(false);
-  const [browseError, setBrowseError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [resolved, setResolved] = useState<{ path: string } | null>(null);
+  // The destination as it will be written: absolute, ~ expanded.
+  const resolveDest = useStore(store, (s) => s.resolveDest);
+  useEffect(() => {
+    setError(null);
+    const d = dest.trim();
+    if (!d) return setResolved(null);
+    let live = true;
+    resolveDest(d).then(
+      (r) => live && setResolved(r),
+      () => live && setResolved(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [dest, resolveDest]);
   if (!info) return null;
+  // The native save dialog (desktop app only); its failure shows on the dialog's error line.
   const browse = () =>
     chooseExportPath(kind).then(
-      (p) => {
-        setBrowseError(null);
-        if (p) setDest(p);
-      },
-      (e: Error) => setBrowseError(e.message),
+      (p) => p && setDest(p),
+      (e: Error) => setError(e.message),
     );
   const replayOffset = replay?.at?.event?.offset;
   // A snapshot of a filter keeps its runs; other conditions need the JSONL export.
@@ -34,13 +49,19 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const go = async (e: React.FormEvent) => {
     e.preventDefault();
     setRunning(true);
-    const ok = await st.runExport(kind, scope, dest.trim());
+    setError(null);
+    const target = await st.resolveDest(dest.trim()).catch((x: Error) => x);
+    if (target instanceof Error) {
+      setRunning(false);
+      return setError(target.message);
+    }
+    const failure = await st.runExport(kind, scope, target.path);
     setRunning(false);
-    if (ok) st.setExportOpen(false);
+    if (failure === null) st.setExportOpen(false);
+    else setError(failure);
   };
   return (
-    <div className="modal-backdrop" onMouseDown={() => !running && st.setExportOpen(false)}>
-      <form className="modal export" onSubmit={go} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Export" data-testid="export-dialog">
+    <Modal label="Export" className="export" testid="export-dialog" onSubmit={go} closable={!running} onClose={() => st.setExportOpen(false)}>
         <h2>Export</h2>
         <fieldset>
           <label><input type="radio" checked={kind === 'snapshot'} onChange={() => setKind('snapshot')} /> SQLite snapshot (a new ledger file)</label>
@@ -58,10 +79,19 @@ export function ExportDialog({ store }: { store: AppStore }) {
         </fieldset>
         <label>
           {kind === 'snapshot' ? 'New file' : 'New (or empty) folder'}
-          <input value={dest} onChange={(e) => setDest(e.target.value)} placeholder={kind === 'snapshot' ? '/path/to/snapshot.db' : '/path/to/folder'} data-testid="export-dest" spellCheck={false} autoFocus />
-          {canBrowse() && <button type="button" disabled={running} onClick={browse} data-testid="export-browse">Browse…</button>}
+          <span className="dest-row">
+            <input value={dest} onChange={(e) => setDest(e.target.value)} placeholder={kind === 'snapshot' ? '~/snapshot.db' : '~/exported'} data-testid="export-dest" spellCheck={false} autoFocus />
+            {canBrowse() && <button type="button" disabled={running} onClick={browse} data-testid="export-browse">Browse…</button>}
+          </span>
         </label>
-        {browseError && <p className="error" role="alert">{browseError}</p>}
+        <p className="muted dest-resolved" data-testid="export-resolved">
+          {resolved ? `Writes ${resolved.path}` : `A relative path is taken from ${folderOf(info.path)}; ~ is your home folder.`}
+        </p>
+        {error && (
+          <p className="dialog-error" role="alert" data-testid="export-error">
+            {error}
+          </p>
+        )}
         {running && (
           <div className="job" data-testid="export-progress">
             <progress max={1} value={job && job.total ? job.done / job.total : 0} />
@@ -73,7 +103,6 @@ export function ExportDialog({ store }: { store: AppStore }) {
           <button type="button" disabled={running} onClick={() => st.setExportOpen(false)}>Close</button>
           <button type="submit" className="primary" disabled={running || !dest.trim() || (scope === 'filter' && !filterOk)} data-testid="export-go">Export</button>
         </div>
-      </form>
-    </div>
+    </Modal>
   );
 }

@@ -1,10 +1,14 @@
 // The filter bar: kinds in or out, runs, actors, time range, text, a JSON-path
 // condition. Facet lists carry counts; every change is a new view in the history.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
+import type { Rules } from '../../shared/projection.ts';
 import type { AppStore } from '../lib/store.ts';
-import { kindHue } from './EventList.tsx';
+import { kindColor } from '../lib/kinds.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
+import { ColumnsMenu } from './EventList.tsx';
+import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -14,7 +18,7 @@ function clean(q: Query): Query {
   return out as Query;
 }
 
-function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void }) {
+function KindMenu({ facets, query, apply, rules }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void; rules: Rules }) {
   const inc = new Set(query.kinds ?? []);
   const exc = new Set(query.exclude_kinds ?? []);
   // Each click moves a kind through: any -> only these -> left out -> any.
@@ -38,7 +42,7 @@ function KindMenu({ facets, query, apply }: { facets: FacetValue[] | undefined; 
           return (
             <button key={k} className={`facet ${state}`} onClick={() => cycle(k)} data-kind={k} title="click: only this kind; again: leave it out; again: any">
               <span className="facet-mark">{state === 'in' ? '✓' : state === 'out' ? '−' : ''}</span>
-              <i className="kind-dot" style={{ background: `hsl(${kindHue(k)} 65% 52%)` }} />
+              <i className="kind-dot" style={{ background: kindColor(k, rules) }} />
               <span className="facet-name">{k}</span>
               <span className="facet-count">{n(f.count)}</span>
             </button>
@@ -59,7 +63,7 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
         {chosen.length ? ` (${chosen.length})` : ''}
       </summary>
       <div className="facet-list">
-        <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} aria-label={`Find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
         {shown.map((f) => {
           const v = String(f.value);
           return (
@@ -75,9 +79,47 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
   );
 }
 
+/**
+ * The bar's menus (details elements) open one at a time and close on Escape or a
+ * click outside, focus going back to the menu's button.
+ */
+function useMenus(bar: React.RefObject<HTMLDivElement | null>) {
+  useEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    const menus = () => [...el.querySelectorAll<HTMLDetailsElement>('details.facet-menu')];
+    const onToggle = (e: Event) => {
+      const d = e.target as HTMLDetailsElement;
+      if (d.open) for (const m of menus()) if (m !== d) m.open = false;
+    };
+    const onDown = (e: MouseEvent) => {
+      for (const m of menus()) if (m.open && !m.contains(e.target as Node)) m.open = false;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      const open = menus().find((m) => m.open);
+      if (!open) return;
+      open.open = false;
+      open.querySelector('summary')?.focus();
+      e.stopPropagation();
+    };
+    el.addEventListener('toggle', onToggle, true);
+    window.addEventListener('mousedown', onDown);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      el.removeEventListener('toggle', onToggle, true);
+      window.removeEventListener('mousedown', onDown);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [bar]);
+}
+
 export function FilterBar({ store }: { store: AppStore }) {
+  const bar = useRef<HTMLDivElement>(null);
+  useMenus(bar);
   const query = useStore(store, (s) => s.query);
   const facets = useStore(store, (s) => s.facets);
+  const rules = useLedgerRules(store);
   const total = useStore(store, (s) => s.total);
   const exact = useStore(store, (s) => s.exact);
   const setQuery = useStore(store, (s) => s.setQuery);
@@ -131,19 +173,19 @@ export function FilterBar({ store }: { store: AppStore }) {
   if (query.json_path) chips.push([`${query.json_path.path} = ${JSON.stringify(query.json_path.value)}`, () => apply({ ...query, json_path: undefined })]);
   const filtered = Object.keys(query).length > 0;
   return (
-    <div className="filter-bar" data-testid="filter-bar">
-      <KindMenu facets={facets.kind} query={query} apply={apply} />
+    <div className="filter-bar" data-testid="filter-bar" ref={bar}>
+      <KindMenu facets={facets.kind} query={query} apply={apply} rules={rules} />
       <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
       <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
       <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>
-        <input className="text-filter" placeholder="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
+        <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input className="where-filter" placeholder='$.path = value' value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+        <input className="where-filter" placeholder='$.path = value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
-        <input placeholder="from time" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
-        <input placeholder="to time" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
+        <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
+        <input placeholder="to time" aria-label="To time (UTC)" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
         <button type="submit" hidden />
       </form>
       <div className="chips">
@@ -154,8 +196,11 @@ export function FilterBar({ store }: { store: AppStore }) {
           </span>
         ))}
       </div>
-      <span className="match-count" data-testid="match-count">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
+      <span className="match-count" data-testid="match-count" role="status" aria-live="polite">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
+      <BookmarksMenu store={store} />
+      <ViewsMenu store={store} />
+      <ColumnsMenu store={store} />
     </div>
   );
 }

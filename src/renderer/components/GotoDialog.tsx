@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import type { AppStore } from '../lib/store.ts';
+import { Modal } from './Modal.tsx';
 
 export function GotoDialog({ store }: { store: AppStore }) {
   const setOpen = useStore(store, (s) => s.setGotoOpen);
@@ -17,17 +18,15 @@ export function GotoDialog({ store }: { store: AppStore }) {
     document.querySelector<HTMLElement>('[data-testid="event-list"]')?.focus();
   };
   return (
-    <div className="modal-backdrop" onMouseDown={() => setOpen(false)}>
-      <form className="modal" onSubmit={submit} onMouseDown={(e) => e.stopPropagation()} role="dialog" aria-label="Go to offset">
+    <Modal label="Go to offset" onClose={() => setOpen(false)} onSubmit={submit}>
         <label>
           Go to offset
-          <input autoFocus inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)} data-testid="goto-input" />
+          <input autoFocus inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} data-testid="goto-input" />
         </label>
         <div className="modal-actions">
           <button type="button" onClick={() => setOpen(false)}>Cancel</button>
           <button type="submit" disabled={!valid}>Go</button>
         </div>
-      </form>
-    </div>
+    </Modal>
   );
 }

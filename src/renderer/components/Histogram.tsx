@@ -13,6 +13,7 @@ const MIN_DRAG_PX = 4;
 
 export function Histogram({ store }: { store: AppStore }) {
   const h = useStore(store, (s) => s.histogram);
+  const loading = useStore(store, (s) => s.summariesLoading);
   const query = useStore(store, (s) => s.query);
   const setQuery = useStore(store, (s) => s.setQuery);
   const box = useRef<HTMLDivElement>(null);
@@ -66,9 +67,14 @@ export function Histogram({ store }: { store: AppStore }) {
     };
   }, [h]);
 
-  if (!h || !h.from || !h.counts.length) return <div className="histogram empty" />;
+  if (!h || !h.from || !h.counts.length)
+    return (
+      <div className={`histogram ${loading ? 'loading' : 'empty'}`} data-testid="histogram-loading" aria-busy={loading}>
+        {loading ? <span className="h-label">Counting events over time…</span> : null}
+      </div>
+    );
   return (
-    <div className="histogram" data-testid="histogram" title={`${h.from} → ${h.to}; drag to choose a time range, double-click to clear it`}>
+    <div className={`histogram${loading ? ' updating' : ''}`} aria-busy={loading} data-testid="histogram" title={`${h.from} → ${h.to}; drag to choose a time range, double-click to clear it`}>
       <span className="h-label">{h.from.replace('T', ' ').slice(0, 19)}</span>
       <div className="h-chart" ref={box} data-testid="histogram-chart" />
       <span className="h-label">{h.to?.replace('T', ' ').slice(0, 19)}</span>

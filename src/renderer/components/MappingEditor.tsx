@@ -4,6 +4,7 @@
 import { useStore } from 'zustand';
 import { TIME_FORMATS } from '../../shared/ledger.ts';
 import { REQUIRED, ROLES, type MappingStore, type Role } from '../lib/mapping-store.ts';
+import { Modal } from './Modal.tsx';
 import './MappingEditor.css';
 
 const ROLE_HELP: Record<Role, string> = {
@@ -44,18 +45,17 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
   const columns = table?.columns ?? [];
   const value = (role: Role) => (draft as Record<string, string | undefined> | null)?.[role] ?? '';
   return (
-    <div className="modal-backdrop" onMouseDown={() => !saving && st.close()}>
-      <form
-        className="modal mapping-editor"
-        role="dialog"
-        aria-label={rulesOnly ? 'Rules' : 'Map columns'}
-        data-testid="mapping-editor"
-        onMouseDown={(e) => e.stopPropagation()}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void st.save();
-        }}
-      >
+    <Modal
+      label={rulesOnly ? 'Rules' : 'Map columns'}
+      className="mapping-editor"
+      testid="mapping-editor"
+      closable={!saving}
+      onClose={() => st.close()}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void st.save();
+      }}
+    >
         <h2>
           {rulesOnly ? 'The rules of' : 'Map the columns of'} {path}
         </h2>
@@ -63,7 +63,7 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
           <div className="mapping-grid">
             <label>
               Table
-              <select value={draft?.table ?? ''} onChange={(e) => st.setTable(e.target.value)} data-testid="mapping-table">
+              <select value={draft?.table ?? ''} onChange={(e) => st.setTable(e.target.value)} data-testid="mapping-table" autoFocus>
                 {tables.map((t) => (
                   <option key={t.table} value={t.table}>
                     {t.table} ({t.columns.length} columns{t.mapping ? `, looks like events: ${Math.round(t.score * 100)}%` : ''})
@@ -102,7 +102,7 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
         )}
         <label className="rules">
           The ledger&apos;s own rules (JSON, optional): kind patterns tried before the word tables, and where node ids live
-          <textarea value={rulesText} onChange={(e) => st.setRulesText(e.target.value)} placeholder={RULES_HINT} rows={4} spellCheck={false} data-testid="mapping-rules" />
+          <textarea value={rulesText} onChange={(e) => st.setRulesText(e.target.value)} placeholder={RULES_HINT} rows={4} spellCheck={false} data-testid="mapping-rules" autoFocus={rulesOnly} />
         </label>
         <div className="mapping-problem" role="status" data-testid="mapping-problem">
           {problem}
@@ -164,7 +164,6 @@ export function MappingEditor({ mapping }: { mapping: MappingStore }) {
             {saving ? 'Saving…' : 'Save and open'}
           </button>
         </div>
-      </form>
-    </div>
+    </Modal>
   );
 }

@@ -1,27 +1,33 @@
 // The replay stepper: one run's state as of any step, what that step changed,
 // and the ways to move: step, play, scrub, jump, next failure, kind or node.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import type { NodeRunProjection, ReplayPosition, RunProjection } from '../../shared/projection.ts';
+import { parseLossless } from '../lib/json-source.ts';
+import { kindColor, statusClass } from '../lib/kinds.ts';
 import type { AppStore } from '../lib/store.ts';
+import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { CheckpointState } from './CheckpointState.tsx';
+import { JsonTree } from './JsonTree.tsx';
 import { Gantt, NodeRunsTable, RunFields } from './Runs.tsx';
 
 const SPEEDS = [1, 4, 16, 64, 256];
 
-export function ReplayPanel({ store }: { store: AppStore }) {
-  const replay = useStore(store, (s) => s.replay);
-  const layout = useStore(store, (s) => s.info?.layout);
-  const kinds = useStore(store, (s) => s.facets.kind);
-  const st = store.getState();
-  const [jump, setJump] = useState('');
-  const [seek, setSeek] = useState('');
-
+/**
+ * J/K, the arrows and space step the open replay whichever tab shows, unless focus
+ * is in a text field or a control that uses the arrows itself; Alt+arrows stay history.
+ */
+export function useReplayKeys(store: AppStore) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const r = store.getState().replay;
-      if (!r || store.getState().panel !== 'replay') return;
+      if (!r || e.altKey || e.ctrlKey || e.metaKey) return;
       const el = e.target as HTMLElement;
-      if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA') return;
+      if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA' || el.isContentEditable) return;
+      if (el.closest('[role="dialog"], [role="menu"]')) return;
+      // The list, the runs table and the splitters use the arrows and space themselves; J and K still step.
+      const ownArrows = !!el.closest('[role="grid"], table.runs, [role="separator"], [role="tree"], button, input[type="range"]');
+      if (ownArrows && !['j', 'k'].includes(e.key.toLowerCase())) return;
       const step = r.target;
       const key = e.key.toLowerCase();
       if (key === 'arrowright' || key === 'j') store.getState().replayTo(step + 1);
@@ -34,6 +40,58 @@ export function ReplayPanel({ store }: { store: AppStore }) {
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
   }, [store]);
+}
+
+const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
+
+/** Old -> new for every run field and node-run the step changed, as Redux DevTools' diff shows it. */
+function StepDiff({ at }: { at: ReplayPosition }) {
+  const rows: Array<{ what: string; field: string; old: string; now: string }> = [];
+  const run = at.state.run;
+  if (run) for (const f of at.changed.run) rows.push({ what: 'run', field: f, old: show(at.before.run?.[f as keyof RunProjection]), now: show(run[f as keyof RunProjection]) });
+  for (const id of at.changed.node_runs) {
+    const now = at.state.node_runs.find((n) => n.node_run_id === id);
+    if (!now) continue;
+    const old = at.before.node_runs.find((n) => n.node_run_id === id);
+    const label = `${now.node_id} #${now.attempt}`;
+    if (!old) rows.push({ what: label, field: '(new node-run)', old: '—', now: now.status });
+    else for (const f of Object.keys(now) as Array<keyof NodeRunProjection>) if (old[f] !== now[f]) rows.push({ what: label, field: f, old: show(old[f]), now: show(now[f]) });
+  }
+  if (!rows.length) return <p className="muted">This step changed no run field and no node-run.</p>;
+  return (
+    <table className="diff" data-testid="replay-diff">
+      <thead>
+        <tr>
+          <th scope="col">of</th>
+          <th scope="col">field</th>
+          <th scope="col">before</th>
+          <th scope="col">after</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={`${r.what}:${r.field}`}>
+            <td>{r.what}</td>
+            <td>{r.field}</td>
+            <td className="old">{r.old}</td>
+            <td className="new">{r.now}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ReplayPanel({ store }: { store: AppStore }) {
+  const replay = useStore(store, (s) => s.replay);
+  const layout = useStore(store, (s) => s.info?.layout);
+  const rules = useLedgerRules(store);
+  const kinds = useStore(store, (s) => s.facets.kind);
+  const st = store.getState();
+  const [jump, setJump] = useState('');
+  const [seek, setSeek] = useState('');
+  const event = replay?.at?.event ?? null;
+  const tree = useMemo(() => (event ? parseLossless(event.payload) : null), [event]);
 
   if (!replay) return <div className="detail empty">Open a run in replay from its run panel.</div>;
   const at = replay.at;
@@ -95,9 +153,21 @@ export function ReplayPanel({ store }: { store: AppStore }) {
         <button disabled={!seek} onClick={() => void st.replayFind(seek.startsWith('k:') ? { kind: seek.slice(2) } : { node: seek.slice(2) }, 1)}>▶</button>
       </div>
       {at?.event && (
-        <p className="replay-event" data-testid="replay-event">
-          <span className="muted">offset {at.event.offset}</span> <strong>{at.event.kind}</strong> <span className="muted">{at.event.time}</span>
-        </p>
+        <section className="replay-event" data-testid="replay-event" aria-label={`The event of step ${step}`}>
+          <p>
+            <span className={`kind-badge ${statusClass(at.event.kind, rules)}`} style={{ borderColor: kindColor(at.event.kind, rules) }}>
+              {at.event.kind}
+            </span>{' '}
+            <span className="muted">offset {at.event.offset}</span> <span>{at.event.actor ?? ''}</span> <span className="muted">{at.event.time}</span>
+          </p>
+          {tree && (tree.type === 'object' || tree.type === 'array') ? <JsonTree node={tree} expanded label={`Payload of step ${step}`} /> : <pre>{at.event.payload}</pre>}
+        </section>
+      )}
+      {at && at.step > 0 && (
+        <>
+          <h3>what step {step} changed</h3>
+          <StepDiff at={at} />
+        </>
       )}
       {at?.event && layout === 'langgraph' && <CheckpointState event={at.event} />}
       {at?.state.run ? (

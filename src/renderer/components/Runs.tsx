@@ -1,6 +1,7 @@
 // Runs rebuilt from the ledger's events: the list, one run's node-runs as a table
 // and a timeline of attempts, and drift from the ledger's own stored tables.
-import { useMemo, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
@@ -20,22 +21,33 @@ export function StatusBadge({ status, derived }: { status: string; derived?: boo
   );
 }
 
-export function RunsPanel({ store }: { store: AppStore }) {
+const RUN_ROW = 22;
+
+/** Sorts runs by a column; memoised by the caller, so a key move never sorts again. */
+export function sortRuns(runs: readonly RunProjection[], status: string, key: SortKey, dir: 1 | -1): RunProjection[] {
+  const dur = (r: RunProjection) => (r.started_at && r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
+  const keyed = runs.filter((r) => !status || r.status === status).map((r) => ({ r, v: key === 'duration' ? dur(r) : (r[key] ?? '') }));
+  keyed.sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) * dir);
+  return keyed.map((k) => k.r);
+}
+
+export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => void }) {
   const runs = useStore(store, (s) => s.runs);
   const driftRuns = useStore(store, (s) => s.driftRuns);
   const selected = useStore(store, (s) => s.runDetail?.run.run_id);
   const selectRun = useStore(store, (s) => s.selectRun);
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'first_offset', dir: 1 });
-  const list = useMemo(() => {
-    const dur = (r: RunProjection) => (r.started_at && r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
-    const val = (r: RunProjection): string | number => (sort.key === 'duration' ? dur(r) : (r[sort.key] ?? ''));
-    return (runs ?? []).filter((r) => !status || r.status === status).sort((a, b) => (val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0) * sort.dir);
-  }, [runs, status, sort]);
+  const [active, setActive] = useState(0);
+  const scroll = useRef<HTMLDivElement>(null);
+  const list = useMemo(() => sortRuns(runs ?? [], status, sort.key, sort.dir), [runs, status, sort]);
+  const virtual = useVirtualizer({ count: list.length, getScrollElement: () => scroll.current, estimateSize: () => RUN_ROW, overscan: 10 });
   const head = (key: SortKey, label: string) => (
-    <th onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))} className={sort.key === key ? 'sorted' : ''}>
-      {label}
-      {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+    <th className={`col-${key === 'workflow_id' ? 'workflow' : key === 'started_at' ? 'started' : key}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      <button className="sort" onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))}>
+        {label}
+        {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+      </button>
     </th>
   );
   const counts = useMemo(() => {
@@ -43,6 +55,29 @@ export function RunsPanel({ store }: { store: AppStore }) {
     for (const r of runs ?? []) c[r.status] = (c[r.status] ?? 0) + 1;
     return c;
   }, [runs]);
+  const focusRow = (i: number) => {
+    const k = Math.max(0, Math.min(list.length - 1, i));
+    setActive(k);
+    virtual.scrollToIndex(k);
+    // At once when the row is on screen, so quick key presses count from it; else once it renders.
+    const row = () => scroll.current?.querySelector<HTMLElement>(`tr[data-index="${k}"]`);
+    const now = row();
+    if (now) now.focus();
+    else requestAnimationFrame(() => row()?.focus());
+  };
+  const onKey = (e: React.KeyboardEvent, i: number, r: RunProjection) => {
+    const page = Math.max(1, Math.floor((scroll.current?.clientHeight ?? 200) / RUN_ROW) - 1);
+    const moves: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: list.length - 1 };
+    if (e.key in moves) focusRow(moves[e.key]!);
+    else if (e.key === 'Enter') void selectRun(r.run_id);
+    else if (e.key.toLowerCase() === 'r' && !e.ctrlKey && !e.metaKey && !e.altKey) void store.getState().openReplay(r.run_id);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+  const items = virtual.getVirtualItems();
+  const before = items[0]?.start ?? 0;
+  const after = virtual.getTotalSize() - (items.at(-1)?.end ?? 0);
   return (
     <section className="runs-panel" data-testid="runs-panel" aria-label="Runs">
       <header>
@@ -56,9 +91,14 @@ export function RunsPanel({ store }: { store: AppStore }) {
             </option>
           ))}
         </select>
+        {onHide && (
+          <button onClick={onHide} aria-label="Hide the runs panel" title="Hide the runs panel" data-testid="hide-runs">
+            ‹
+          </button>
+        )}
       </header>
-      <div className="runs-scroll">
-        <table className="runs">
+      <div className="runs-scroll" ref={scroll}>
+        <table className="runs" aria-rowcount={list.length + 1}>
           <thead>
             <tr>
               {head('first_offset', 'Run')}
@@ -70,28 +110,43 @@ export function RunsPanel({ store }: { store: AppStore }) {
             </tr>
           </thead>
           <tbody>
-            {list.slice(0, 2000).map((r) => (
-              <tr key={r.run_id} className={`${r.status === 'failed' ? 'failed' : ''}${r.run_id === selected ? ' selected' : ''}`} onClick={() => void selectRun(r.run_id)} data-run={r.run_id}>
-                <td title={r.run_id}>{r.run_id}</td>
-                <td>
-                  <StatusBadge status={r.status} derived={r.status_derived} />
-                  {driftRuns?.[r.run_id] ? (
-                    <span className="drift-mark" title={`${driftRuns[r.run_id]} difference(s) from the stored runs/node_runs tables`} data-testid="run-drift">
-                      drift
-                    </span>
-                  ) : null}
-                </td>
-                <td title={`${r.workflow_id ?? ''} ${r.version ?? ''}`}>
-                  {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
-                </td>
-                <td>{short(r.started_at)}</td>
-                <td>{formatDuration(r.started_at, r.ended_at)}</td>
-                <td className="num">{n(r.event_count)}</td>
-              </tr>
-            ))}
+            {before > 0 && <tr aria-hidden="true" style={{ height: before }} />}
+            {items.map((item) => {
+              const r = list[item.index]!;
+              return (
+                <tr
+                  key={r.run_id}
+                  data-index={item.index}
+                  aria-rowindex={item.index + 2}
+                  tabIndex={item.index === Math.min(active, list.length - 1) ? 0 : -1}
+                  className={`${r.status === 'failed' ? 'failed' : ''}${r.run_id === selected ? ' selected' : ''}`}
+                  aria-selected={r.run_id === selected}
+                  onClick={() => (setActive(item.index), void selectRun(r.run_id))}
+                  onKeyDown={(e) => onKey(e, item.index, r)}
+                  data-run={r.run_id}
+                  style={{ height: RUN_ROW }}
+                >
+                  <td title={r.run_id}>{r.run_id}</td>
+                  <td>
+                    <StatusBadge status={r.status} derived={r.status_derived} />
+                    {driftRuns?.[r.run_id] ? (
+                      <span className="drift-mark" title={`${driftRuns[r.run_id]} difference(s) from the stored runs/node_runs tables`} data-testid="run-drift">
+                        drift
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="col-workflow" title={`${r.workflow_id ?? ''} ${r.version ?? ''}`}>
+                    {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
+                  </td>
+                  <td className="col-started">{short(r.started_at)}</td>
+                  <td>{formatDuration(r.started_at, r.ended_at)}</td>
+                  <td className="num">{n(r.event_count)}</td>
+                </tr>
+              );
+            })}
+            {after > 0 && <tr aria-hidden="true" style={{ height: after }} />}
           </tbody>
         </table>
-        {list.length > 2000 && <p className="muted">{n(list.length - 2000)} more; narrow by status.</p>}
       </div>
     </section>
   );
@@ -102,17 +157,28 @@ function driftFor(drift: DriftRow[] | null, key: string) {
 }
 
 /** The attempts of each node on one time axis: retries side by side, failures in red. */
-export function Gantt({ nodes, changed }: { nodes: NodeRunProjection[]; changed?: Set<string> }) {
+export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; changed?: Set<string>; onPick?: (nr: NodeRunProjection) => void }) {
+  // Drawn at the panel's own pixel width, so labels keep their size however wide the panel is.
+  const [box, setBox] = useState(600);
+  const ref = useRef<SVGSVGElement>(null);
   const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
-  if (!times.length) return null;
+  const drawn = times.length > 0;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const obs = new ResizeObserver(() => setBox(Math.max(200, el.clientWidth)));
+    obs.observe(el);
+    return () => obs.disconnect();
+  }, [drawn]);
+  if (!drawn) return null;
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1);
   const ids = [...new Set(nodes.map((nr) => nr.node_id))];
   const row = 18;
-  const left = 120;
-  const width = 560;
+  const left = Math.min(120, Math.round(box * 0.28));
+  const width = box - left - 10;
   return (
-    <svg className="gantt" viewBox={`0 0 ${left + width + 10} ${ids.length * row + 6}`} data-testid="gantt">
+    <svg ref={ref} className="gantt" width="100%" height={ids.length * row + 6} viewBox={`0 0 ${box} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
       {ids.map((id, i) => (
         <text key={id} x={0} y={i * row + 13} className="g-label">
           {id}
@@ -125,7 +191,16 @@ export function Gantt({ nodes, changed }: { nodes: NodeRunProjection[]; changed?
         const w = Math.max(2, ((e - s) / (t1 - t0)) * width);
         return (
           <g key={nr.node_run_id}>
-            <rect x={x} y={ids.indexOf(nr.node_id) * row + 3} width={w} height={row - 6} rx={2} className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}>
+            <rect
+              x={x}
+              y={ids.indexOf(nr.node_id) * row + 3}
+              width={w}
+              height={row - 6}
+              rx={2}
+              className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}
+              onClick={onPick && (() => onPick(nr))}
+              data-node-run={nr.node_run_id}
+            >
               <title>{`${nr.node_id} attempt ${nr.attempt}: ${nr.status}${nr.error ? ` — ${nr.error}` : ''}`}</title>
             </rect>
             {nr.attempt > 1 && (
@@ -225,7 +300,7 @@ export function RunDetailPane({ store }: { store: AppStore }) {
       {run.error && <p className="run-error">{run.error}</p>}
       <RunFields run={run} drift={drift} />
       <h3>node-runs ({node_runs.length})</h3>
-      <Gantt nodes={node_runs} />
+      <Gantt nodes={node_runs} onPick={(nr) => void store.getState().goToOffset(nr.first_offset)} />
       <NodeRunsTable nodes={node_runs} drift={drift} />
       {drift && (
         <p className="muted" data-testid="drift-summary">

@@ -12,7 +12,9 @@ export function Toolbar({ store, mapping }: { store: AppStore; mapping: MappingS
   const open = useStore(store, (s) => s.open);
   const follow = useStore(store, (s) => s.follow);
   const [path, setPath] = useState('');
-  useEffect(() => setPath(info?.path ?? ''), [info?.path]);
+  const error = useStore(store, (s) => s.error);
+  // The box shows what is open: after a failed open too (the banner names the bad path).
+  useEffect(() => setPath(info?.path ?? ''), [info?.path, error]);
   return (
     <header className="toolbar">
       <strong className="brand">Ledger Inspector</strong>

@@ -52,6 +52,11 @@ export class RowCache {
       .finally(() => this.inflight.delete(w));
   }
 
+  /** Holds rows already fetched for a window-aligned start. */
+  seed(start: number, events: LedgerEvent[]): void {
+    if (start % WINDOW === 0 && events.length) this.windows.set(start / WINDOW, events.slice(0, WINDOW));
+  }
+
   /** Forgets everything: the ledger grew or changed. */
   invalidate(): void {
     this.generation++;

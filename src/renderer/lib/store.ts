@@ -2,10 +2,12 @@
 // detail, runs and replay, live follow, jobs and errors. It knows the engine only
 // through the contract's client.
 import { createStore } from 'zustand/vanilla';
-import { RemoteError, type Client, type LedgerInfo } from '../../shared/contract.ts';
+import { RemoteError, type Args, type Client, type LedgerInfo } from '../../shared/contract.ts';
 import type { FacetValue, Histogram, LedgerEvent, Query } from '../../shared/ledger.ts';
 import type { ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
-import { RowCache } from './rows.ts';
+import type { MenuSpec } from '../components/ContextMenu.tsx';
+import { DEFAULT_LAYOUT, normaliseLayout, type ColumnLayout } from './columns.ts';
+import { RowCache, WINDOW } from './rows.ts';
 
 export interface Job {
   id: string;
@@ -30,6 +32,19 @@ export interface Replay {
   speed: number;
 }
 
+/** The side panels: the runs panel can be hidden; widths the user dragged (null: fitted to the window). */
+export interface PanelLayout {
+  runsOpen: boolean;
+  runsWidth: number | null;
+  sideWidth: number | null;
+}
+export const DEFAULT_PANELS: PanelLayout = { runsOpen: true, runsWidth: null, sideWidth: null };
+
+export interface SavedView {
+  name: string;
+  view: ViewState;
+}
+
 export interface AppState {
   info: LedgerInfo | null;
   opening: string | null;
@@ -47,6 +62,8 @@ export interface AppState {
   panel: Panel;
   facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
   histogram: Histogram | null;
+  /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
+  summariesLoading: boolean;
   runs: RunProjection[] | null;
   /** Runs whose rebuilt state differs from the ledger's stored tables: run_id -> differences. */
   driftRuns: Record<string, number> | null;
@@ -59,6 +76,22 @@ export interface AppState {
   exportOpen: boolean;
   notice: string | null;
   rows: RowCache | null;
+  /** True from a new filter until its first rows arrive: the old rows stay on screen, marked. */
+  updating: boolean;
+  /** Rows from the start and the end of the ledger: for fitting columns and hiding empty ones. */
+  sample: LedgerEvent[];
+  columns: ColumnLayout;
+  panels: PanelLayout;
+  contextMenu: MenuSpec | null;
+  /** Following, but held where the user went: how many events arrived since. */
+  followPaused: boolean;
+  newSincePause: number;
+  /** Offsets of marked events, kept per ledger in the app's data folder. */
+  bookmarks: number[];
+  /** Named views of this ledger, kept in the app's data folder. */
+  views: SavedView[];
+  /** The filter and place before a replay took the list over, given back when it closes. */
+  beforeReplay: { query: Query; offset: number | null } | null;
 
   open(path: string): Promise<void>;
   close(): Promise<void>;
@@ -67,14 +100,17 @@ export interface AppState {
   goToOffset(offset: number): Promise<number | null>;
   loadRuns(): Promise<void>;
   selectRun(runId: string): Promise<void>;
-  openReplay(runId: string): Promise<void>;
+  openReplay(runId: string, opts?: { step?: number }): Promise<void>;
   replayTo(step: number): Promise<void>;
   replayFind(target: { kind?: string; failure?: boolean; node?: string }, dir: 1 | -1): Promise<void>;
   setPlaying(playing: boolean): void;
   setSpeed(speed: number): void;
   closeReplay(): void;
   setFollow(on: boolean): Promise<void>;
-  runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<boolean>;
+  /** A destination as the engine will write it: absolute, ~ expanded, relative to the ledger's folder. */
+  resolveDest(path: string): Promise<{ path: string }>;
+  /** Runs an export; resolves to null when it is written, else the reason (the dialog shows it). */
+  runExport(kind: 'snapshot' | 'jsonl', scope: 'all' | 'filter' | 'replay', dest: string): Promise<string | null>;
   setPanel(panel: Panel): void;
   setTheme(theme: Theme): void;
   toggleDetail(): void;
@@ -82,6 +118,23 @@ export interface AppState {
   setExportOpen(open: boolean): void;
   setNotice(text: string | null): void;
   cancelJob(id: string): void;
+  /** The last row of the view, found even while its total is an estimate. */
+  selectLast(): Promise<void>;
+  setColumns(layout: ColumnLayout, save?: boolean): void;
+  setPanels(panels: Partial<PanelLayout>, save?: boolean): void;
+  openMenu(spec: MenuSpec): void;
+  toggleBookmark(offset: number): void;
+  /** Selects the next (1) or previous (-1) bookmark from the selected event, in the current view. */
+  nextBookmark(dir: 1 | -1): Promise<void>;
+  saveView(name: string): void;
+  deleteView(name: string): void;
+  applyView(view: ViewState): Promise<void>;
+  /** The event with its whole stored payload (list rows carry a preview). */
+  fullEvent(e: LedgerEvent): Promise<LedgerEvent>;
+  closeMenu(): void;
+  /** The user moved away from the tail while following: hold the place. */
+  pauseFollow(): void;
+  resumeFollow(): void;
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
@@ -90,10 +143,16 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const isCancelled = (e: unknown) => e instanceof RemoteError && e.code === 'cancelled';
 const REFRESH_MS = 700;
 
-/** The view state a URL keeps: the filter and the selected offset. */
+/** The view state a URL keeps: the ledger, the filter, the selected offset, the panel and replay step. */
 export interface ViewState {
   q: Query;
   o?: number;
+  /** The ledger's path. */
+  p?: string;
+  panel?: Panel;
+  /** The run replayed and its step. */
+  r?: string;
+  s?: number;
 }
 export const encodeView = (v: ViewState) => `#${encodeURIComponent(JSON.stringify(v))}`;
 export function decodeView(hash: string): ViewState | null {
@@ -116,7 +175,20 @@ function without(q: Query, field: 'kind' | 'run_id' | 'actor'): Query {
   return c;
 }
 
-export function createAppStore(client: Client, history?: { push(v: ViewState): void; replace(v: ViewState): void }) {
+/** The folder of a ledger's path: relative destinations are taken from it. */
+export const folderOf = (p: string) => p.replace(/[\\/][^\\/]*$/, '') || '/';
+
+const layoutScope = (info: LedgerInfo) => `layout:${info.layout}`;
+const ledgerScope = (info: LedgerInfo) => `ledger:${info.path}`;
+const numbers = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x)) : []);
+const savedViews = (v: unknown) =>
+  (Array.isArray(v) ? v : []).filter((x): x is SavedView => !!x && typeof x.name === 'string' && !!x.view && typeof x.view.q === 'object');
+/** Plain data objects are JSON; the contract checks it again on arrival. */
+const asJson = (v: object) => v as unknown as Args<'setPref'>['value'];
+
+export function createAppStore(client: Client, history?: { push(v: ViewState): void; replace(v: ViewState): void }, initialView?: ViewState | null) {
+  /** The view a reload or new tab asked for, applied once its ledger is open. */
+  let pendingView = initialView ?? null;
   let playTimer: ReturnType<typeof setInterval> | null = null;
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
   let detailRequest = 0;
@@ -131,6 +203,12 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       const offset = replay?.at?.event?.offset ?? null;
       client.uiState({ ledger: info?.ledger ?? null, path: info?.path ?? null, layout: info?.layout ?? null, replay_offset: offset, jobs: Object.keys(jobs).length }).catch(() => {});
     };
+
+    const view = (extra: Partial<ViewState> = {}): ViewState => {
+      const { info, query, replay, panel } = get();
+      return { p: info?.path, q: query, panel, ...(replay ? { r: replay.runId, s: replay.target } : {}), ...extra };
+    };
+    const q = (query: Query) => (Object.keys(query).length ? query : undefined);
 
     const newRows = (info: LedgerInfo, query: Query) =>
       new RowCache(client, info.ledger, Object.keys(query).length ? query : undefined, (total, exact) => {
@@ -151,6 +229,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       panel: 'event',
       facets: {},
       histogram: null,
+      summariesLoading: false,
       runs: null,
       driftRuns: null,
       runDetail: null,
@@ -162,6 +241,16 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       exportOpen: false,
       notice: null,
       rows: null,
+      updating: false,
+      sample: [],
+      columns: DEFAULT_LAYOUT,
+      panels: DEFAULT_PANELS,
+      contextMenu: null,
+      followPaused: false,
+      newSincePause: 0,
+      beforeReplay: null,
+      bookmarks: [],
+      views: [],
 
       async open(path) {
         set({ opening: path, error: null });
@@ -170,12 +259,30 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           const previous = get().info;
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
           get().setPlaying(false);
-          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, driftRuns: null, runDetail: null, replay: null, follow: false, panel: 'event', facets: {}, histogram: null });
-          if (info.events) get().select(0);
+          const [prefs, own, head, tail] = await Promise.all([
+            client
+              .prefs({ scope: layoutScope(info) })
+              .then((p) => p ?? {})
+              .catch(() => ({}) as Record<string, unknown>),
+            client
+              .prefs({ scope: ledgerScope(info) })
+              .then((p) => p ?? {})
+              .catch(() => ({}) as Record<string, unknown>),
+            client.rows({ ledger: info.ledger, start: 0, count: WINDOW }).catch(() => null),
+            client.rows({ ledger: info.ledger, start: Math.max(0, info.events - WINDOW), count: WINDOW }).catch(() => null),
+          ]);
+          const panels = { ...DEFAULT_PANELS, ...((prefs.panels as Partial<PanelLayout> | undefined) ?? {}) };
+          // Notices belong to the ledger that raised them.
+          set({ info, query: {}, rows: newRows(info, {}), total: info.events, selected: null, detail: null, opening: null, rowsVersion: 0, runs: null, driftRuns: null, runDetail: null, replay: null, follow: false, followPaused: false, newSincePause: 0, panel: 'event', facets: {}, histogram: null, notice: null, updating: false, beforeReplay: null, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
-          reportUi();
-          void refreshSummaries();
+          // The whole-ledger work starts first: it runs on the other worker while the view settles.
           void get().loadRuns();
+          const asked = pendingView && (!pendingView.p || pendingView.p === info.path) ? pendingView : null;
+          pendingView = null;
+          if (!asked || !Object.keys(asked.q).length) void refreshSummaries();
+          if (asked) await restoreView(asked);
+          else if (info.events) get().select(0);
+          reportUi();
         } catch (e) {
           // The ledger that was open stays open: a bad file costs nothing.
           set({ error: { message: message(e), path, code: (e as { code?: string }).code }, opening: null });
@@ -194,8 +301,9 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       setQuery(query, opts = {}) {
         const info = get().info;
         if (!info) return Promise.resolve();
-        set({ query, rows: newRows(info, query), total: 0, rowsVersion: 0, selected: null, detail: null });
-        if (opts.history !== 'none') history?.push({ q: query });
+        // The old rows and counts stay until the new first rows are here: no "0 matching" flash.
+        set({ query, updating: true });
+        if (opts.history !== 'none') history?.push(view({ q: query }));
         void refreshSummaries();
         // The first text filter builds the full-text index in the background; until then filters scan.
         if (query.text && [...query.text].length >= 3 && !indexed.has(info.ledger)) {
@@ -204,13 +312,17 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         }
         // The first window tells the total; select once it is known.
         return client
-          .rows({ ledger: info.ledger, query: Object.keys(query).length ? query : undefined, start: 0, count: 1 })
+          .rows({ ledger: info.ledger, query: q(query), start: 0, count: WINDOW })
           .then((r) => {
             if (get().query !== query) return;
-            set({ total: r.total, exact: r.exact });
+            const rows = newRows(info, query);
+            rows.seed(0, r.events);
+            set((s) => ({ rows, total: r.total, exact: r.exact, updating: false, selected: null, detail: null, rowsVersion: s.rowsVersion + 1 }));
             if (r.total) get().select(Math.min(opts.select ?? 0, r.total - 1));
           })
-          .catch((e) => set({ notice: message(e) }));
+          .catch((e) => {
+            if (get().query === query) set({ notice: message(e), updating: false });
+          });
       },
 
       select(position) {
@@ -226,7 +338,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           const full = await client.event({ ledger: info.ledger, offset: row.offset });
           if (request === detailRequest) {
             set({ detail: full });
-            history?.replace({ q: get().query, o: row.offset });
+            history?.replace(view({ o: row.offset }));
           }
         };
         load().catch((e) => set({ notice: message(e) }));
@@ -271,16 +383,17 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         }
       },
 
-      async openReplay(runId) {
+      async openReplay(runId, opts) {
         const info = get().info;
         if (!info) return;
         get().setPlaying(false);
         try {
           const { replay, steps } = await client.replayOpen({ ledger: info.ledger, run_id: runId });
-          set({ replay: { id: replay, runId, steps, at: null, target: 0, playing: false, speed: 4 }, panel: 'replay', detailOpen: true });
+          const before = get().beforeReplay ?? { query: get().query, offset: get().detail?.offset ?? null };
+          set({ replay: { id: replay, runId, steps, at: null, target: 0, playing: false, speed: 4 }, panel: 'replay', detailOpen: true, beforeReplay: before });
           // The list shows the run being replayed, so each step's event is in it.
-          if (JSON.stringify(get().query) !== JSON.stringify({ runs: [runId] })) get().setQuery({ runs: [runId] });
-          await get().replayTo(0);
+          if (JSON.stringify(get().query) !== JSON.stringify({ runs: [runId] })) await get().setQuery({ runs: [runId] });
+          await get().replayTo(opts?.step ?? 0);
         } catch (e) {
           set({ notice: message(e) });
         }
@@ -339,14 +452,20 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
 
       closeReplay() {
         get().setPlaying(false);
-        set({ replay: null, panel: get().runDetail ? 'run' : 'event' });
+        const before = get().beforeReplay;
+        set({ replay: null, beforeReplay: null, panel: get().runDetail ? 'run' : 'event' });
+        if (before) {
+          void get()
+            .setQuery(before.query)
+            .then(() => (before.offset === null ? undefined : get().goToOffset(before.offset)));
+        }
         reportUi();
       },
 
       async setFollow(on) {
         const info = get().info;
         if (!info) return;
-        set({ follow: on });
+        set({ follow: on, followPaused: false, newSincePause: 0 });
         try {
           await client.follow({ ledger: info.ledger, follow: on });
         } catch (e) {
@@ -355,9 +474,14 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
         if (on && get().total) get().select(get().total - 1);
       },
 
+      resolveDest(path) {
+        const info = get().info;
+        return client.resolvePath({ path, base: info ? folderOf(info.path) : undefined });
+      },
+
       async runExport(kind, scope, dest) {
         const { info, query, replay } = get();
-        if (!info) return false;
+        if (!info) return 'no ledger is open';
         const job = crypto.randomUUID();
         ownJobs.add(job);
         set((s) => ({ jobs: { ...s.jobs, [job]: { id: job, method: kind === 'snapshot' ? 'snapshot' : 'exportJsonl', done: 0, total: 0, unit: '' } } }));
@@ -365,11 +489,16 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
           if (kind === 'jsonl') await client.exportJsonl({ ledger: info.ledger, dir: dest, query: scope === 'filter' ? query : undefined }, { job });
           else if (scope === 'replay' && replay?.at?.event) await client.snapshot({ ledger: info.ledger, dest, up_to_offset: replay.at.event.offset }, { job });
           else await client.snapshot({ ledger: info.ledger, dest, runs: scope === 'filter' ? query.runs : undefined }, { job });
-          set({ notice: `Exported to ${dest}` });
-          return true;
+          const marks = get().bookmarks;
+          if (kind === 'jsonl' && marks.length) {
+            const side = `${dest.replace(/[\\/]+$/, '')}.bookmarks.json`;
+            await client.saveBookmarks({ ledger: info.ledger, dest: side, offsets: marks });
+            set({ notice: `Exported to ${dest}; bookmarks in ${side}` });
+          } else set({ notice: `Exported to ${dest}` });
+          return null;
         } catch (e) {
-          set({ notice: isCancelled(e) ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}` });
-          return false;
+          if (isCancelled(e)) set({ notice: 'Export cancelled; nothing was written' });
+          return isCancelled(e) ? 'Export cancelled; nothing was written' : `Export failed: ${message(e)}`;
         }
       },
 
@@ -380,7 +509,94 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       setExportOpen: (exportOpen) => set({ exportOpen }),
       setNotice: (notice) => set({ notice }),
       cancelJob: (id) => void client.cancel({ job: id }).catch(() => {}),
+
+      async selectLast() {
+        const { info, query, exact, total } = get();
+        if (!info || !total) return;
+        if (exact) return get().select(total - 1);
+        // The total is still an estimate: find the real last match and number it.
+        const page = await client.page({ ledger: info.ledger, request: { query, from_end: true, limit: 1 } });
+        if (page.last_offset === null) return;
+        const { position, offset } = await client.locate({ ledger: info.ledger, query: q(query), offset: page.last_offset });
+        if (offset === null || get().query !== query) return;
+        if (position + 1 > get().total) set({ total: position + 1 });
+        get().select(position);
+      },
+
+      setColumns(columns, save = true) {
+        set({ columns });
+        const info = get().info;
+        if (save && info) client.setPref({ scope: layoutScope(info), key: 'columns', value: asJson(columns) }).catch((e) => set({ notice: message(e) }));
+      },
+      setPanels(p, save = true) {
+        const panels = { ...get().panels, ...p };
+        set({ panels });
+        const info = get().info;
+        if (save && info) client.setPref({ scope: layoutScope(info), key: 'panels', value: asJson(panels) }).catch((e) => set({ notice: message(e) }));
+      },
+      openMenu: (contextMenu) => set({ contextMenu }),
+
+      toggleBookmark(offset) {
+        const info = get().info;
+        if (!info) return;
+        const cur = get().bookmarks;
+        const bookmarks = cur.includes(offset) ? cur.filter((o) => o !== offset) : [...cur, offset].sort((a, b) => a - b);
+        set({ bookmarks });
+        client.setPref({ scope: ledgerScope(info), key: 'bookmarks', value: bookmarks }).catch((e) => set({ notice: message(e) }));
+      },
+      async nextBookmark(dir) {
+        const { bookmarks, detail, query, selected, rows } = get();
+        // From the selected row (its full detail may still be loading).
+        const at = (selected !== null ? rows?.get(selected)?.offset : undefined) ?? detail?.offset ?? (dir === 1 ? -Infinity : Infinity);
+        const list = dir === 1 ? bookmarks.filter((o) => o > at) : bookmarks.filter((o) => o < at).reverse();
+        const info = get().info;
+        if (!info) return;
+        // The next mark that is in the current view.
+        for (const o of list) {
+          const { position, offset } = await client.locate({ ledger: info.ledger, query: q(query), offset: o });
+          if (offset === o) return get().select(position);
+        }
+        set({ notice: `No ${dir === 1 ? 'later' : 'earlier'} bookmark${Object.keys(query).length ? ' in this filter' : ''}` });
+      },
+      saveView(name) {
+        const info = get().info;
+        if (!info || !name.trim()) return;
+        const v = view({ o: get().detail?.offset });
+        const views = [...get().views.filter((x) => x.name !== name.trim()), { name: name.trim(), view: v }];
+        set({ views });
+        client.setPref({ scope: ledgerScope(info), key: 'views', value: asJson(views) }).catch((e) => set({ notice: message(e) }));
+      },
+      deleteView(name) {
+        const info = get().info;
+        if (!info) return;
+        const views = get().views.filter((x) => x.name !== name);
+        set({ views });
+        client.setPref({ scope: ledgerScope(info), key: 'views', value: asJson(views) }).catch((e) => set({ notice: message(e) }));
+      },
+      applyView: (v) => restoreView(v, true),
+      async fullEvent(e) {
+        const info = get().info;
+        if (!e.truncated || !info) return e;
+        return (await client.event({ ledger: info.ledger, offset: e.offset })) ?? e;
+      },
+      closeMenu: () => set({ contextMenu: null }),
+      pauseFollow() {
+        if (get().follow && !get().followPaused) set({ followPaused: true, newSincePause: 0 });
+      },
+      resumeFollow() {
+        set({ followPaused: false, newSincePause: 0 });
+        if (get().total) get().select(get().total - 1);
+      },
     };
+
+    /** Applies a view from the URL: its filter, place, panel and replay step. */
+    async function restoreView(v: ViewState, push = false) {
+      if (Object.keys(v.q).length || Object.keys(get().query).length) await get().setQuery(v.q, { history: push ? 'push' : 'none' });
+      if (v.r) await get().openReplay(v.r, { step: v.s });
+      else if (v.o !== undefined) await get().goToOffset(v.o);
+      else if (get().total) get().select(0);
+      if (v.panel && v.panel !== 'replay' && !v.r) set({ panel: v.panel });
+    }
   });
 
   client.on('progress', (p) => store.setState((s) => ({ jobs: { ...s.jobs, [p.job]: { id: p.job, method: p.method, done: p.done, total: p.total, unit: p.unit } } })));
@@ -402,7 +618,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     else if (c.command === 'toggle-detail') s.toggleDetail();
   });
   // The ledger grew (followed, or a JSONL store being indexed): new rows, counts and summaries, keeping the user's place.
-  function grew(t: { ledger: string; last_offset: number | null }) {
+  function grew(t: { ledger: string; last_offset: number | null; added?: number }) {
     const s = store.getState();
     if (s.info?.ledger !== t.ledger) return;
     s.rows?.invalidate();
@@ -410,7 +626,9 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       .rows({ ledger: t.ledger, query: Object.keys(s.query).length ? s.query : undefined, start: Math.max(0, s.total - 1), count: 1 })
       .then((r) => {
         store.setState((x) => ({ total: r.total, exact: r.exact, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
-        if (store.getState().follow) store.getState().select(r.total - 1);
+        const now = store.getState();
+        if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + (t.added ?? 0) }));
+        else if (now.follow) now.select(r.total - 1);
       })
       .catch(() => {});
     if (!refreshTimer)
@@ -433,6 +651,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
     const { info, query } = store.getState();
     if (!info) return;
     const ledger = info.ledger;
+    store.setState({ summariesLoading: true });
     const [kind, run_id, actor, histogram] = await Promise.all([
       client.facets({ ledger, field: 'kind', query: without(query, 'kind'), limit: 200 }),
       client.facets({ ledger, field: 'run_id', query: without(query, 'run_id'), limit: 200 }),
@@ -440,7 +659,7 @@ export function createAppStore(client: Client, history?: { push(v: ViewState): v
       client.histogram({ ledger, query, buckets: 160 }),
     ]).catch(() => [undefined, undefined, undefined, null] as const);
     const now = store.getState();
-    if (now.info?.ledger === ledger && now.query === query) store.setState({ facets: { kind, run_id, actor }, histogram });
+    if (now.info?.ledger === ledger && now.query === query) store.setState({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
   }
 
   return store;

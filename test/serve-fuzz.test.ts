@@ -2,7 +2,7 @@
 // contract's own method list with arguments that are right, a little wrong or wildly
 // wrong. Every answer must be a typed response, the server must live through all of
 // them, and nothing may be written outside the folders serve allows.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,8 +11,8 @@ import { ERROR_CODES } from '../src/shared/errors.ts';
 import { METHODS } from '../src/shared/contract.ts';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { tempDir } from './fixtures.ts';
+import { serveProcess } from './helpers/serve-process.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
 const CALLS_TRIED = 1500;
 let dir: string;
 let outside: string;
@@ -24,16 +24,7 @@ beforeAll(async () => {
   outside = tempDir();
   fs.mkdirSync(path.join(dir, 'ledgers'));
   generateLedger(path.join(dir, 'ledgers', 'l.db'), { events: 2000, runs: 12 });
-  server = spawn(process.execPath, [BIN, 'serve', path.join(dir, 'ledgers', 'l.db'), '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
-  let out = '';
-  server.stderr!.on('data', (d) => (out += d));
-  url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!).url);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
+  ({ server, url } = await serveProcess(path.join(dir, 'ledgers', 'l.db'), path.join(dir, 'cache')));
 });
 afterAll(() => {
   server.kill('SIGINT');

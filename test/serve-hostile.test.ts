@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateLedger } from '../src/main/engine/generate.ts';
 import { tempDir } from './fixtures.ts';
+import { serveProcess } from './helpers/serve-process.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/ledger-inspector.js');
 let dir: string;
@@ -18,7 +19,6 @@ let server: ChildProcess;
 let port: number;
 let token: string;
 
-// A real `serve` process: a crash in it is a dead server, which an in-process server would hide.
 beforeAll(async () => {
   dir = tempDir();
   outside = tempDir();
@@ -26,16 +26,8 @@ beforeAll(async () => {
   generateLedger(path.join(dir, 'ledgers', 'l.db'), { events: 300 });
   generateLedger(path.join(outside, 'other.db'), { events: 10 });
   fs.writeFileSync(path.join(outside, 'secret.jsonl'), 'root:x:0:0:secret-content\n');
-  server = spawn(process.execPath, [BIN, 'serve', path.join(dir, 'ledgers', 'l.db'), '--json'], { env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
-  let out = '';
-  server.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!).url);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
+  let url: string;
+  ({ server, url } = await serveProcess(path.join(dir, 'ledgers', 'l.db'), path.join(dir, 'cache')));
   const u = new URL(url);
   port = Number(u.port);
   token = u.searchParams.get('token')!;

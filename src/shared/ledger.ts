@@ -159,27 +159,25 @@ export interface TableGuess {
 
 /**
  * A lone UTF-16 surrogate is not Unicode: SQLite would store it as U+FFFD, so two
- * distinct ids (or run ids) would become one. Such a string is refused, never merged.
+ * distinct ids (or run ids) would become one. Such a string is refused, never merged
+ * (for appends, by the engine's toRows: one test per event, not one check per field).
  */
 export const hasLoneSurrogate = (s: string) => /[\uD800-\uDFFF]/u.test(s);
-const unicode = (max: number, min = 1) =>
-  z.string().min(min).max(max).refine((s) => !hasLoneSurrogate(s), 'has a lone UTF-16 surrogate (not valid Unicode, so it cannot be stored as given)');
-
 /** What an appended event may carry; the engine fills in the rest. */
 export const AppendEventSchema = z
   .object({
-    id: unicode(200).optional(),
-    run_id: unicode(500),
-    kind: unicode(200),
-    actor: unicode(200).default('system'),
+    id: z.string().min(1).max(200).optional(),
+    run_id: z.string().min(1).max(500),
+    kind: z.string().min(1).max(200),
+    actor: z.string().min(1).max(200).default('system'),
     // One check rather than z.record's walk over every key: this runs for every appended event.
     payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a JSON object').default({}),
     created_at: isoTime.optional(),
     turn: z.number().int().nonnegative().default(0),
     schema_version: z.number().int().positive().default(1),
-    session_id: unicode(500, 0).nullable().optional(),
-    model_profile: unicode(500, 0).nullable().optional(),
-    model_id: unicode(500, 0).nullable().optional(),
+    session_id: z.string().max(500).nullable().optional(),
+    model_profile: z.string().max(500).nullable().optional(),
+    model_id: z.string().max(500).nullable().optional(),
   })
   .strict();
 export type AppendEvent = z.input<typeof AppendEventSchema>;

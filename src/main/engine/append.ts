@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/format.ts';
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from '../../shared/json-depth.ts';
-import { AppendEventSchema, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
+import { AppendEventSchema, hasLoneSurrogate, type AppendEvent, type AppendResult } from '../../shared/ledger.ts';
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from './schema.ts';
 import type { Statement } from 'better-sqlite3';
 import { wrap, type DB } from './sqlite.ts';
@@ -13,6 +13,7 @@ import { memberText, unkeptNumber } from './json-text.ts';
 import { MirrorBatch } from './mirror.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+const TEXT_FIELDS = ['id', 'run_id', 'kind', 'actor', 'session_id', 'model_profile', 'model_id'];
 
 // Exact, since a payload just over the limit rounds to the limit's own size.
 const exactBytes = (n: number) => `${n.toLocaleString('en-US')} bytes (${formatBytes(n)})`;
@@ -51,6 +52,12 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
     const parsed = AppendEventSchema.safeParse(raw);
     if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
     const e = parsed.data;
+    const texts = [e.id, e.run_id, e.kind, e.actor, e.session_id, e.model_profile, e.model_id];
+    // One test for all the fields; the separator keeps two halves of a pair in different fields apart.
+    if (hasLoneSurrogate(texts.join('\0'))) {
+      const field = TEXT_FIELDS[texts.findIndex((t) => t && hasLoneSurrogate(t))];
+      throw new LedgerError('invalid_argument', `${label(raw, i)}: ${field}: has a lone UTF-16 surrogate (not valid Unicode, so it cannot be stored as given)`, file);
+    }
     const text = payloadTexts?.[i];
     let payload: string;
     try {

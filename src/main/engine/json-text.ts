@@ -91,14 +91,23 @@ export function fitsOnLine(text: string): boolean {
  * parse). `$.path = value`, or null when every number is kept.
  */
 export function unkeptNumber(value: unknown, at = '$'): string | null {
-  if (typeof value === 'number') {
-    const lost = !Number.isFinite(value) || Object.is(value, -0) || (Number.isInteger(value) && !Number.isSafeInteger(value));
-    return lost ? `${at} = ${Object.is(value, -0) ? '-0' : String(value)}` : null;
-  }
+  // The path is only worth building for a payload that has such a number (appends run this per event).
+  if (at === '$' && !hasUnkept(value)) return null;
+  if (typeof value === 'number') return isUnkept(value) ? `${at} = ${Object.is(value, -0) ? '-0' : String(value)}` : null;
   if (value === null || typeof value !== 'object') return null;
   for (const [k, v] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
     const found = unkeptNumber(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
     if (found) return found;
   }
   return null;
+}
+
+const isUnkept = (n: number) => !Number.isFinite(n) || Object.is(n, -0) || (Number.isInteger(n) && !Number.isSafeInteger(n));
+
+function hasUnkept(value: unknown): boolean {
+  if (typeof value === 'number') return isUnkept(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasUnkept);
+  for (const k in value) if (hasUnkept((value as Record<string, unknown>)[k])) return true;
+  return false;
 }

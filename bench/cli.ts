@@ -8,7 +8,10 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Runs a module-level script in a child Node, drains its stdout, returns the time, bytes and the child's peak RSS. */
 function drain(script: string, args: string[]): Promise<{ ms: number; bytes: number; rssMiB: number }> {
-  const wrapped = `${script}\nprocess.on('exit', () => process.stderr.write('\\nmaxrss ' + process.resourceUsage().maxRSS + '\\n'));`;
+  // The child's own high-water mark (VmHWM, in KiB): Linux carries getrusage's maxrss over
+  // fork and exec, so a child of a big bench process would report the parent's size.
+  const peak = `(() => { try { return Number(/VmHWM:\\s+(\\d+)/.exec(peakOf('/proc/self/status', 'utf8'))[1]); } catch { return process.resourceUsage().maxRSS; } })()`;
+  const wrapped = `import { readFileSync as peakOf } from 'node:fs';\n${script}\nprocess.on('exit', () => process.stderr.write('\\nmaxrss ' + ${peak} + '\\n'));`;
   return new Promise((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', wrapped, '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

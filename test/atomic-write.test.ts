@@ -2,20 +2,17 @@
 // -shm or -journal beside the destination never leaks into the new file, and the
 // partial files of a job that was interrupted or killed do not stay behind.
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStalePartials } from '../src/main/engine/atomic-write.ts';
 import { tempDir } from './fixtures.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 let dir: string;
 const env = () => ({ ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') });
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: env() });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, { cacheDir: path.join(dir, 'cache') });
 
 beforeAll(() => {
   dir = tempDir();

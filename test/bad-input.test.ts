@@ -1,25 +1,16 @@
 // Input that once ended in "internal error" (exit 70) or a stack overflow: each is now
 // a one-line error naming the problem (and the file), or simply works.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, tempDir } from './fixtures.ts';
+import { runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 let dir: string;
 let gen: string;
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    input,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCli(args, { cacheDir: path.join(dir, 'cache'), input });
 
 /** A refusal as the CLI must give it: exit 1 or 2, one line on stderr, no stack. */
 function refused(r: ReturnType<typeof cli>, pattern: RegExp): void {

@@ -5,17 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './fixtures.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 const PKG = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../package.json'), 'utf8')) as { version: string };
 let dir: string;
 let gen: string;
 const env = () => ({ ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') });
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: env(), maxBuffer: 1 << 30 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, { cacheDir: path.join(dir, 'cache') });
 
 beforeAll(() => {
   dir = tempDir();

@@ -1,22 +1,15 @@
 // The CLI as a user runs it: a real process, real files, exit codes and one-line errors.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, seedLine, tempDir, writeSessionEvents, writeSupervisor } from './fixtures.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 let dir: string;
 let gen: string;
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCli(args, { cacheDir: path.join(dir, 'cache'), input });
 const json = (args: string[]) => {
   const r = cli([...args, '--json']);
   expect(r.err).toBe('');

@@ -2,13 +2,13 @@
 // unchanged, the destination is absent or whole (it opens and passes integrity_check),
 // and the next run of the same job cleans up the dead run's partial files and succeeds.
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint, tempDir } from './fixtures.ts';
+import { BIN, runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 /** How long after its partial file appears each kill lands. */
 const KILLS_MS = [0, 15, 60, 200];
 let dir: string;
@@ -16,10 +16,7 @@ let source: string;
 let store: string;
 
 const env = () => ({ ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') });
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: env() });
-  return { code: r.status, err: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, { cacheDir: path.join(dir, 'cache') });
 
 /**
  * Starts a command and SIGKILLs it `delayMs` after its partial file appears (so the kill

@@ -2,21 +2,20 @@
 // writes them: append (and its mirror), JSONL export and import, snapshots, and a
 // JSONL store opened directly. Real CLI processes, real files, bytes compared.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberText } from '../src/main/engine/json-text.ts';
 import { tempDir } from './fixtures.ts';
+import { runCli } from './helpers/cli.ts';
 
-const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');
 let dir: string;
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, LEDGER_INSPECTOR_CACHE: path.join(dir, 'cache') } });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return r.stdout;
+  const r = runCli(args, { cacheDir: path.join(dir, 'cache'), input });
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  return r.out;
 }
 
 // Each of these changes if parsed and serialised again.

@@ -11,10 +11,10 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           worker: resolve(import.meta.dirname, 'src/main/host/worker.ts'),
-          'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/bulk-worker.ts'),
+          'bulk-worker': resolve(import.meta.dirname, 'src/main/engine/write/bulk-worker.ts'),
           // The command line, as JavaScript: what the installed package's bin runs.
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
-          'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl-index-worker.ts'),
+          'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl/jsonl-index-worker.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

@@ -2,10 +2,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { fullSnapshot } from '../src/main/engine/snapshot.ts';
-import { Follower } from '../src/main/engine/tail.ts';
-import { TextIndex } from '../src/main/engine/text-index.ts';
+import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { fullSnapshot } from '../src/main/engine/copy/snapshot.ts';
+import { Follower } from '../src/main/engine/derive/tail.ts';
+import { TextIndex } from '../src/main/engine/derive/text-index.ts';
 import { info, median, ms, quantile, rate, report, samples, time } from './lib.ts';
 
 export async function benchSnapshot(dir: string, file: string): Promise<void> {

@@ -2,12 +2,12 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { describeJsonl, importJsonl } from '../src/main/engine/jsonl-store.ts';
-import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
-import { readLines } from '../src/main/engine/jsonl-format.ts';
-import { BulkWriter } from '../src/main/engine/bulk.ts';
-import { INSERT_COLUMNS, INSERT_SQL, type CanonicalRow } from '../src/main/engine/schema.ts';
+import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { describeJsonl, importJsonl } from '../src/main/engine/jsonl/jsonl-store.ts';
+import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
+import { readLines } from '../src/main/engine/format/jsonl-format.ts';
+import { BulkWriter } from '../src/main/engine/write/bulk.ts';
+import { INSERT_COLUMNS, INSERT_SQL, type CanonicalRow } from '../src/main/engine/format/schema.ts';
 import { info, median, ms, rate, report, samples, time } from './lib.ts';
 
 export function benchAppend(dir: string, n: number): void {

@@ -2,10 +2,10 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateLedger } from '../src/main/engine/generate.ts';
-import { Ledger } from '../src/main/engine/ledger.ts';
-import { Projector } from '../src/main/engine/projector.ts';
-import { Replay } from '../src/main/engine/replay.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
+import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Projector } from '../src/main/engine/derive/projector.ts';
+import { Replay } from '../src/main/engine/derive/replay.ts';
 import { info, median, ms, quantile, rate, report, samples, time } from './lib.ts';
 
 export function benchFold(dir: string, file: string, events: number): void {

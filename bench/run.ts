@@ -1,7 +1,7 @@
 // npm run bench [-- --events N] [-- --10m] [-- --peer-lines N]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { benchAppend, benchImport, benchOpen, benchPages } from './engine.ts';
 import { benchFold, benchReplay } from './projection.ts';
 import { benchSearch, benchSnapshot, benchTail } from './bigops.ts';

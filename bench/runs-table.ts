@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../playwright.config.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { serveUrl } from './renderer.ts';
 import { info, median, ms, quantile, report } from './lib.ts';
 

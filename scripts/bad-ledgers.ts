@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 
 /** A random generator seeded by the entry's name, so the corpus is the same on every machine. */
 function bytes(name: string, n: number): Buffer {

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { main } from '../src/main/cli/index.ts';
-import { defaultCacheDir } from '../src/main/engine/cache.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { defaultCacheDir } from '../src/main/engine/base/cache.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { SAMPLE } from '../src/main/shell/launch.ts';
 import { electronBinary, electronUnavailable } from './electron-binary.ts';
 

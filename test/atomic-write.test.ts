@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeStalePartials } from '../src/main/engine/atomic-write.ts';
+import { removeStalePartials } from '../src/main/engine/base/atomic-write.ts';
 import { tempDir } from './fixtures.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerEvent, Query } from '../src/shared/ledger.ts';
 import { LedgerError } from '../src/shared/errors.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
-import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { fullSnapshot, partialSnapshot } from '../src/main/engine/snapshot.ts';
-import { Follower } from '../src/main/engine/tail.ts';
-import { TextIndex } from '../src/main/engine/text-index.ts';
-import { View } from '../src/main/engine/view.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
+import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { fullSnapshot, partialSnapshot } from '../src/main/engine/copy/snapshot.ts';
+import { Follower } from '../src/main/engine/derive/tail.ts';
+import { TextIndex } from '../src/main/engine/derive/text-index.ts';
+import { View } from '../src/main/engine/read/view.ts';
 import { fingerprint, seedLine, tempDir, writeSupervisor } from './fixtures.ts';
 
 let dir: string;

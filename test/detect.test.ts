@@ -7,11 +7,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/shared/errors.ts';
 import type { Mapping } from '../src/shared/ledger.ts';
-import { Ledger } from '../src/main/engine/ledger.ts';
-import { saveLedgerSettings } from '../src/main/engine/ledger-settings.ts';
-import { Projector } from '../src/main/engine/projector.ts';
-import { Replay } from '../src/main/engine/replay.ts';
-import { listTables } from '../src/main/engine/sqlite.ts';
+import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { saveLedgerSettings } from '../src/main/engine/settings/ledger-settings.ts';
+import { Projector } from '../src/main/engine/derive/projector.ts';
+import { Replay } from '../src/main/engine/derive/replay.ts';
+import { listTables } from '../src/main/engine/base/sqlite.ts';
 import { fingerprint, seedLine, tempDir, writeSeed004, writeSessionEvents, writeStateDb, writeSupervisor } from './fixtures.ts';
 import { writeEmmett, writeLangGraph } from './helpers/frameworks.ts';
 

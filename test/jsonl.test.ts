@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../src/main/engine/ledger.ts';
-import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl-store.ts';
-import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl/jsonl-store.ts';
+import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import type { LedgerEvent } from '../src/shared/ledger.ts';
-import type { Progress } from '../src/main/engine/jobs.ts';
-import { LineReader } from '../src/main/engine/jsonl-format.ts';
-import { THREAD_FROM_ROWS } from '../src/main/engine/bulk-thread.ts';
-import { CANONICAL_INDEXES } from '../src/main/engine/schema.ts';
+import type { Progress } from '../src/main/engine/base/jobs.ts';
+import { LineReader } from '../src/main/engine/format/jsonl-format.ts';
+import { THREAD_FROM_ROWS } from '../src/main/engine/write/bulk-thread.ts';
+import { CANONICAL_INDEXES } from '../src/main/engine/format/schema.ts';
 import Database from 'better-sqlite3';
 import { fingerprint, seedLine, tempDir } from './fixtures.ts';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/shared/errors.ts';
 import type { Mapping } from '../src/shared/ledger.ts';
-import { Ledger } from '../src/main/engine/ledger.ts';
-import { fsError } from '../src/main/engine/sqlite.ts';
+import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { fsError } from '../src/main/engine/base/sqlite.ts';
 import { fingerprint, seedLine, tempDir, writeSeed004, writeSessionEvents, writeStateDb, writeSupervisor } from './fixtures.ts';
 
 let dir: string;

@@ -107,7 +107,7 @@ describe('electron-builder config', () => {
 
   it('keeps the runAsNode fuse on, which the full snapshot’s copier needs', () => {
     expect(config.electronFuses.runAsNode).toBe(true);
-    const copier = fs.readFileSync(path.join(ROOT, 'src/main/engine/file-copier.ts'), 'utf8');
+    const copier = fs.readFileSync(path.join(ROOT, 'src/main/engine/copy/file-copier.ts'), 'utf8');
     expect(copier).toMatch(/spawn\(process\.execPath,[^\n]*ELECTRON_RUN_AS_NODE: '1'/);
   });
 

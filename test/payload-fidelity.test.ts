@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberText } from '../src/main/engine/json-text.ts';
+import { memberText } from '../src/main/engine/format/json-text.ts';
 import { tempDir } from './fixtures.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -99,7 +99,7 @@ describe('payload fidelity', () => {
 
 describe('an append of parsed payloads (the contract, serve mode)', () => {
   it('refuses a number the parse already changed, naming the event and the path, and writes nothing', async () => {
-    const { createCanonical, Ledger } = await import('../src/main/engine/ledger.ts');
+    const { createCanonical, Ledger } = await import('../src/main/engine/read/ledger.ts');
     const file = path.join(dir, 'parsed.db');
     createCanonical(file);
     const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });

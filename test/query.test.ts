@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent, Query } from '../src/shared/ledger.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
-import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { View } from '../src/main/engine/view.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
+import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { View } from '../src/main/engine/read/view.ts';
 import Database from 'better-sqlite3';
 import { tempDir } from './fixtures.ts';
 

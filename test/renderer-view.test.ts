@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../src/shared/ledger.ts';
 import { nodeIdFromText } from '../src/shared/projection.ts';
-import { AppData } from '../src/main/engine/app-data.ts';
+import { AppData } from '../src/main/engine/settings/app-data.ts';
 import { DEFAULT_LAYOUT, emptyColumns, fitWidths, moveColumn, normaliseLayout } from '../src/renderer/lib/columns.ts';
 import { eventJson } from '../src/renderer/lib/event-menu.ts';
 import { leafText, parseLossless } from '../src/renderer/lib/json-source.ts';

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffStates, foldRun } from '../src/shared/projection.ts';
 import type { Mapping } from '../src/shared/ledger.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
-import { exportJsonl } from '../src/main/engine/jsonl-export.ts';
-import { createCanonical, Ledger } from '../src/main/engine/ledger.ts';
-import { Projector } from '../src/main/engine/projector.ts';
-import { Replay } from '../src/main/engine/replay.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
+import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
+import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { Projector } from '../src/main/engine/derive/projector.ts';
+import { Replay } from '../src/main/engine/derive/replay.ts';
 import { tempDir, writeSessionEvents, writeSupervisor } from './fixtures.ts';
 
 let dir: string;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ERROR_CODES } from '../src/shared/errors.ts';
 import { METHODS } from '../src/shared/contract.ts';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { tempDir } from './fixtures.ts';
 import { serveProcess } from './helpers/serve-process.ts';
 

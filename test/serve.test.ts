@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { serve } from '../src/main/serve/server.ts';
 import { tempDir } from './fixtures.ts';
 

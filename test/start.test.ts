@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateLedger } from '../src/main/engine/generate.ts';
+import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { tempDir } from './fixtures.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

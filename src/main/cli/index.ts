@@ -8,12 +8,12 @@ import type { LedgerEvent, Mapping, PageRequest, Query } from '../../shared/ledg
 import type { LedgerRules } from '../../shared/projection.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
-import { readEventLines } from '../engine/append.ts';
-import { createCanonical, Ledger } from '../engine/ledger.ts';
-import { Projector } from '../engine/projector.ts';
-import { Replay } from '../engine/replay.ts';
-import { Follower } from '../engine/tail.ts';
-import { TextIndex } from '../engine/text-index.ts';
+import { readEventLines } from '../engine/write/append.ts';
+import { createCanonical, Ledger } from '../engine/read/ledger.ts';
+import { Projector } from '../engine/derive/projector.ts';
+import { Replay } from '../engine/derive/replay.ts';
+import { Follower } from '../engine/derive/tail.ts';
+import { TextIndex } from '../engine/derive/text-index.ts';
 import { serve } from '../serve/server.ts';
 import { UsageError, whole } from './flags.ts';
 import { HostJobs } from './host-jobs.ts';

@@ -2,7 +2,7 @@
 import { cell, fitWidth, formatDuration, formatMs } from '../../shared/format.ts';
 import type { LedgerEvent, LedgerStats } from '../../shared/ledger.ts';
 import type { NodeRunProjection, ReplayPosition, RunDetail, RunProjection } from '../../shared/projection.ts';
-import type { Progress } from '../engine/jobs.ts';
+import type { Progress } from '../engine/base/jobs.ts';
 
 const n = (v: number | null) => (v === null ? '-' : v.toLocaleString('en-US'));
 

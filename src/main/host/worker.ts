@@ -2,7 +2,7 @@
 // through a shared flag, because a busy worker reads no messages until it is done.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorResponse, type WorkerMethod } from '../../shared/contract.ts';
-import type { JobControl } from '../engine/jobs.ts';
+import type { JobControl } from '../engine/base/jobs.ts';
 import { EngineService } from './service.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorResponse, validateRequest, type Push, type Response } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
-import { defaultCacheDir } from '../engine/cache.ts';
+import { defaultCacheDir } from '../engine/base/cache.ts';
 import { EngineHost } from '../host/host.ts';
 import { AllowedFolders } from './folders.ts';
 

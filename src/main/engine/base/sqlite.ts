@@ -1,0 +1,173 @@
+// Opening SQLite files and turning SQLite's failures into errors a user can act on.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LedgerError } from '../../../shared/errors.ts';
+
+export type DB = Database.Database;
+
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/** Opens a file read-only: no journal-mode change, no schema change, nothing written. */
+export function openReadOnly(file: string): DB {
+  checkReadable(file);
+  const db = wrap(file, () => new Database(file, { readonly: true, fileMustExist: true }));
+  wrap(file, () => {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Reading the schema is what fails on a file that is not a database.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  });
+  registerFunctions(db);
+  return db;
+}
+
+/**
+ * Needles of li_icontains, by number. SQLite would hand a needle given as a parameter
+ * to JavaScript afresh on every row (a 1,000-character needle: 3 KB decoded per row),
+ * so the statement carries a small number and the needle stays here.
+ */
+const needles = new Map<string, number>();
+const byRef: string[] = [];
+export function needleRef(lowerCaseNeedle: string): number {
+  let ref = needles.get(lowerCaseNeedle);
+  if (ref === undefined) {
+    // A process searches for a handful of needles; past that, the oldest give way.
+    if (byRef.length >= 1024) {
+      needles.clear();
+      byRef.length = 0;
+    }
+    ref = byRef.push(lowerCaseNeedle) - 1;
+    needles.set(lowerCaseNeedle, ref);
+  }
+  return ref;
+}
+
+/**
+ * li_icontains(text, needleRef): case-insensitive substring match beyond ASCII (SQLite's
+ * LIKE folds ASCII only), also through the \uXXXX escapes of Python's json.dumps.
+ * The needle, lower-cased, is given by its needleRef.
+ */
+function registerFunctions(db: DB): void {
+  db.function('li_icontains', { deterministic: true }, (text: unknown, ref: unknown) => {
+    const needle = typeof ref === 'number' ? byRef[ref] : undefined;
+    if (typeof text !== 'string' || needle === undefined) return 0;
+    let hay = text.toLowerCase();
+    if (hay.includes(needle)) return 1;
+    if (!text.includes('\\u')) return 0;
+    try {
+      hay = JSON.stringify(JSON.parse(text)).toLowerCase();
+    } catch {
+      return 0;
+    }
+    return hay.includes(needle) ? 1 : 0;
+  });
+}
+
+/**
+ * Opens (or creates) a file for writing with a busy timeout, in WAL mode unless
+ * `keepJournalMode` (a user's ledger: the mode is the writer's choice, stored in the file).
+ */
+export function openWritable(file: string, opts: { keepJournalMode?: boolean } = {}): DB {
+  const db = wrap(file, () => new Database(file));
+  wrap(file, () => {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!opts.keepJournalMode) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Checkpoint every ~40 MB of WAL rather than 4 MB: batch appends otherwise pay a
+    // checkpoint (and its fsync) on most commits. A connection setting; the file is unchanged.
+    db.pragma('wal_autocheckpoint = 10000');
+  });
+  return db;
+}
+
+function checkReadable(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw fsError(e, file);
+  }
+  if (st.isDirectory()) throw new LedgerError('not_a_ledger', 'is a folder with no .jsonl files', file);
+  // A FIFO, socket or device would hold SQLite's open forever, or read without end.
+  if (!st.isFile()) throw new LedgerError('not_a_ledger', 'is not a regular file (a pipe, socket or device)', file);
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    throw fsError(e, file);
+  }
+}
+
+export function fsError(e: unknown, file: string): LedgerError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new LedgerError('not_found', 'no such file', file);
+  if (code === 'EACCES' || code === 'EPERM') return new LedgerError('permission', 'permission denied', file);
+  if (code === 'EISDIR') return new LedgerError('not_a_ledger', 'is a folder, not a file', file);
+  return new LedgerError('internal', `cannot read: ${(e as Error)?.message ?? String(e)}`, file);
+}
+
+/** Runs fn, translating SQLite errors into LedgerErrors that name the file. */
+export function wrap<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw sqliteError(e, file);
+  }
+}
+
+export function sqliteError(e: unknown, file: string): unknown {
+  if (e instanceof LedgerError) return e;
+  const code = String((e as { code?: string })?.code ?? '');
+  const msg = (e as Error)?.message ?? String(e);
+  if (code === 'SQLITE_NOTADB') return new LedgerError('not_a_ledger', 'not a SQLite database or JSONL ledger', file);
+  if (code.startsWith('SQLITE_CORRUPT')) return new LedgerError('corrupt', `the database is corrupt: ${msg}`, file);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return new LedgerError('locked', 'the database is locked by another process', file);
+  if (code.startsWith('SQLITE_CANTOPEN')) return new LedgerError('permission', `cannot open: ${msg}`, file);
+  if (code === 'SQLITE_READONLY_ROLLBACK')
+    return new LedgerError(
+      'locked',
+      `a hot rollback journal (${path.basename(file)}-journal) is beside the database: a writer stopped mid-transaction, and only a writer can roll it back (reading is read-only); open the file once with the program that writes it, or with sqlite3`,
+      file,
+    );
+  if (code.startsWith('SQLITE_READONLY')) return new LedgerError('read_only', `the file is read-only: ${msg}`, file);
+  if (code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH'))
+    return new LedgerError('permission', `permission denied: ${msg}`, file);
+  if (code.startsWith('SQLITE_FULL')) return new LedgerError('internal', 'the disk is full', file);
+  // A payload that is not JSON met a JSON function (a seed-written or hand-edited row).
+  if (code === 'SQLITE_ERROR' && /malformed JSON/.test(msg))
+    return new LedgerError('corrupt', 'a payload in this ledger is not valid JSON, so a JSON path filter cannot read it', file);
+  return e;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export interface TableInfo {
+  name: string;
+  columns: string[];
+  /** Declared type per column ('' where none), and whether it may hold NULL. */
+  types?: Record<string, string>;
+  nullable?: Record<string, boolean>;
+  /** The column that is the table's INTEGER PRIMARY KEY (its rowid), if any. */
+  rowidAlias?: string | null;
+  view?: boolean;
+}
+
+export function listTables(db: DB): TableInfo[] {
+  const tables = db
+    .prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string; type: string }>;
+  return tables.map(({ name, type }) => {
+    const cols = db.prepare('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(name) as Array<{ name: string; type: string; notnull: number; pk: number }>;
+    const pks = cols.filter((c) => c.pk > 0);
+    return {
+      name,
+      columns: cols.map((c) => c.name),
+      types: Object.fromEntries(cols.map((c) => [c.name, c.type])),
+      nullable: Object.fromEntries(cols.map((c) => [c.name, !c.notnull && c.pk === 0])),
+      rowidAlias: type === 'table' && pks.length === 1 && pks[0]!.type.toUpperCase() === 'INTEGER' ? pks[0]!.name : null,
+      view: type === 'view',
+    };
+  });
+}

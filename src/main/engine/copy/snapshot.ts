@@ -1,0 +1,144 @@
+// Snapshots: a full copy, consistent while another process appends; and a partial
+// copy (up to an offset, chosen runs) as a new canonical ledger that keeps offsets,
+// ids, seq and payload bytes. Both write to a temporary name and rename, so a
+// failed or cancelled snapshot leaves nothing.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LedgerError } from '../../../shared/errors.ts';
+import type { Query } from '../../../shared/ledger.ts';
+import { runCopier } from './file-copier.ts';
+import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
+import type { Ledger } from '../read/ledger.ts';
+import { buildWhere } from '../read/query.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE } from '../format/schema.ts';
+import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
+import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
+
+/**
+ * A full copy of the ledger file, consistent while other processes write to it.
+ * SQLite's online backup API copies page by page through two pagers and reached
+ * only 0.13–0.39 of `cp` here, so the files themselves are copied (in a child
+ * process, see file-copier.ts) while this process holds one read transaction:
+ * in rollback-journal mode its shared lock keeps writers out until the copy is
+ * done; in WAL mode it pins the committed frames, and opening the copy replays
+ * them. Either way the copy is the ledger as of a commit at or after the moment
+ * the snapshot began.
+ */
+export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number; walFrames: number }> {
+  const tmp = beginWrite(dest);
+  const src = openReadOnly(ledger.file);
+  try {
+    src.exec('BEGIN');
+    src.prepare('SELECT count(*) FROM sqlite_schema').get(); // takes the read lock: the snapshot's moment
+    const copied = await runCopier(
+      {
+        db: ledger.file,
+        dest: tmp,
+        pageSize: src.pragma('page_size', { simple: true }) as number,
+        pages: src.pragma('page_count', { simple: true }) as number,
+        wal: String(src.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal',
+      },
+      ctl,
+    );
+    throwIfCancelled(ctl.signal, dest); // a cancel that came as the copy finished
+    src.exec('COMMIT');
+    src.close();
+    const out = new Database(tmp);
+    try {
+      out.pragma('synchronous = OFF'); // like cp: the copy is a new file, not a ledger in use
+      out.pragma('journal_mode = WAL');
+      const n = out.pragma('page_count', { simple: true });
+      if (n !== copied.pages) throw new LedgerError('internal', `snapshot check failed: the copy has ${n} pages, expected ${copied.pages}`, dest);
+    } finally {
+      out.close(); // writes the replayed frames into the file and removes its WAL
+    }
+    commitFile(tmp, dest);
+    ctl.onProgress?.({ done: copied.pages, total: copied.pages, unit: 'pages' });
+    return { pages: copied.pages, bytes: fs.statSync(path.resolve(dest)).size, walFrames: copied.frames };
+  } catch (e) {
+    if (src.open) src.close();
+    removeWithSidecars(tmp);
+    throwIfCancelled(ctl.signal, dest); // a cancel kills the copy, whatever it then reports
+    if (e instanceof LedgerError) throw e;
+    throw fsError(e, dest);
+  }
+}
+
+export interface PartialOptions {
+  /** Keep events up to and including this offset: the ledger as of a replay step. */
+  upToOffset?: number;
+  /** Keep only these runs. */
+  runs?: string[];
+}
+
+/** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes. */
+export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
+  const tmp = beginWrite(dest);
+  const src = ledger.source;
+  const query: Query = {};
+  if (opts.upToOffset !== undefined) query.offset_to = opts.upToOffset;
+  if (opts.runs?.length) query.runs = opts.runs;
+  const w = buildWhere(src, ledger.parseQuery(query));
+  const c = src.col;
+  const t = src.table;
+  // Canonical sources keep every column; other layouts fill the canonical defaults.
+  const native = src.layout === 'canonical' || src.layout === 'jsonl';
+  const select = [
+    c.offset,
+    `COALESCE(${c.id}, CAST(${c.offset} AS TEXT))`,
+    c.run_id,
+    native ? `${t}."turn"` : '0',
+    c.kind,
+    `COALESCE(${c.actor}, '')`,
+    `COALESCE(${c.payload}, '{}')`,
+    `COALESCE(${c.time}, '')`,
+    native ? `${t}."schema_version"` : '1',
+    c.session_id,
+    native ? `${t}."model_profile"` : 'NULL',
+    c.model_id,
+    c.seq,
+  ].join(', ');
+  const db = wrap(tmp, () => new Database(tmp));
+  try {
+    const total = ledger.count(query);
+    const progress = progressReporter(ctl, total, 'events');
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.exec(CANONICAL_TABLE);
+    // Rows go across as they are (payload text untouched), a chunk at a time so progress shows and a cancel is heard.
+    const read = ledger.connection
+      .prepare(`SELECT ${select} FROM ${t} WHERE ${c.offset} > ? ${w.sql ? `AND ${w.sql}` : ''} ORDER BY ${c.offset} LIMIT ?`)
+      .raw();
+    const insert = db.prepare(
+      'INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const write = db.transaction((rows: unknown[][]) => {
+      for (const r of rows) insert.run(r);
+    });
+    let after = Number.MIN_SAFE_INTEGER;
+    let copied = 0;
+    for (;;) {
+      throwIfCancelled(ctl.signal, dest);
+      const rows = wrap(ledger.path, () => read.all(after, ...w.params, 20_000)) as unknown[][];
+      if (!rows.length) break;
+      write(rows);
+      copied += rows.length;
+      after = rows.at(-1)![0] as number;
+      progress.report(copied);
+    }
+    // Layouts without a seq get one per run, in offset order, as an append would have given.
+    if (!src.hasSeq)
+      db.exec('UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o');
+    for (const sql of CANONICAL_INDEXES) db.exec(sql);
+    db.pragma('journal_mode = WAL');
+    db.close();
+    commitFile(tmp, dest);
+    progress.done(copied);
+    return { events: copied };
+  } catch (e) {
+    if (db.open) db.close();
+    removeWithSidecars(tmp);
+    throw e;
+  }
+}

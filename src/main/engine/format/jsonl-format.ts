@@ -1,0 +1,249 @@
+// The JSONL line format of the seed event store ({ts, stream, event, payload}),
+// plus the canonical columns our exports add so a round trip loses nothing.
+import fs from 'node:fs';
+import { LedgerError } from '../../../shared/errors.ts';
+import { hasLoneSurrogate } from '../../../shared/ledger.ts';
+import type { CanonicalRow } from './schema.ts';
+import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
+import { fsError } from '../base/sqlite.ts';
+import { fitsOnLine, memberText } from './json-text.ts';
+
+/** A line's fields besides the payload, which lineText() writes as stored text. */
+export interface JsonlLine {
+  ts: number;
+  stream: string;
+  event: string;
+  id?: string;
+  seq?: number | null;
+  actor?: string;
+  created_at?: string;
+  turn?: number;
+  schema_version?: number;
+  session_id?: string | null;
+  model_profile?: string | null;
+  model_id?: string | null;
+  /** Where the event was in the exported ledger: the order an import restores. */
+  offset?: number;
+}
+
+/**
+ * One line of text: the fields as JSON, with the payload's stored text spliced in
+ * unchanged. A payload that cannot sit on a line as it is (line breaks, not JSON)
+ * also goes in `payload_text`, verbatim, which an import prefers.
+ */
+export function lineText(fields: JsonlLine, payload: string): string {
+  const { ts, stream, event, ...rest } = fields;
+  const head = JSON.stringify({ ts, stream, event }).slice(0, -1);
+  const tail = JSON.stringify(rest).slice(1);
+  const member = fitsOnLine(payload) ? `"payload":${payload}` : `"payload":${JSON.stringify(asValue(payload))},"payload_text":${JSON.stringify(payload)}`;
+  return `${head},${member}${tail === '}' ? tail : `,${tail}`}`;
+}
+
+/** The parsed payload for readers that ignore `payload_text`, or the text itself when it is not JSON. */
+function asValue(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}
+
+export function streamFileName(stream: string): string {
+  return `${stream.replace(/[/\\:*?"<>|\x00-\x1f]/g, '_')}.jsonl`;
+}
+
+export function rowToLine(r: CanonicalRow): { stream: string; text: string } {
+  const fields: JsonlLine = {
+    ts: Date.parse(r[6]) / 1000,
+    stream: r[1],
+    event: r[3],
+    id: r[0],
+    seq: r[11],
+    actor: r[4],
+    created_at: r[6],
+    turn: r[2],
+    schema_version: r[7],
+    session_id: r[8],
+    model_profile: r[9],
+    model_id: r[10],
+  };
+  return { stream: r[1], text: lineText(fields, r[5]) };
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** Integers beyond 2^53 cannot be told apart once read: such a field makes the line bad, not a wrong number. */
+const int = (v: unknown): number | null | 'unsafe' => (Number.isSafeInteger(v) ? (v as number) : Number.isInteger(v) ? 'unsafe' : null);
+
+/** The first field of a role's candidates that the line has, with its name. */
+function pick(o: Record<string, unknown>, role: FieldRole): [name: string, value: unknown] | null {
+  for (const name of FIELD_CANDIDATES[role]) if (o[name] !== undefined && o[name] !== null) return [name, o[name]];
+  return null;
+}
+const list = (role: FieldRole) => FIELD_CANDIDATES[role].map((n) => `"${n}"`).join(', ');
+
+/**
+ * A parsed line as a canonical row, or a reason it is not one. The seed store's
+ * `{ts, stream, event, payload}` lines and other tools' field names (`time`, `type`,
+ * `thread`, `data`, ... see event-fields.ts) map alike; a line with no payload field
+ * keeps its other fields as the payload. Lines with no id get `<stream>:<line>`,
+ * stable because the file only grows. The payload keeps its text as written in the line.
+ */
+export function lineToRow(obj: unknown, text: string, fallbackStream: string, lineNo: number): CanonicalRow | string {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return 'not a JSON object';
+  const o = obj as Record<string, unknown>;
+  const kind = pick(o, 'kind');
+  if (typeof kind?.[1] !== 'string') return `no event kind (a text field ${list('kind')})`;
+  const time = pick(o, 'time');
+  if (!time) return `no time (a field ${list('time')})`;
+  const created = timeToIso(time[1]);
+  if (!created) return `"${time[0]}" is not a time in years 1-9999: ${JSON.stringify(time[1]).slice(0, 40)}`;
+  const run = pick(o, 'run');
+  const stream = typeof run?.[1] === 'string' ? run[1] : fallbackStream;
+  const payloadField = pick(o, 'payload');
+  let payload: unknown;
+  if (payloadField) payload = payloadField[1];
+  else {
+    const mapped = new Set<string>(ROW_FIELDS);
+    for (const role of Object.keys(FIELD_CANDIDATES) as FieldRole[]) mapped.add(pick(o, role)?.[0] ?? '');
+    payload = Object.fromEntries(Object.entries(o).filter(([k]) => !mapped.has(k)));
+  }
+  const id = str(pick(o, 'id')?.[1]);
+  // Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
+  for (const [name, v] of [['id', id], ['stream', stream], ['kind', kind[1]]] as const)
+    if (v && hasLoneSurrogate(v)) return `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct`;
+  const ints = { turn: int(o.turn), schema_version: int(o.schema_version), seq: int(pick(o, 'seq')?.[1]) };
+  for (const [name, v] of Object.entries(ints)) if (v === 'unsafe') return `"${name}" is an integer beyond 2^53, which cannot be kept exactly`;
+  const p = payload as Record<string, unknown> | null;
+  return [
+    id ?? `${stream}:${lineNo}`,
+    stream,
+    (ints.turn as number | null) ?? 0,
+    kind[1],
+    str(pick(o, 'actor')?.[1]) ?? str(p?.actor) ?? stream,
+    str(o.payload_text) ?? (payloadField ? memberText(text, payloadField[0]) : undefined) ?? JSON.stringify(payload),
+    created,
+    (ints.schema_version as number | null) ?? 1,
+    str(o.session_id),
+    str(o.model_profile),
+    str(o.model_id),
+    ints.seq as number | null,
+  ];
+}
+
+/** Fields our own exports add beside the seed's four: never part of a generic line's payload. */
+const ROW_FIELDS = ['id', 'seq', 'actor', 'created_at', 'turn', 'schema_version', 'session_id', 'model_profile', 'model_id', 'offset', 'payload_text'];
+
+// The first read of a file: enough for its first lines.
+const FIRST_READ = 8192;
+
+export interface LineReadResult {
+  /** Byte position just past the last complete line read. */
+  end: number;
+  /** Number of the next line to be read (1-based). */
+  nextLine: number;
+  /** Bytes after the last newline: a line whose writer has not finished it (or crashed mid-line). */
+  tornBytes: number;
+}
+
+/**
+ * Complete lines of a file from byte `start`, pulled one at a time (so that many
+ * files can be merged). The file is opened only for each refill of the buffer:
+ * thousands of stream files never hold thousands of descriptors.
+ */
+export class LineReader {
+  /** Number of the line last returned (1-based). */
+  lineNo: number;
+  /** Byte position just past the last complete line. */
+  end: number;
+  private buf: Buffer;
+  private view: Buffer; // the part of buf holding file data
+  private from = 0; // next unread byte in buf
+  private pos: number; // file position just past view
+  private eof = false;
+  private ino = 0;
+  private readonly bufferBytes: number;
+
+  readonly file: string;
+
+  constructor(file: string, start = 0, firstLine = 1, bufferBytes = 1 << 20) {
+    this.file = file;
+    this.pos = this.end = start;
+    this.lineNo = firstLine - 1;
+    this.bufferBytes = bufferBytes;
+    // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
+    this.buf = Buffer.alloc(0);
+    this.view = this.buf;
+  }
+
+  /** The next non-empty complete line, or null once no complete line is left. */
+  next(): string | null {
+    for (;;) {
+      const nl = this.view.indexOf(10, this.from);
+      if (nl === -1) {
+        if (this.eof || !this.refill()) return null;
+        continue;
+      }
+      let begin = this.from;
+      let stop = nl;
+      if (stop > begin && this.buf[stop - 1] === 13) stop--;
+      // Skip a UTF-8 byte-order mark at the very start of the file.
+      if (this.end === 0 && this.buf[begin] === 0xef && this.buf[begin + 1] === 0xbb && this.buf[begin + 2] === 0xbf) begin += 3;
+      this.end += nl + 1 - this.from;
+      this.from = nl + 1;
+      this.lineNo++;
+      if (stop > begin) return this.buf.toString('utf8', begin, stop);
+    }
+  }
+
+  /** Where reading stopped: valid once next() has returned null. */
+  result(): LineReadResult {
+    return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end };
+  }
+
+  private refill(): boolean {
+    const carry = this.view.length - this.from;
+    const want = this.buf.length === 0 ? Math.min(FIRST_READ, this.bufferBytes) : this.bufferBytes;
+    if (carry === this.buf.length || this.buf.length < want) {
+      // A line longer than the buffer doubles it.
+      const bigger = Buffer.allocUnsafe(Math.max(want, carry === this.buf.length ? this.buf.length * 2 : 0));
+      this.buf.copy(bigger, 0, this.from, this.view.length);
+      this.buf = bigger;
+    } else if (carry) this.buf.copy(this.buf, 0, this.from, this.view.length);
+    this.from = 0;
+    let n: number;
+    try {
+      const fd = fs.openSync(this.file, 'r');
+      try {
+        // Reopened for each refill: a file replaced meanwhile would splice another file's bytes in.
+        const ino = fs.fstatSync(fd).ino;
+        if (this.ino !== ino && this.ino !== 0) throw new LedgerError('source_changed', 'the file was replaced while it was being read', this.file);
+        this.ino = ino;
+        n = fs.readSync(fd, this.buf, carry, this.buf.length - carry, this.pos);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw e instanceof LedgerError ? e : fsError(e, this.file);
+    }
+    this.pos += n;
+    this.view = this.buf.subarray(0, carry + n);
+    if (n === 0) this.eof = true;
+    return n > 0;
+  }
+}
+
+/** Reads complete lines of a file from byte `start`, calling onLine for each non-empty one. */
+export function readLines(
+  file: string,
+  start: number,
+  firstLine: number,
+  onLine: (text: string, lineNo: number, endByte: number) => void,
+  shouldStop?: () => boolean,
+): LineReadResult {
+  const reader = new LineReader(file, start, firstLine);
+  for (let text = reader.next(), n = 1; text !== null; text = reader.next(), n++) {
+    onLine(text, reader.lineNo, reader.end);
+    if ((n & 0x3fff) === 0 && shouldStop?.()) break;
+  }
+  return reader.result();
+}

@@ -1,0 +1,152 @@
+// Filters to SQL over a Source. Paging is keyset on the ledger order, never OFFSET,
+// and nothing here counts rows before returning the first ones.
+import type { Query } from '../../../shared/ledger.ts';
+import type { Source, TimeFormat } from '../layout/layouts.ts';
+import { needleRef } from '../base/sqlite.ts';
+
+export const PREVIEW_CHARS = 240;
+/** Lists longer than this are bound as one JSON array. */
+const IN_LIST_PARAMS = 500;
+
+export interface Where {
+  sql: string;
+  params: unknown[];
+}
+
+/** The number a time column is compared as, and the same number for an ISO bound. */
+function timeKey(expr: string, format: TimeFormat): string {
+  return format === 'iso' || format === 'sqlite' ? `julianday(${expr})` : expr;
+}
+function timeBound(iso: string, format: TimeFormat): number {
+  const ms = Date.parse(iso);
+  if (format === 'unix_s') return ms / 1000;
+  if (format === 'unix_ms') return ms;
+  return ms / 86_400_000 + 2_440_587.5;
+}
+
+/** ISO text for display, whatever the stored format. */
+export function timeDisplay(src: Source): string {
+  const c = src.col.time;
+  if (c === 'NULL' || src.timeFormat === 'iso') return c;
+  if (src.timeFormat === 'sqlite') return `strftime('%Y-%m-%dT%H:%M:%fZ', ${c})`;
+  const secs = src.timeFormat === 'unix_ms' ? `${c} / 1000.0` : c;
+  return `strftime('%Y-%m-%dT%H:%M:%fZ', ${secs}, 'unixepoch')`;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/** A full-text index attached to the connection: its schema name and the MATCH expression for query.text. */
+export interface FtsUse {
+  ftsSchema: string;
+  ftsMatch: string;
+}
+
+export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
+  const c = src.col;
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const inList = (expr: string, values: string[], negate = false) => {
+    // A long list is one JSON parameter: SQLite takes at most 32,766 parameters a statement.
+    if (values.length > IN_LIST_PARAMS) {
+      parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(values));
+      return;
+    }
+    parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (query.runs) inList(c.run_id, query.runs);
+  if (query.kinds) inList(c.kind, query.kinds);
+  if (query.exclude_kinds) inList(c.kind, query.exclude_kinds, true);
+  if (query.actors) inList(c.actor, query.actors);
+  if (query.sessions) inList(c.session_id, query.sessions);
+  if (query.models) inList(c.model_id, query.models);
+  if (query.offset_from !== undefined) {
+    parts.push(`${c.offset} >= ?`);
+    params.push(query.offset_from);
+  }
+  if (query.offset_to !== undefined) {
+    parts.push(`${c.offset} <= ?`);
+    params.push(query.offset_to);
+  }
+  if (query.time_from !== undefined) {
+    parts.push(`${timeKey(c.time, src.timeFormat)} >= ?`);
+    params.push(timeBound(query.time_from, src.timeFormat));
+  }
+  if (query.time_to !== undefined) {
+    parts.push(`${timeKey(c.time, src.timeFormat)} <= ?`);
+    params.push(timeBound(query.time_to, src.timeFormat));
+  }
+  if (query.since_seq !== undefined) {
+    const run = query.runs![0]!;
+    if (src.layout === 'canonical') {
+      // Rows written before the ledger had a seq column have none stored; their seq is
+      // their position in the run (see append.ts), so where a run has such rows, "after
+      // seq N" is "after the run's N-th event". Both subqueries run once per statement.
+      const t = src.table;
+      parts.push(
+        `(CASE WHEN EXISTS (SELECT 1 FROM ${t} WHERE ${c.run_id} = ? AND ${c.seq} IS NULL)` +
+          ` THEN (? <= 0 OR ${c.offset} > (SELECT ${c.offset} FROM ${t} WHERE ${c.run_id} = ? ORDER BY ${c.offset} LIMIT 1 OFFSET ? - 1))` +
+          ` ELSE ${c.seq} > ? END)`,
+      );
+      params.push(run, query.since_seq, run, query.since_seq, query.since_seq);
+    } else {
+      parts.push(`${c.seq} > ?`);
+      params.push(query.since_seq);
+    }
+  }
+  if (query.text !== undefined && fts) {
+    // The index narrows to candidates; the clause below checks each one exactly.
+    parts.push(`${c.offset} IN (SELECT rowid FROM ${fts.ftsSchema}.fts WHERE fts MATCH ?)`);
+    params.push(fts.ftsMatch);
+  }
+  if (query.text !== undefined) {
+    // LIKE runs in C but folds ASCII case only; other needles take the slower function.
+    if (/^[\x20-\x7e]*$/.test(query.text)) {
+      parts.push(`${c.payload} LIKE ? ESCAPE '\\'`);
+      params.push(`%${likeEscape(query.text)}%`);
+    } else {
+      parts.push(`li_icontains(${c.payload}, ?)`);
+      params.push(needleRef(query.text.toLowerCase()));
+    }
+  }
+  if (query.json_path) {
+    const v = query.json_path.value;
+    // A mapped table's payload column may hold text that is not JSON: such a row does not
+    // match (SQLite caches the parse, so json_valid costs no second one).
+    const payload = src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `(CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END)`;
+    if (v === null) {
+      parts.push(`json_type(${payload}, ?) = 'null'`);
+      params.push(query.json_path.path);
+    } else {
+      parts.push(`json_extract(${payload}, ?) = ?`);
+      params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
+    }
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+export function selectList(src: Source, payload: 'preview' | 'full'): string {
+  const c = src.col;
+  const p = payload === 'full' ? `${c.payload} AS payload, 0 AS truncated` :
+    `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(${c.payload}) > ${PREVIEW_CHARS} AS truncated`;
+  return [
+    `${c.offset} AS offset`,
+    `${c.id} AS id`,
+    `${c.run_id} AS run_id`,
+    `${c.seq} AS seq`,
+    `${c.kind} AS kind`,
+    `${c.actor} AS actor`,
+    `${timeDisplay(src)} AS time`,
+    `${c.session_id} AS session_id`,
+    `${c.model_id} AS model_id`,
+    `${c.node_id} AS node_id`,
+    p,
+    ...(src.archived ? [`${src.archived} AS archived`] : []),
+  ].join(', ');
+}
+
+export function and(...wheres: string[]): string {
+  const parts = wheres.filter(Boolean);
+  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+}

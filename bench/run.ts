@@ -1,4 +1,4 @@
-// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N]: every target as a ratio to a baseline measured in this run.
+// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N] [-- --only a,b]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
@@ -32,19 +32,26 @@ function ledgerOf(n: number): string {
 console.log(`ledger-inspector bench: ${events.toLocaleString('en-US')} events, in ${dir}\n`);
 const big = ledgerOf(events);
 const small = ledgerOf(10_000);
-benchAppend(dir, Math.min(events, 200_000));
-benchOpen(big, small);
-benchPages(big, events);
-benchImport(dir, big);
-await benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 200_000));
-benchFold(dir, big, events);
-benchReplay(dir, 1_000_000);
-await benchSnapshot(dir, big);
-benchSearch(dir, big, events);
-await benchTail(dir);
-await benchExportBesideJobs(dir, big);
-await benchCliStream(big, events);
-await benchRenderer(dir, big, events);
-await benchRunsTable(dir);
+// --only append,pages,...: just those benches (names as below), for working on one target.
+const only = arg('--only')?.split(',');
+const BENCHES: Record<string, () => unknown> = {
+  append: () => benchAppend(dir, Math.min(events, 200_000)),
+  open: () => benchOpen(big, small),
+  pages: () => benchPages(big, events),
+  import: () => benchImport(dir, big),
+  jsonlPeers: () => benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 200_000)),
+  fold: () => benchFold(dir, big, events),
+  replay: () => benchReplay(dir, 1_000_000),
+  snapshot: () => benchSnapshot(dir, big),
+  search: () => benchSearch(dir, big, events),
+  tail: () => benchTail(dir),
+  exportBesideJobs: () => benchExportBesideJobs(dir, big),
+  cliStream: () => benchCliStream(big, events),
+  renderer: () => benchRenderer(dir, big, events),
+  runsTable: () => benchRunsTable(dir),
+};
+const unknown = only?.filter((n) => !(n in BENCHES)) ?? [];
+if (unknown.length) throw new Error(`no bench named ${unknown.join(', ')}; the names: ${Object.keys(BENCHES).join(', ')}`);
+for (const [name, run] of Object.entries(BENCHES)) if (!only || only.includes(name)) await run();
 const misses = summary();
 console.log(misses ? `\n${misses} target(s) missed` : '\nall targets met');

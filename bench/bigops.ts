@@ -2,7 +2,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { fullSnapshot } from '../src/main/engine/copy/snapshot.ts';
 import { Follower } from '../src/main/engine/derive/tail.ts';
 import { TextIndex } from '../src/main/engine/derive/text-index.ts';

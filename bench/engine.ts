@@ -2,7 +2,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { describeJsonl, importJsonl } from '../src/main/engine/jsonl/jsonl-store.ts';
 import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
 import { readLines } from '../src/main/engine/format/jsonl-format.ts';

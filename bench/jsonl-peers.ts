@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { info, report, time } from './lib.ts';
 
 const BIN = path.join(import.meta.dirname, '../bin/ledger-inspector.js');

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { Replay } from '../src/main/engine/derive/replay.ts';
 import { info, median, ms, quantile, rate, report, samples, time } from './lib.ts';

@@ -6,7 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { fingerprint, tempDir, writeSeed004 } from './fixtures.ts';
 
 let dir: string;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { scanPage, TextIndex } from '../src/main/engine/derive/text-index.ts';
 import { seedLine, tempDir } from './fixtures.ts';

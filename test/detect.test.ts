@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/shared/errors.ts';
 import type { Mapping } from '../src/shared/ledger.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { saveLedgerSettings } from '../src/main/engine/settings/ledger-settings.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { Replay } from '../src/main/engine/derive/replay.ts';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { Replay } from '../src/main/engine/derive/replay.ts';
 import { fingerprint, tempDir } from './fixtures.ts';

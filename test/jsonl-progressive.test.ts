@@ -10,7 +10,7 @@ import { cacheFileFor } from '../src/main/engine/base/cache.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
 import { readIndexState, sleep } from '../src/main/engine/jsonl/jsonl-index-state.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { CANONICAL_INDEXES } from '../src/main/engine/format/schema.ts';
 import { seedLine, tempDir } from './fixtures.ts';
@@ -139,7 +139,7 @@ describe('an interrupted indexing', () => {
     const l = Ledger.open(folder, { cacheDir, progressive: true });
     expect(l.indexing()).toBeNull();
     expect(readIndexState(cacheFile)).toMatchObject({ state: 'complete', build });
-    const indexes = l.connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'idx_%' ORDER BY 1").pluck().all();
+    const indexes = l.sqlite.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'idx_%' ORDER BY 1").pluck().all();
     expect(indexes).toEqual(CANONICAL_INDEXES.map((sql) => /INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]).sort());
     expect(l.stats().events).toBe(40_000);
     l.close();

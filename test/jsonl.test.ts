@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { describeJsonl, importJsonl, syncJsonlIndex } from '../src/main/engine/jsonl/jsonl-store.ts';
 import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';

@@ -1,49 +1,51 @@
-// The layer rule, checked on every source file's imports: shared imports nothing
-// of ours; the renderer only shared; the engine only shared and Node (never electron).
-import fs from 'node:fs';
+// The layer rule (eslint/layers.ts), run by `npm run lint` inside `npm test`: here,
+// that it finds what it must on real source text, and that src/ keeps it.
 import path from 'node:path';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { layerViolation } from '../eslint/layers.ts';
 
-const SRC = path.resolve(import.meta.dirname, '../src');
-
-function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : /\.tsx?$/.test(d.name) ? [path.join(dir, d.name)] : []));
-}
-
-/** Each import of a file: a path inside src/ for relative ones, else the package name. */
-function imports(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
-  return specs.map((s) => (s.startsWith('.') ? path.relative(SRC, path.resolve(path.dirname(file), s)) : s));
-}
-
-const layerOf = (rel: string) => rel.split(path.sep).slice(0, rel.startsWith(`main${path.sep}engine`) ? 2 : 1).join('/');
-
-const RULES: Record<string, (imp: string) => boolean> = {
-  // Pure libraries only, that run in Node and a browser alike (format.ts: sizes, durations, display width).
-  shared: (i) => i.startsWith('shared/') || ['zod', 'pretty-bytes', 'pretty-ms', 'string-width'].includes(i),
-  renderer: (i) =>
-    i.startsWith('shared/') ||
-    i.startsWith('renderer/') ||
-    (!i.startsWith('node:') && !i.startsWith('main/') && !i.startsWith('preload/') && !['electron', 'better-sqlite3'].includes(i)),
-  'main/engine': (i) => i.startsWith('shared/') || i.startsWith('main/engine/') || i.startsWith('node:') || ['better-sqlite3', 'env-paths', 'tinyqueue', 'uuid', 'zod'].includes(i),
-  preload: (i) => i.startsWith('shared/') || i === 'electron',
-};
+const ROOT = path.resolve(import.meta.dirname, '..');
+const eslint = new ESLint({ cwd: ROOT });
+const lint = async (file: string, text: string) => (await eslint.lintText(text, { filePath: path.join(ROOT, 'src', file) }))[0]!.messages.map((m) => m.message);
 
 describe('layers', () => {
-  const all = files(SRC).map((f) => ({ rel: path.relative(SRC, f), imports: imports(f) }));
-  it('finds the source files and their imports', () => {
-    expect(all.length).toBeGreaterThan(30);
-    expect(all.find((f) => f.rel === path.join('main', 'engine', 'read', 'ledger.ts'))?.imports).toContain('better-sqlite3');
+  it('refuses an engine reader that imports a writer, through ESLint on source text', async () => {
+    expect(await lint('main/engine/read/x.ts', "import { Appender } from '../write/append.ts';\nexport const a = Appender;\n")).toEqual([
+      'main/engine/read/x.ts imports main/engine/write/append.ts: engine/read may not import engine/write',
+    ]);
+    expect(await lint('main/engine/derive/x.ts', "import type { LedgerReader } from '../read/reader.ts';\nexport type R = LedgerReader;\n")).toEqual([]);
   });
-  it.each(Object.keys(RULES))('%s imports only what its layer may', (layer) => {
-    const broken = all
-      .filter((f) => layerOf(f.rel.replaceAll(path.sep, '/')) === layer)
-      .flatMap((f) => f.imports.map((i) => i.replaceAll(path.sep, '/')).filter((i) => !RULES[layer]!(i)).map((i) => `${f.rel} imports ${i}`));
-    expect(broken).toEqual([]);
+
+  it.each([
+    ['shared/x.ts', 'react', 'shared code imports only shared code and pure libraries'],
+    ['shared/x.ts', 'main/engine/base/jobs.ts', 'shared code imports only shared code and pure libraries'],
+    ['renderer/x.tsx', 'node:fs', 'the renderer runs in a browser: no Node modules'],
+    ['renderer/x.tsx', 'main/engine/read/reader.ts', 'the renderer imports only shared code and its own'],
+    ['preload/index.ts', 'main/host/host.ts', 'the preload imports only shared code and electron'],
+    ['main/engine/derive/replay.ts', 'main/engine/write/append.ts', 'engine/derive may not import engine/write'],
+    ['main/engine/base/jobs.ts', 'main/engine/read/reader.ts', 'engine/base may not import engine/read'],
+    ['main/engine/replay.ts', 'shared/ledger.ts', 'engine files live in a folder of concern (base, format, layout, settings, read, write, jsonl, copy, derive, pg, open)'],
+    ['main/engine/read/view.ts', 'electron', 'electron is for the desktop shell (main/index.ts) and the preload only'],
+    ['main/engine/read/view.ts', 'react', 'the engine does not use react'],
+    ['main/engine/read/view.ts', 'main/host/host.ts', 'the engine imports only shared code and the engine'],
+  ])('%s may not import %s', (file, imp, why) => {
+    expect(layerViolation(file, imp)).toBe(why);
   });
-  it('keeps electron out of everything but the shell and preload', () => {
-    const users = all.filter((f) => f.imports.includes('electron')).map((f) => f.rel.replaceAll(path.sep, '/'));
-    expect(users.sort()).toEqual(['main/index.ts', 'preload/index.ts']);
+
+  it.each([
+    ['main/engine/open/ledger.ts', 'main/engine/write/append.ts'],
+    ['main/engine/read/sqlite-reader.ts', 'better-sqlite3'],
+    ['main/index.ts', 'electron'],
+    ['renderer/App.tsx', 'react'],
+    ['main/cli/index.ts', 'main/engine/open/ledger.ts'],
+  ])('%s may import %s', (file, imp) => {
+    expect(layerViolation(file, imp)).toBeNull();
+  });
+
+  it('holds for every file in src/', async () => {
+    const results = await eslint.lintFiles(['src']);
+    expect(results.length).toBeGreaterThan(60);
+    expect(results.flatMap((r) => r.messages.map((m) => `${path.relative(ROOT, r.filePath)}: ${m.message}`))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/shared/errors.ts';
 import type { Mapping } from '../src/shared/ledger.ts';
-import { Ledger } from '../src/main/engine/read/ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { fsError } from '../src/main/engine/base/sqlite.ts';
 import { fingerprint, seedLine, tempDir, writeSeed004, writeSessionEvents, writeStateDb, writeSupervisor } from './fixtures.ts';
 
@@ -144,7 +144,9 @@ describe('JSONL store (seeds/000)', () => {
     const before = { ...fingerprint(events), ...fingerprint(store) };
     const l = open(events);
     expect(l.source.layout).toBe('jsonl');
-    expect(l.jsonl?.stateDb).toBe(path.join(store, 'state.db'));
+    const stored = l.storedState();
+    expect(stored?.file).toBe(path.join(store, 'state.db'));
+    stored?.close();
     const page = l.page({ payload: 'full' });
     expect(page.events.map((e) => [e.run_id, e.kind, e.seq])).toEqual([
       ['run-a', 'run.started', 1],

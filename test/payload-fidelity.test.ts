@@ -99,7 +99,8 @@ describe('payload fidelity', () => {
 
 describe('an append of parsed payloads (the contract, serve mode)', () => {
   it('refuses a number the parse already changed, naming the event and the path, and writes nothing', async () => {
-    const { createCanonical, Ledger } = await import('../src/main/engine/read/ledger.ts');
+    const { Ledger } = await import('../src/main/engine/open/ledger.ts');
+    const { createCanonical } = await import('../src/main/engine/write/create-ledger.ts');
     const file = path.join(dir, 'parsed.db');
     createCanonical(file);
     const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileRules, foldRun, readKind, type FoldEvent, type LedgerRules } from '../src/shared/projection.ts';
-import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { tempDir, writeStateDb } from './fixtures.ts';
 

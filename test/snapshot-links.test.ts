@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createCanonical, Ledger } from '../src/main/engine/read/ledger.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { fullSnapshot } from '../src/main/engine/copy/snapshot.ts';
 import { tempDir } from './fixtures.ts';
 

@@ -1,5 +1,5 @@
 // A second process appending to a ledger: argv = file, writer name, batches, batch size.
-import { Ledger } from '../../src/main/engine/read/ledger.ts';
+import { Ledger } from '../../src/main/engine/open/ledger.ts';
 
 const [file, name, batches, size] = process.argv.slice(2);
 const ledger = Ledger.open(file!, { cacheDir: `${file}.cache` });

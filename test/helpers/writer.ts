@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ledger } from '../../src/main/engine/read/ledger.ts';
+import { Ledger } from '../../src/main/engine/open/ledger.ts';
 
 const [file, batches, size, pause, mode] = process.argv.slice(2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

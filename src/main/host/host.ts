@@ -19,12 +19,18 @@ class WorkerChannel {
   readonly worker: Worker;
   private next = 1;
   private readonly pending = new Map<number, (r: Response) => void>();
+  /** Settles once the worker has loaded its native modules (or has ended): see loadSqlite. */
+  readonly ready: Promise<void>;
 
   constructor(flags: SharedArrayBuffer, cacheDir: string | undefined, onPush: (p: Push) => void) {
     // Built, the host sits in out/main/index.js beside worker.js; from source it is host.ts beside worker.ts.
     const file = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js';
     this.worker = new Worker(new URL(file, import.meta.url), { workerData: { cancelFlags: flags, cacheDir } });
+    let ready!: () => void;
+    this.ready = new Promise((resolve) => (ready = resolve));
+    this.worker.once('exit', () => ready());
     this.worker.on('message', (m: WorkerReply) => {
+      if ('ready' in m) return ready();
       if ('push' in m) return onPush(m.push);
       this.pending.get(m.id)?.(m);
       this.pending.delete(m.id);
@@ -116,6 +122,9 @@ export class EngineHost {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.workers).map((w) => w.worker.terminate()));
+    await Promise.all(Object.values(this.workers).map(async (w) => {
+      await w.ready;
+      await w.worker.terminate();
+    }));
   }
 }

@@ -12,4 +12,5 @@ export interface WorkerRequest {
   ledgerId?: string;
 }
 
-export type WorkerReply = Response | { push: Push };
+/** A reply, a push, or the one-time word that the worker has loaded its native modules. */
+export type WorkerReply = Response | { push: Push } | { ready: true };

@@ -11,7 +11,7 @@ import { generateLedger } from '../engine/write/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl/jsonl-store.ts';
 import { AppData } from '../engine/settings/app-data.ts';
 import { writeTextWhole } from '../engine/base/atomic-write.ts';
-import { Ledger } from '../engine/read/ledger.ts';
+import { Ledger } from '../engine/open/ledger.ts';
 import { inspectTables, previewMapping } from '../engine/open/mapping-preview.ts';
 import { saveLedgerSettings } from '../engine/settings/ledger-settings.ts';
 import { Projector } from '../engine/derive/projector.ts';

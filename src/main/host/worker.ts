@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorResponse, type WorkerMethod } from '../../shared/contract.ts';
 import type { JobControl } from '../engine/base/jobs.ts';
+import { loadSqlite } from '../engine/base/sqlite.ts';
 import { EngineService } from './service.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 
@@ -28,3 +29,5 @@ port.on('message', async (msg: WorkerRequest) => {
 });
 
 port.on('close', () => service.closeAll());
+loadSqlite();
+post({ ready: true });

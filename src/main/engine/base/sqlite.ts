@@ -5,11 +5,25 @@ import path from 'node:path';
 import { LedgerError } from '../../../shared/errors.ts';
 
 export type DB = Database.Database;
+declare const handle: unique symbol;
+/** A connection that cannot write (opened read-only): what readers hold. */
+export type ReadDb = DB & { readonly [handle]: 'read' };
+/** A connection opened for writing: only writers take one. */
+export type WriteDb = DB & { readonly [handle]: 'write' };
 
 export const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * Loads SQLite's native module now. A thread ended while Node loads a native module
+ * aborts the whole process ("napi_get_last_error_info"), so engine threads load it
+ * before they say they are ready, and are only ended once ready.
+ */
+export function loadSqlite(): void {
+  new Database(':memory:').close();
+}
+
 /** Opens a file read-only: no journal-mode change, no schema change, nothing written. */
-export function openReadOnly(file: string): DB {
+export function openReadOnly(file: string): ReadDb {
   checkReadable(file);
   const db = wrap(file, () => new Database(file, { readonly: true, fileMustExist: true }));
   wrap(file, () => {
@@ -18,7 +32,7 @@ export function openReadOnly(file: string): DB {
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
   });
   registerFunctions(db);
-  return db;
+  return db as ReadDb;
 }
 
 /**
@@ -67,7 +81,7 @@ function registerFunctions(db: DB): void {
  * Opens (or creates) a file for writing with a busy timeout, in WAL mode unless
  * `keepJournalMode` (a user's ledger: the mode is the writer's choice, stored in the file).
  */
-export function openWritable(file: string, opts: { keepJournalMode?: boolean } = {}): DB {
+export function openWritable(file: string, opts: { keepJournalMode?: boolean } = {}): WriteDb {
   const db = wrap(file, () => new Database(file));
   wrap(file, () => {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -77,7 +91,7 @@ export function openWritable(file: string, opts: { keepJournalMode?: boolean } =
     // checkpoint (and its fsync) on most commits. A connection setting; the file is unchanged.
     db.pragma('wal_autocheckpoint = 10000');
   });
-  return db;
+  return db as WriteDb;
 }
 
 function checkReadable(file: string): void {

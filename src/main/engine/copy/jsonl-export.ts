@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { lineText, streamFileName } from '../format/jsonl-format.ts';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 import { fsError } from '../base/sqlite.ts';
 import { beginWrite, commitFolder } from '../base/atomic-write.ts';
 
 const FLUSH_BYTES = 4 << 20;
 
 /** Writes into a temporary folder renamed to `dir` at the end; `dir` must be new or empty. */
-export function exportJsonl(ledger: Ledger, dir: string, query: unknown = {}, ctl?: JobControl): { events: number; files: number } {
+export function exportJsonl(ledger: LedgerReader, dir: string, query: unknown = {}, ctl?: JobControl): { events: number; files: number } {
   const dest = path.resolve(dir);
   const tmp = beginWrite(dest, { folder: true });
   try {

@@ -9,7 +9,7 @@ import { LedgerError } from '../../../shared/errors.ts';
 import type { Query } from '../../../shared/ledger.ts';
 import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import type { Ledger } from '../read/ledger.ts';
+import { sqliteOf, type LedgerReader } from '../read/reader.ts';
 import { buildWhere } from '../read/query.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from '../format/schema.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
@@ -25,15 +25,16 @@ import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write
  * them. Either way the copy is the ledger as of a commit at or after the moment
  * the snapshot began.
  */
-export async function fullSnapshot(ledger: Ledger, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number; walFrames: number }> {
+export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number; walFrames: number }> {
+  const { file } = sqliteOf(ledger, 'a full snapshot');
   const tmp = beginWrite(dest);
-  const src = openReadOnly(ledger.file);
+  const src = openReadOnly(file);
   try {
     src.exec('BEGIN');
     src.prepare('SELECT count(*) FROM sqlite_schema').get(); // takes the read lock: the snapshot's moment
     const copied = await runCopier(
       {
-        db: ledger.file,
+        db: file,
         dest: tmp,
         pageSize: src.pragma('page_size', { simple: true }) as number,
         pages: src.pragma('page_count', { simple: true }) as number,
@@ -73,9 +74,9 @@ export interface PartialOptions {
 }
 
 /** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes. */
-export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
+export function partialSnapshot(ledger: LedgerReader, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
+  const { db: ledgerDb, source: src } = sqliteOf(ledger, 'a partial snapshot');
   const tmp = beginWrite(dest);
-  const src = ledger.source;
   const query: Query = {};
   if (opts.upToOffset !== undefined) query.offset_to = opts.upToOffset;
   if (opts.runs?.length) query.runs = opts.runs;
@@ -107,7 +108,7 @@ export function partialSnapshot(ledger: Ledger, dest: string, opts: PartialOptio
     db.pragma('synchronous = OFF');
     db.exec(CANONICAL_TABLE);
     // Rows go across as they are (payload text untouched), a chunk at a time so progress shows and a cancel is heard.
-    const read = ledger.connection
+    const read = ledgerDb
       .prepare(`SELECT ${select} FROM ${t} WHERE ${c.offset} > ? ${w.sql ? `AND ${w.sql}` : ''} ORDER BY ${c.offset} LIMIT ?`)
       .raw();
     const insert = db.prepare(

@@ -2,7 +2,7 @@
 // from, not the id at one offset (a file replaced by one with the same first ids
 // would pass that). Appends leave a key unchanged: it covers only what was read.
 import crypto from 'node:crypto';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 
 const SAMPLES = 16;
 
@@ -11,10 +11,9 @@ const SAMPLES = 16;
  * file is another inode; a rebuilt JSONL index another build), its schema, and the
  * rows at SAMPLES offsets spread over [first, upto], the last one included.
  */
-export function contentKey(ledger: Ledger, upto: number): string {
+export function contentKey(ledger: LedgerReader, upto: number): string {
   const h = crypto.createHash('sha256');
-  h.update(ledger.identity).update('\0');
-  h.update(String(ledger.connection.prepare("SELECT group_concat(sql, ';') FROM sqlite_schema").pluck().get() ?? ''));
+  h.update(ledger.identity).update('\0').update(ledger.schema);
   const first = ledger.page({ limit: 1 }).first_offset;
   if (first === null || first > upto) return h.digest('hex');
   const offsets = new Set<number>();

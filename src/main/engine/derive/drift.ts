@@ -2,32 +2,7 @@
 // the ledger file or in a state.db beside a JSONL store), every field where the
 // stored state and the state rebuilt from events disagree.
 import { normaliseStatus, type DriftRow, type RunState } from '../../../shared/projection.ts';
-import type { Ledger } from '../read/ledger.ts';
-import { listTables, openReadOnly, type DB } from '../base/sqlite.ts';
-
-export interface StoredState {
-  file: string;
-  runs: Array<Record<string, unknown>>;
-  nodeRuns: Array<Record<string, unknown>>;
-  close(): void;
-}
-
-/** The stored tables of a ledger, read whole (they hold one row per run or node-run). */
-export function openStoredState(ledger: Ledger): StoredState | null {
-  const separate = ledger.jsonl?.stateDb ?? null;
-  const db: DB = separate ? openReadOnly(separate) : ledger.connection;
-  const names = new Set(listTables(db).filter((t) => t.columns.includes('run_id') && t.columns.includes('status')).map((t) => t.name));
-  const close = () => {
-    if (separate) db.close();
-  };
-  if (!names.has('runs') && !names.has('node_runs')) {
-    close();
-    return null;
-  }
-  const read = (t: string) => (names.has(t) ? (db.prepare(`SELECT * FROM ${t}`).all() as Array<Record<string, unknown>>) : []);
-  const state = { file: separate ?? ledger.path, runs: read('runs'), nodeRuns: read('node_runs'), close };
-  return state;
-}
+import type { StoredState } from '../read/reader.ts';
 
 const RUN_FIELDS = ['workflow_id', 'version', 'schedule_id', 'status'] as const;
 const NODE_FIELDS = ['run_id', 'node_id', 'attempt', 'status'] as const;

@@ -6,26 +6,25 @@ import { LedgerError } from '../../../shared/errors.ts';
 import { applyEvent, emptyRun, foldRun, type DriftRow, type RunDetail, type RunProjection, type RunState } from '../../../shared/projection.ts';
 import { cacheFileFor } from '../base/cache.ts';
 import { contentKey } from './content-key.ts';
-import { driftOf, openStoredState } from './drift.ts';
+import { driftOf } from './drift.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 
 const CACHE_VERSION = '2';
 
 export class Projector {
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerReader;
   private states = new Map<string, RunState>();
   private folded: number | null = null;
   private loaded = false;
 
-  constructor(ledger: Ledger) {
+  constructor(ledger: LedgerReader) {
     this.ledger = ledger;
   }
 
   /** A fold made under other rules, or of other columns (another mapping), is another fold. */
   private get rulesKey(): string {
-    const { table, col } = this.ledger.source;
-    return JSON.stringify({ rules: this.ledger.rules.spec, table, col });
+    return JSON.stringify({ rules: this.ledger.rules.spec, columns: this.ledger.mappingKey });
   }
 
   private get cacheFile(): string {
@@ -44,7 +43,7 @@ export class Projector {
   run(runId: string): RunDetail {
     const s = foldRun(this.ledger.iterate({ runs: [runId] }), this.ledger.rules);
     if (!s) throw new LedgerError('not_found', `no run "${runId}" in this ledger`, this.ledger.path);
-    const stored = openStoredState(this.ledger);
+    const stored = this.ledger.storedState();
     try {
       return { run: s.run, node_runs: s.node_runs, drift: stored ? driftOf(stored, [s], { only: runId }) : null };
     } finally {
@@ -54,7 +53,7 @@ export class Projector {
 
   /** Drift of every run from the stored tables; null where there are none. */
   drift(ctl?: JobControl): DriftRow[] | null {
-    const stored = openStoredState(this.ledger);
+    const stored = this.ledger.storedState();
     if (!stored) return null;
     try {
       this.update(ctl);

@@ -11,7 +11,7 @@ import {
   type RunState,
 } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 
 /** What "the next event matching" means: a kind, a failure, a node. */
 export interface ReplayTarget {
@@ -26,14 +26,14 @@ const MAX_CHECKPOINTS = 2048;
 export class Replay {
   readonly runId: string;
   readonly steps: number;
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerReader;
   private readonly offsets: Float64Array;
   private readonly interval: number;
   /** checkpoints[j]: the state after step j * interval (null for step 0). */
   private readonly checkpoints: Array<RunState | null>;
   position = 0;
 
-  private constructor(ledger: Ledger, runId: string, offsets: Float64Array, interval: number, checkpoints: Array<RunState | null>) {
+  private constructor(ledger: LedgerReader, runId: string, offsets: Float64Array, interval: number, checkpoints: Array<RunState | null>) {
     this.ledger = ledger;
     this.runId = runId;
     this.offsets = offsets;
@@ -43,7 +43,7 @@ export class Replay {
   }
 
   /** Reads the run once, keeping its offsets and a checkpoint every `interval` steps. */
-  static open(ledger: Ledger, runId: string, ctl: JobControl = {}): Replay {
+  static open(ledger: LedgerReader, runId: string, ctl: JobControl = {}): Replay {
     const count = ledger.count({ runs: [runId] });
     if (!count) throw new LedgerError('not_found', `no run "${runId}" in this ledger`, ledger.path);
     const interval = Math.max(MIN_INTERVAL, Math.ceil(count / MAX_CHECKPOINTS));

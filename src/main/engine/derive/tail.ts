@@ -1,10 +1,9 @@
 // Following a ledger that another process keeps writing: new events in offset
 // order, none twice (keyset after the last one seen), and a clear error when the
 // file is replaced, cut short or deleted instead of silently going stale.
-import fs from 'node:fs';
 import { LedgerError } from '../../../shared/errors.ts';
 import type { LedgerEvent, Query } from '../../../shared/ledger.ts';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 
 export interface FollowOptions {
   query?: Query;
@@ -15,24 +14,17 @@ export interface FollowOptions {
   onError: (error: LedgerError) => void;
 }
 
-interface Identity {
-  ino: number;
-  size: number;
-}
-
 export class Follower {
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerReader;
   private readonly opts: FollowOptions;
   private last: number;
   private timer: NodeJS.Timeout | null = null;
-  private identity: Identity | null;
   private stopped = false;
 
-  constructor(ledger: Ledger, opts: FollowOptions) {
+  constructor(ledger: LedgerReader, opts: FollowOptions) {
     this.ledger = ledger;
     this.opts = opts;
     this.last = opts.after ?? ledger.lastOffset() ?? Number.MIN_SAFE_INTEGER;
-    this.identity = ledger.jsonl ? null : identityOf(ledger.file);
   }
 
   start(): this {
@@ -49,10 +41,9 @@ export class Follower {
     if (!this.stopped) this.timer = setTimeout(() => this.poll(), this.opts.intervalMs ?? 100);
   }
 
-  /** One round: check the file is still the one we opened, then read what is new. */
+  /** One round: the store checks it is still the one opened and takes in what it gained; then read what is new. */
   poll(): void {
     try {
-      this.checkIdentity();
       this.ledger.refresh();
       for (;;) {
         const page = this.ledger.page({ query: this.opts.query ?? {}, after: this.last, limit: 1000, payload: 'preview' });
@@ -67,23 +58,5 @@ export class Follower {
       const err = e instanceof LedgerError ? e : new LedgerError('internal', (e as Error).message, this.ledger.path);
       this.opts.onError(err.code === 'not_found' ? new LedgerError('source_changed', 'the ledger was deleted while being followed', this.ledger.path) : err);
     }
-  }
-
-  private checkIdentity() {
-    if (!this.identity) return;
-    const now = identityOf(this.ledger.file);
-    if (!now) throw new LedgerError('source_changed', 'the ledger was deleted while being followed', this.ledger.path);
-    if (now.ino !== this.identity.ino) throw new LedgerError('source_changed', 'the ledger file was replaced by another file; reopen it', this.ledger.path);
-    if (now.size < this.identity.size) throw new LedgerError('source_changed', 'the ledger file was cut short; reopen it', this.ledger.path);
-    this.identity = now;
-  }
-}
-
-function identityOf(file: string): Identity | null {
-  try {
-    const st = fs.statSync(file);
-    return { ino: st.ino, size: st.size };
-  } catch {
-    return null;
   }
 }

@@ -8,8 +8,9 @@ import { removeWithSidecars } from '../base/atomic-write.ts';
 import { cacheFileFor } from '../base/cache.ts';
 import { contentKey } from './content-key.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import type { Ledger } from '../read/ledger.ts';
+import type { LedgerReader } from '../read/reader.ts';
 import type { FtsUse } from '../read/query.ts';
+import type { ReadDb } from '../base/sqlite.ts';
 
 const VERSION = '2';
 export const FTS_SCHEMA = 'li_fts';
@@ -37,11 +38,11 @@ export function trigramQuery(needle: string): string | null {
 
 export class TextIndex {
   readonly file: string;
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerReader;
   private db: Database.Database;
   private attached = false;
 
-  constructor(ledger: Ledger) {
+  constructor(ledger: LedgerReader) {
     this.ledger = ledger;
     this.file = cacheFileFor(ledger.cacheDir, ledger.path, 'fts');
     this.db = this.openIndex();
@@ -149,20 +150,23 @@ export class TextIndex {
   /** How a query's text condition can use the index now, or null when it must scan. */
   useFor(text: string): FtsUse | null {
     const match = trigramQuery(text);
-    if (!match || !this.ready()) return null;
-    this.attach();
+    // The index joins the ledger's own rows: only a SQLite-backed ledger can use it.
+    const db = this.ledger.sqlite?.db;
+    if (!match || !db || !this.ready()) return null;
+    this.attach(db);
     return { ftsSchema: FTS_SCHEMA, ftsMatch: match };
   }
 
-  private attach(): void {
+  private attach(db: ReadDb): void {
     if (this.attached) return;
     // Attached to the read-only ledger connection, so it is read-only there too.
-    this.ledger.connection.prepare(`ATTACH DATABASE ? AS ${FTS_SCHEMA}`).run(this.file);
+    db.prepare(`ATTACH DATABASE ? AS ${FTS_SCHEMA}`).run(this.file);
     this.attached = true;
   }
 
   close(): void {
-    if (this.attached && this.ledger.connection.open) this.ledger.connection.exec(`DETACH DATABASE ${FTS_SCHEMA}`);
+    const db = this.ledger.sqlite?.db;
+    if (this.attached && db?.open) db.exec(`DETACH DATABASE ${FTS_SCHEMA}`);
     this.attached = false;
     this.db.close();
   }
@@ -171,7 +175,7 @@ export class TextIndex {
 const WINDOW = 200_000;
 
 /** A forward page found by scanning offset windows, with progress over the offset range. */
-export function scanPage(ledger: Ledger, req: PageRequest, ctl: JobControl = {}): Page {
+export function scanPage(ledger: LedgerReader, req: PageRequest, ctl: JobControl = {}): Page {
   const last = ledger.lastOffset();
   const limit = req.limit ?? 200;
   if (last === null || req.before !== undefined || req.from_end) return ledger.page(req);

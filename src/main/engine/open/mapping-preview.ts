@@ -6,7 +6,7 @@ import type { Mapping, TableGuess } from '../../../shared/ledger.ts';
 import { foldRun, type LedgerRules } from '../../../shared/projection.ts';
 import { guessMappings } from '../layout/detect.ts';
 import { isJsonlPath } from '../jsonl/jsonl-store.ts';
-import { Ledger } from '../read/ledger.ts';
+import { Ledger } from './ledger.ts';
 import { listTables, openReadOnly, wrap } from '../base/sqlite.ts';
 
 const PREVIEW_ROWS = 20;

@@ -7,7 +7,7 @@
 // time, only as far as the rows asked for (plus a chunk): until it reaches the
 // ledger's end the total is an estimate from the density of matches so far.
 import type { LedgerEvent, Query } from '../../../shared/ledger.ts';
-import type { Ledger } from './ledger.ts';
+import type { LedgerReader } from './reader.ts';
 import type { FtsUse } from './query.ts';
 
 /** Resolves a text condition to the full-text index when it is ready. */
@@ -17,7 +17,7 @@ export type TextIndexUse = (text: string) => FtsUse | null;
 const CHUNK = 50_000;
 
 export class View {
-  private readonly ledger: Ledger;
+  private readonly ledger: LedgerReader;
   private readonly query: Query;
   private readonly textIndex: TextIndexUse | undefined;
   /** Dense and unfiltered: position p is offset lo + p. */
@@ -29,7 +29,7 @@ export class View {
   private complete = false;
   private lo: number | null = null;
 
-  constructor(ledger: Ledger, query: Query = {}, textIndex?: TextIndexUse) {
+  constructor(ledger: LedgerReader, query: Query = {}, textIndex?: TextIndexUse) {
     this.ledger = ledger;
     this.query = ledger.parseQuery(query);
     this.textIndex = textIndex;
@@ -42,7 +42,7 @@ export class View {
     if (last === this.lastSeen) return;
     const unfiltered = Object.keys(this.query).length === 0;
     this.lo ??= this.ledger.page({ limit: 1 }).first_offset;
-    if (unfiltered && !this.ledger.source.sparse && last !== null && this.lastSeen === null) this.dense = { lo: this.lo!, total: last - this.lo! + 1 };
+    if (unfiltered && !this.ledger.shape.sparse && last !== null && this.lastSeen === null) this.dense = { lo: this.lo!, total: last - this.lo! + 1 };
     else if (this.dense && last !== null) this.dense.total = last - this.dense.lo + 1;
     this.lastSeen = last;
     // New events past a finished index are taken in; an unfinished one gets there on demand.

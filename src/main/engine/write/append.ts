@@ -7,7 +7,7 @@ import { jsonDepth, MAX_PAYLOAD_DEPTH } from '../../../shared/json-depth.ts';
 import { AppendEventSchema, hasLoneSurrogate, type AppendEvent, type AppendResult } from '../../../shared/ledger.ts';
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from '../format/schema.ts';
 import type { Statement } from 'better-sqlite3';
-import { wrap, type DB } from '../base/sqlite.ts';
+import { wrap, type WriteDb } from '../base/sqlite.ts';
 import { rowToLine } from '../format/jsonl-format.ts';
 import { memberText, unkeptNumber } from '../format/json-text.ts';
 import { MirrorBatch } from './mirror.ts';
@@ -104,7 +104,7 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
  * is validated, so a rejected batch changes nothing and concurrent first appends take
  * turns instead of racing to add the column.
  */
-function ensureSeqColumn(db: DB): void {
+function ensureSeqColumn(db: WriteDb): void {
   const cols = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
   if (!cols.includes('seq')) db.exec('ALTER TABLE events ADD COLUMN seq INTEGER');
   db.exec(SEQ_INDEX);
@@ -122,13 +122,13 @@ const NEXT_SEQ = `SELECT CASE WHEN EXISTS (SELECT 1 FROM events WHERE run_id = @
   ELSE coalesce((SELECT max(seq) FROM events WHERE run_id = @run), 0) END`;
 
 export class Appender {
-  private readonly db: DB;
+  private readonly db: WriteDb;
   private readonly file: string;
   private readonly run: (rows: CanonicalRow[], mirror: MirrorBatch | null) => AppendResult;
   /** Prepared in the first transaction, once the seq column is there to prepare them against. */
   private stmts: { insert: Statement; rewind: Statement | null; lastSeq: Statement } | null = null;
 
-  constructor(db: DB, file: string) {
+  constructor(db: WriteDb, file: string) {
     this.db = db;
     this.file = file;
     // IMMEDIATE takes the write lock before reading the last seq, so two processes never hand out the same seq.

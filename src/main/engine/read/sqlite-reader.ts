@@ -1,124 +1,97 @@
-// A ledger opened for reading (and, on request, appending): layout detection,
-// keyset pages, single events, facets, stats and time seeks over any layout.
+// The reader of a ledger held in SQLite: a user's file, or a JSONL store's cache
+// index. Keyset pages, single events, facets, stats and time seeks over any layout
+// the detector found; what a JSONL store adds (its indexing) comes in as StoreHooks.
 import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
-import path from 'node:path';
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import {
   PageRequestSchema,
   QuerySchema,
-  type AppendResult,
   type FacetField,
   type FacetValue,
   type Histogram,
   type IndexingState,
   type LedgerEvent,
   type LedgerStats,
-  type Mapping,
   type Page,
   type PageRequest,
   type Query,
   type RulesSource,
 } from '../../../shared/ledger.ts';
 import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
-import { Appender, toRows, type AppendOptions } from '../write/append.ts';
-import { defaultCacheDir } from '../base/cache.ts';
-import { fileIdentity } from '../base/file-identity.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { readIndexState, waitForIndex } from '../jsonl/jsonl-index-state.ts';
-import { indexerError, stopIndexer } from '../jsonl/jsonl-indexer.ts';
-import { describeJsonl, isJsonlPath, storedWarnings, syncJsonlIndex, type JsonlSource } from '../jsonl/jsonl-store.ts';
-import { detectSource, type Source } from '../layout/layouts.ts';
-import { defaultDataDir, loadLedgerSettings } from '../settings/ledger-settings.ts';
+import { listTables, openReadOnly, quoteIdent, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
+import type { Source } from '../layout/layouts.ts';
 import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE } from '../format/schema.ts';
-import { openReadOnly, openWritable, quoteIdent, sqliteError, wrap, type DB } from '../base/sqlite.ts';
+import type { LedgerReader, StoredState } from './reader.ts';
 
-export interface OpenOptions extends JobControl {
-  cacheDir?: string;
-  /** A column mapping given for this open: it overrides a saved one and the detector. */
-  mapping?: Mapping;
-  /** Projection rules given for this open: they override saved ones and the layout's. */
-  rules?: LedgerRules;
-  /** Where saved mappings and rules are read (default: the app's data folder); null reads none. */
-  dataDir?: string | null;
-  /** A JSONL store not indexed yet opens once its first rows are, and fills in while a thread indexes the rest. */
-  progressive?: boolean;
+/** What the store behind a SQLite file adds to reading it: a JSONL store's indexing, its state.db. */
+export interface StoreHooks {
+  indexing(reader: SqliteReader): IndexingState | null;
+  waitIndexed(reader: SqliteReader, ctl?: JobControl): void;
+  refresh(reader: SqliteReader, ctl?: JobControl): number;
+  /** A separate file holding the stored runs/node_runs tables. */
+  stateDb: string | null;
+  close(): void;
+}
+
+export interface SqliteParts {
+  /** The path the user opened. */
+  path: string;
+  /** The SQLite file actually read: the user's file (links followed), or a JSONL store's cache index. */
+  file: string;
+  db: ReadDb;
+  source: Source;
+  cacheDir: string;
+  identity: string;
+  /** Null for a plain SQLite file, which sees new rows as they commit. */
+  store: StoreHooks | null;
 }
 
 type Row = Omit<LedgerEvent, 'truncated' | 'archived'> & { truncated: number; archived?: number };
 
-export class Ledger {
-  /** The path the user opened. */
+export class SqliteReader implements LedgerReader {
   readonly path: string;
+  readonly file: string;
   readonly source: Source;
   readonly cacheDir: string;
-  /** For a JSONL store: its files and the index in the cache. */
-  readonly jsonl: (JsonlSource & { cacheFile: string }) | null;
-  private readonly db: DB;
-  /** The SQLite file actually read: the user's file, or a JSONL store's cache index. */
-  readonly file: string;
+  readonly identity: string;
+  readonly schema: string;
+  protected readonly db: ReadDb;
+  private readonly store: StoreHooks | null;
   private readonly stmts = new Map<string, Statement<unknown[]>>();
-  private writer: { db: DB; appender: Appender } | null = null;
+  /** The file's identity when last looked at: a follower notices a replaced or cut file. */
+  private seen: { ino: number; size: number } | null;
   warnings: string[] = [];
-  /** The projection rules every fold of this ledger follows, and where they came from. */
   rules: Rules = compileRules(null);
   rulesSource: RulesSource = 'none';
-  /** What caches made from this ledger are keyed on besides its rows (see content-key.ts). */
-  readonly identity: string;
-  /** A JSONL store's index is still being built: its rows keep coming in by themselves. */
-  private building = false;
 
-  private constructor(p: string, db: DB, file: string, source: Source, cacheDir: string, jsonl: Ledger['jsonl'], identity: string) {
-    this.identity = identity;
-    this.path = p;
-    this.db = db;
-    this.file = file;
-    this.source = source;
-    this.cacheDir = cacheDir;
-    this.jsonl = jsonl;
+  constructor(parts: SqliteParts) {
+    this.path = parts.path;
+    this.file = parts.file;
+    this.db = parts.db;
+    this.source = parts.source;
+    this.cacheDir = parts.cacheDir;
+    this.identity = parts.identity;
+    this.schema = String(parts.db.prepare("SELECT group_concat(sql, ';') FROM sqlite_schema WHERE type = 'table'").pluck().get() ?? '');
+    this.store = parts.store;
+    this.seen = parts.store ? null : statOf(parts.file);
   }
 
-  static open(p: string, opts: OpenOptions = {}): Ledger {
-    const file = path.resolve(p);
-    const cacheDir = opts.cacheDir ?? defaultCacheDir();
-    if (isJsonlPath(file)) {
-      const src = describeJsonl(file);
-      const idx = syncJsonlIndex(src, cacheDir, opts, { progressive: opts.progressive });
-      const db = openReadOnly(idx.cacheFile);
-      const source = { ...detectSource(db, idx.cacheFile), layout: 'jsonl' as const, appendable: false };
-      const ledger = new Ledger(file, db, idx.cacheFile, source, cacheDir, { ...src, cacheFile: idx.cacheFile }, `jsonl:${idx.build}`);
-      ledger.warnings = idx.warnings;
-      ledger.building = idx.building;
-      const rules = opts.rules ?? (opts.dataDir === null ? undefined : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir()).rules);
-      try {
-        ledger.useRules(rules ? [rules, opts.rules ? 'given' : 'saved'] : null);
-      } catch (e) {
-        ledger.close();
-        throw e;
-      }
-      return ledger;
-    }
-    const saved = opts.dataDir === null ? {} : loadLedgerSettings(file, opts.dataDir ?? defaultDataDir());
-    // Read through its real path: SQLite finds a linked database's -wal and -shm beside
-    // the target, and so must everything that reads the files themselves (snapshots).
-    const real = realFile(file);
-    const db = openReadOnly(real);
-    try {
-      const mapping = opts.mapping ?? saved.mapping;
-      const source = wrap(file, () => detectSource(db, file, mapping));
-      if (!opts.mapping && saved.mapping) source.how = 'saved';
-      const ledger = new Ledger(file, db, real, source, cacheDir, null, fileIdentity(real));
-      ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
-      return ledger;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+  get shape(): Source {
+    return this.source;
+  }
+
+  get mappingKey(): string {
+    return JSON.stringify({ table: this.source.table, col: this.source.col });
+  }
+
+  get sqlite(): { file: string; db: ReadDb; source: Source } {
+    return { file: this.file, db: this.db, source: this.source };
   }
 
   /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
-  private useRules(given: [LedgerRules, RulesSource] | null): void {
+  useRules(given: [LedgerRules, RulesSource] | null): void {
     if (!given) return;
     const parsed = RulesSchema.safeParse(given[0]);
     if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, this.path);
@@ -137,39 +110,47 @@ export class Ledger {
     }
   }
 
-  /** How far the indexing of a JSONL store has got, or null once its index is complete (and for SQLite ledgers). */
   indexing(): IndexingState | null {
-    if (!this.building || !this.jsonl) return null;
-    const st = readIndexState(this.jsonl.cacheFile, this.db);
-    if (!fs.existsSync(this.jsonl.cacheFile) || !st || `jsonl:${st.build}` !== this.identity)
-      throw indexerError(this.jsonl.cacheFile) ?? new LedgerError('source_changed', 'the indexing of the JSONL store stopped (cancelled, or its files changed); reopen it', this.path);
-    if (st.state !== 'building') {
-      this.building = false;
-      this.warnings = storedWarnings(this.jsonl.cacheFile, this.db);
+    return this.store?.indexing(this) ?? null;
+  }
+
+  waitIndexed(ctl?: JobControl): void {
+    this.store?.waitIndexed(this, ctl);
+  }
+
+  refresh(ctl?: JobControl): number {
+    if (this.store) return this.store.refresh(this, ctl);
+    const now = statOf(this.file);
+    if (!now) throw new LedgerError('source_changed', 'the ledger was deleted while being followed', this.path);
+    if (this.seen && now.ino !== this.seen.ino) throw new LedgerError('source_changed', 'the ledger file was replaced by another file; reopen it', this.path);
+    if (this.seen && now.size < this.seen.size) throw new LedgerError('source_changed', 'the ledger file was cut short; reopen it', this.path);
+    this.seen = now;
+    return 0;
+  }
+
+  /** The statements prepared so far predate a schema change (an append added seq). */
+  protected forgetStatements(): void {
+    this.stmts.clear();
+  }
+
+  storedState(): StoredState | null {
+    const separate = this.store?.stateDb ?? null;
+    const db: DB = separate ? openReadOnly(separate) : this.db;
+    const names = new Set(listTables(db).filter((t) => t.columns.includes('run_id') && t.columns.includes('status')).map((t) => t.name));
+    const close = () => {
+      if (separate) db.close();
+    };
+    if (!names.has('runs') && !names.has('node_runs')) {
+      close();
       return null;
     }
-    const events = this.lastOffset() ?? 0;
-    const fraction = st.totalBytes ? Math.min(1, st.indexedBytes / st.totalBytes) : 1;
-    return { percent: Math.min(99, Math.floor(fraction * 100)), indexed_events: events, estimated_events: fraction > 0 ? Math.round(events / fraction) : events };
+    const read = (t: string) => (names.has(t) ? (db.prepare(`SELECT * FROM ${t}`).all() as Array<Record<string, unknown>>) : []);
+    return { file: separate ?? this.path, runs: read('runs'), nodeRuns: read('node_runs'), close };
   }
 
-  /** Blocks until a JSONL store's index has every row (reporting its progress); at once when it has. */
-  waitIndexed(ctl?: JobControl): void {
-    if (!this.building || !this.jsonl) return;
-    waitForIndex(this.jsonl.cacheFile, ctl);
-    // Complete, or stopped: indexing() says which.
-    if (this.indexing()) throw new LedgerError('source_changed', 'the indexing of the JSONL store stopped before it finished; reopen it', this.path);
-  }
-
-  /** Re-reads a JSONL store's files into its index; a no-op for SQLite ledgers, which see new rows as they commit. */
-  refresh(ctl?: JobControl): number {
-    if (!this.jsonl) return 0;
-    // While the index is built, its builder takes in what the files gain.
-    if (this.indexing()) return 0;
-    const res = syncJsonlIndex(describeJsonl(this.jsonl.root), this.cacheDir, ctl);
-    if (res.rebuilt) throw new LedgerError('source_changed', 'the JSONL store was replaced or cut short; reopen it', this.path);
-    this.warnings = res.warnings;
-    return res.added;
+  close(): void {
+    this.store?.close();
+    if (this.db.open) this.db.close();
   }
 
   private stmt(sql: string): Statement<unknown[]> {
@@ -408,43 +389,6 @@ export class Ledger {
     const { col, table } = this.source;
     return this.get<{ hi: number | null }>(`SELECT max(${col.offset}) AS hi FROM ${table}`, [])!.hi;
   }
-
-  /** Appends events (validated, idempotent by id, one transaction). Opens a write connection on first use. */
-  append(events: unknown[], opts: AppendOptions = {}): AppendResult {
-    if (!this.source.appendable)
-      throw new LedgerError('read_only', `appending is for canonical ledgers; this one is ${this.source.layout}`, this.path);
-    // Validated before the file is touched: a rejected batch changes nothing.
-    const rows = toRows(events, this.path, opts.maxPayloadBytes, opts.payloadTexts);
-    if (!this.writer) {
-      try {
-        fs.accessSync(this.file, fs.constants.W_OK);
-      } catch {
-        throw new LedgerError('read_only', 'the file is not writable', this.path);
-      }
-      // The ledger keeps its own journal mode: appending adds rows, nothing else.
-      const db = openWritable(this.file, { keepJournalMode: true });
-      this.writer = { db, appender: new Appender(db, this.path) };
-    }
-    const result = this.writer.appender.append(rows, opts);
-    if (!this.source.hasSeq) {
-      // The append added the seq column; the read connection's statements predate it.
-      Object.assign(this.source, { hasSeq: true, col: { ...this.source.col, seq: `${this.source.table}."seq"` } });
-      this.stmts.clear();
-    }
-    return result;
-  }
-
-  close(): void {
-    if (this.building && this.jsonl) stopIndexer(this.jsonl.cacheFile);
-    this.writer?.db.close();
-    this.writer = null;
-    if (this.db.open) this.db.close();
-  }
-
-  /** Direct access for engine modules built on top (projections, search, snapshots). */
-  get connection(): DB {
-    return this.db;
-  }
 }
 
 const MAX_SPLIT = 32;
@@ -464,24 +408,11 @@ function toEvent(r: Row): LedgerEvent {
   return r as unknown as LedgerEvent;
 }
 
-/** The file a path names once links are followed; the path itself where it names nothing (the open then says so). */
-function realFile(file: string): string {
+function statOf(file: string): { ino: number; size: number } | null {
   try {
-    return fs.realpathSync(file);
+    const st = fs.statSync(file);
+    return { ino: st.ino, size: st.size };
   } catch {
-    return file;
-  }
-}
-
-/** Creates a new, empty canonical ledger. */
-export function createCanonical(file: string): void {
-  const db = openWritable(file);
-  try {
-    wrap(file, () => {
-      db.exec(CANONICAL_TABLE);
-      for (const sql of CANONICAL_INDEXES) db.exec(sql);
-    });
-  } finally {
-    db.close();
+    return null;
   }
 }

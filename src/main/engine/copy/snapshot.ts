@@ -11,6 +11,7 @@ import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { sqliteOf, type LedgerReader } from '../read/reader.ts';
 import { buildWhere } from '../read/query.ts';
+import { raw, sql, where } from '../base/sql.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE } from '../format/schema.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
@@ -66,6 +67,9 @@ export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobC
   }
 }
 
+/** Rows a partial snapshot reads and writes at a time: progress shows and a cancel is heard between them. */
+const CHUNK = 20_000;
+
 export interface PartialOptions {
   /** Keep events up to and including this offset: the ledger as of a replay step. */
   upToOffset?: number;
@@ -108,9 +112,8 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
     db.pragma('synchronous = OFF');
     db.exec(CANONICAL_TABLE);
     // Rows go across as they are (payload text untouched), a chunk at a time so progress shows and a cancel is heard.
-    const read = ledgerDb
-      .prepare(`SELECT ${select} FROM ${t} WHERE ${c.offset} > ? ${w.sql ? `AND ${w.sql}` : ''} ORDER BY ${c.offset} LIMIT ?`)
-      .raw();
+    const chunk = (after: number) => sql`SELECT ${raw(select)} FROM ${raw(t)} ${where(sql`${raw(c.offset)} > ${after}`, w)} ORDER BY ${raw(c.offset)} LIMIT ${CHUNK}`;
+    const read = ledgerDb.prepare(chunk(0).text).raw();
     const insert = db.prepare(
       'INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -121,7 +124,7 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
     let copied = 0;
     for (;;) {
       throwIfCancelled(ctl.signal, dest);
-      const rows = wrap(ledger.path, () => read.all(after, ...w.params, 20_000)) as unknown[][];
+      const rows = wrap(ledger.path, () => read.all(...chunk(after).params)) as unknown[][];
       if (!rows.length) break;
       write(rows);
       copied += rows.length;

@@ -50,6 +50,7 @@ export class BulkWriter {
   renumbered = 0;
   private inserted = 0;
   private readonly rewind: Database.Statement;
+  private readonly copyBatch: (rows: readonly unknown[][]) => void;
 
   private readonly inPlace: boolean;
 
@@ -80,6 +81,10 @@ export class BulkWriter {
     // Undoing a statement that met a duplicate id: offsets stay gap-free too.
     const dropAfter = this.db.prepare('DELETE FROM events WHERE offset > ?');
     this.rewind = this.db.prepare(REWIND_OFFSETS);
+    const copyOne = this.db.prepare(`INSERT INTO events (offset, ${INSERT_COLUMNS.join(', ')}) VALUES (${['offset', ...INSERT_COLUMNS].map(() => '?').join(', ')})`);
+    this.copyBatch = this.db.transaction((rows: readonly unknown[][]) => {
+      for (const r of rows) copyOne.run(r);
+    });
     const params: unknown[] = new Array(ROWS_PER_STATEMENT * INSERT_COLUMNS.length);
     // What each row of a statement found, to put back if the statement meets a duplicate id.
     const given: Array<number | null> = new Array(ROWS_PER_STATEMENT);
@@ -134,6 +139,16 @@ export class BulkWriter {
     wrap(this.dest, () => this.flushBatch(this.batch));
     this.rows += this.batch.length;
     this.batch = [];
+  }
+
+  /**
+   * Copies rows that keep their offsets and seqs, as [offset, ...CanonicalRow], in
+   * offset order: a partial snapshot of a ledger, whose rows already followed the rule.
+   */
+  copy(rows: readonly unknown[][]): void {
+    this.flush();
+    wrap(this.dest, () => this.copyBatch(rows));
+    this.rows += rows.length;
   }
 
   /** Writes what is pending and says how many rows so far were duplicates or took another seq. */

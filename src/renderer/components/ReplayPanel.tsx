@@ -9,7 +9,8 @@ import type { AppStore } from '../lib/store.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { CheckpointState } from './CheckpointState.tsx';
 import { JsonTree } from './JsonTree.tsx';
-import { Gantt, NodeRunsTable, RunFields } from './Runs.tsx';
+import { Gantt } from './Gantt.tsx';
+import { NodeRunsTable, RunFields } from './Runs.tsx';
 
 const SPEEDS = [1, 4, 16, 64, 256];
 

@@ -1,11 +1,12 @@
 // Runs rebuilt from the ledger's events: the list, one run's node-runs as a table
 // and a timeline of attempts, and drift from the ledger's own stored tables.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
 import type { AppStore } from '../lib/store.ts';
+import { Gantt } from './Gantt.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const short = (t: string | null) => (t ? t.replace('T', ' ').slice(0, 19) : '');
@@ -154,65 +155,6 @@ export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => v
 
 function driftFor(drift: DriftRow[] | null, key: string) {
   return drift?.filter((d) => d.key === key) ?? [];
-}
-
-/** The attempts of each node on one time axis: retries side by side, failures in red. */
-export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; changed?: Set<string>; onPick?: (nr: NodeRunProjection) => void }) {
-  // Drawn at the panel's own pixel width, so labels keep their size however wide the panel is.
-  const [box, setBox] = useState(600);
-  const ref = useRef<SVGSVGElement>(null);
-  const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
-  const drawn = times.length > 0;
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const obs = new ResizeObserver(() => setBox(Math.max(200, el.clientWidth)));
-    obs.observe(el);
-    return () => obs.disconnect();
-  }, [drawn]);
-  if (!drawn) return null;
-  const t0 = Math.min(...times);
-  const t1 = Math.max(...times, t0 + 1);
-  const ids = [...new Set(nodes.map((nr) => nr.node_id))];
-  const row = 18;
-  const left = Math.min(120, Math.round(box * 0.28));
-  const width = box - left - 10;
-  return (
-    <svg ref={ref} className="gantt" width="100%" height={ids.length * row + 6} viewBox={`0 0 ${box} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
-      {ids.map((id, i) => (
-        <text key={id} x={0} y={i * row + 13} className="g-label">
-          {id}
-        </text>
-      ))}
-      {nodes.map((nr) => {
-        const s = nr.started_at ? Date.parse(nr.started_at) : t0;
-        const e = nr.ended_at ? Date.parse(nr.ended_at) : t1;
-        const x = left + ((s - t0) / (t1 - t0)) * width;
-        const w = Math.max(2, ((e - s) / (t1 - t0)) * width);
-        return (
-          <g key={nr.node_run_id}>
-            <rect
-              x={x}
-              y={ids.indexOf(nr.node_id) * row + 3}
-              width={w}
-              height={row - 6}
-              rx={2}
-              className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}
-              onClick={onPick && (() => onPick(nr))}
-              data-node-run={nr.node_run_id}
-            >
-              <title>{`${nr.node_id} attempt ${nr.attempt}: ${nr.status}${nr.error ? ` — ${nr.error}` : ''}`}</title>
-            </rect>
-            {nr.attempt > 1 && (
-              <text x={x + 2} y={ids.indexOf(nr.node_id) * row + 13} className="g-attempt">
-                #{nr.attempt}
-              </text>
-            )}
-          </g>
-        );
-      })}
-    </svg>
-  );
 }
 
 export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProjection[]; drift?: DriftRow[] | null; changed?: Set<string> }) {

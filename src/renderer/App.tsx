@@ -57,8 +57,9 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
   const updating = useStore(store, (s) => s.updating);
   const width = useWindowWidth();
   // Fitted to the window until the user drags them: the list keeps the most room.
-  const runsWidth = panels.runsWidth ?? Math.round(Math.min(300, Math.max(200, width * 0.16)));
-  const sideWidth = panels.sideWidth ?? Math.round(Math.min(420, Math.max(300, width * 0.235)));
+  // At 1280 px the runs panel is just wide enough for its four narrow columns whole.
+  const runsWidth = panels.runsWidth ?? Math.round(Math.min(300, Math.max(248, width * 0.175)));
+  const sideWidth = panels.sideWidth ?? Math.round(Math.min(420, Math.max(280, width * 0.218)));
   const selected = useStore(store, (s) => s.selected);
   const total = useStore(store, (s) => s.total);
   const theme = useStore(store, (s) => s.theme);

@@ -2,7 +2,7 @@
 // retries side by side, failures in red, a tooltip per attempt. d3-scale places the
 // time axis and its ticks (uPlot draws to a canvas and keeps its tick choice inside;
 // here every bar is an element that is hovered, focused and clicked).
-import { scaleUtc } from 'd3-scale';
+import { scaleUtc, type ScaleTime } from 'd3-scale';
 import { useEffect, useRef, useState } from 'react';
 import { formatMs } from '../../shared/format.ts';
 import type { NodeRunProjection } from '../../shared/projection.ts';
@@ -27,19 +27,29 @@ interface Tick {
   label: string;
 }
 
-/** The most ticks whose labels fit side by side with a gap, each label inside the drawing. */
-export function axisTicks(t0: number, t1: number, x0: number, x1: number, box: number, font: string): Tick[] {
-  const x = scaleUtc().domain([t0, t1]).range([x0, x1]);
-  for (let count = Math.max(2, Math.floor((x1 - x0) / 40)); count >= 1; count--) {
-    const ticks = x.ticks(count);
-    const step = ticks.length > 1 ? ticks[1]!.getTime() - ticks[0]!.getTime() : t1 - t0;
-    const all = ticks.map((t) => ({ time: t.getTime(), x: x(t), label: tickLabel(t, step), w: 0 }));
-    for (const t of all) t.w = textWidth(t.label, font);
-    const gap = all.length > 1 ? all[1]!.x - all[0]!.x : Infinity;
-    if (count > 1 && Math.max(...all.map((t) => t.w)) + 12 > gap) continue;
-    return all.filter((t) => t.x - t.w / 2 >= 0 && t.x + t.w / 2 <= box).map(({ time, x: px, label }) => ({ time, x: px, label }));
+/**
+ * The scale and ticks for times t0..t1 drawn from x0 to x1 in a drawing `box` wide: the
+ * most ticks (two at least) whose labels fit side by side with a gap and inside the
+ * drawing. Where the run's own span gives fewer than two, it is widened to whole steps.
+ */
+export function timeAxis(t0: number, t1: number, x0: number, x1: number, box: number, font: string): { x: ScaleTime<number, number>; ticks: Tick[] } {
+  const most = Math.max(2, Math.floor((x1 - x0) / 40));
+  const counts = Array.from({ length: most }, (_, i) => most - i);
+  const tries = [...counts.map((c) => [c, false] as const), ...counts.map((c) => [c, true] as const)];
+  let fallback: { x: ScaleTime<number, number>; ticks: Tick[] } | null = null;
+  for (const [count, widen] of tries) {
+    const x = scaleUtc().domain([t0, t1]).range([x0, x1]);
+    if (widen) x.nice(count);
+    const dates = x.ticks(count);
+    const step = dates.length > 1 ? dates[1]!.getTime() - dates[0]!.getTime() : t1 - t0;
+    const all = dates.map((t) => ({ time: t.getTime(), x: x(t), label: tickLabel(t, step), w: textWidth(tickLabel(t, step), font) }));
+    const inside = all.filter((t) => t.x - t.w / 2 >= 0 && t.x + t.w / 2 <= box);
+    const fits = inside.every((t, i) => i === 0 || inside[i - 1]!.x + (inside[i - 1]!.w + t.w) / 2 + 10 <= t.x);
+    const result = { x, ticks: inside.map(({ time, x: px, label }) => ({ time, x: px, label })) };
+    if (fits && inside.length >= 2) return result;
+    if (fits && (!fallback || inside.length > fallback.ticks.length)) fallback = result;
   }
-  return [];
+  return fallback ?? { x: scaleUtc().domain([t0, t1]).range([x0, x1]), ticks: [] };
 }
 
 const statusText = (nr: NodeRunProjection) => `${nr.status}${nr.retried ? ' (retried)' : ''}`;
@@ -74,8 +84,7 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
   const t1 = Math.max(...times, t0 + 1);
   const ids = [...new Set(nodes.map((nr) => nr.node_id))];
   const left = Math.round(Math.min(160, Math.max(56, box * 0.28)));
-  const x = scaleUtc().domain([t0, t1]).range([left, Math.max(left + 1, box - PAD_RIGHT)]);
-  const ticks = box ? axisTicks(t0, t1, left, box - PAD_RIGHT, box, font) : [];
+  const { x, ticks } = timeAxis(t0, t1, left, box - PAD_RIGHT, box, font);
   const rowsHeight = ids.length * ROW + 6;
   const height = rowsHeight + AXIS;
   const statuses = new Set(nodes.map((nr) => nr.status));
@@ -87,7 +96,7 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
   };
   return (
     <div className="gantt-wrap" ref={ref}>
-      <svg className="gantt" width="100%" height={height} viewBox={`0 0 ${box || 1} ${height}`} data-testid="gantt" role="group" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
+      {box > 0 && <svg className="gantt" width="100%" height={height} viewBox={`0 0 ${box || 1} ${height}`} data-testid="gantt" role="group" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
         <g className="g-axis" data-testid="gantt-axis">
           {ticks.map((t) => (
             <g key={t.time} className="g-tick" data-time={t.time} transform={`translate(${t.x},0)`}>
@@ -142,7 +151,7 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
             </g>
           );
         })}
-      </svg>
+      </svg>}
       <p className="g-legend" aria-hidden="true">
         {[...statuses].map((s) => (
           <span key={s}>

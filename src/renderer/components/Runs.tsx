@@ -2,10 +2,9 @@
 // and a timeline of attempts, and drift from the ledger's own stored tables.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
-import type { AppStore } from '../lib/store.ts';
 import { Gantt } from './Gantt.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -32,11 +31,12 @@ export function sortRuns(runs: readonly RunProjection[], status: string, key: So
   return keyed.map((k) => k.r);
 }
 
-export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => void }) {
-  const runs = useStore(store, (s) => s.runs);
-  const driftRuns = useStore(store, (s) => s.driftRuns);
-  const selected = useStore(store, (s) => s.runDetail?.run.run_id);
-  const selectRun = useStore(store, (s) => s.selectRun);
+export function RunsPanel({ onHide }: { onHide?: () => void }) {
+  const store = useAppStore();
+  const runs = useApp((s) => s.runs);
+  const driftRuns = useApp((s) => s.driftRuns);
+  const selected = useApp((s) => s.runDetail?.run.run_id);
+  const selectRun = useApp((s) => s.selectRun);
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'first_offset', dir: 1 });
   const [active, setActive] = useState(0);
@@ -221,10 +221,11 @@ export function RunFields({ run, changed, drift }: { run: RunProjection; changed
   );
 }
 
-export function RunDetailPane({ store }: { store: AppStore }) {
-  const detail = useStore(store, (s) => s.runDetail);
-  const openReplay = useStore(store, (s) => s.openReplay);
-  const setQuery = useStore(store, (s) => s.setQuery);
+export function RunDetailPane() {
+  const store = useAppStore();
+  const detail = useApp((s) => s.runDetail);
+  const openReplay = useApp((s) => s.openReplay);
+  const setQuery = useApp((s) => s.setQuery);
   if (!detail) return <div className="detail empty">Select a run in the runs panel.</div>;
   const { run, node_runs, drift } = detail;
   const missing = drift?.filter((d) => d.field === 'row') ?? [];

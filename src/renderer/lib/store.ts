@@ -77,7 +77,6 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
           const info = await client.open({ path });
           const previous = get().info;
           if (previous) await client.close({ ledger: previous.ledger }).catch(() => {});
-          reset();
           const [prefs, own, head, tail] = await Promise.all([
             prefsOf(layoutScope(info)),
             prefsOf(ledgerScope(info)),
@@ -85,6 +84,8 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
             client.rows({ ledger: info.ledger, start: Math.max(0, info.events - WINDOW), count: WINDOW }).catch(() => null),
           ]);
           const panels = { ...DEFAULT_PANELS, ...((prefs.panels as Partial<PanelLayout> | undefined) ?? {}) };
+          // The previous ledger stays on screen until this one's first rows are here.
+          reset();
           set({ info, rows: rowsOf(client, info, {}, set), total: info.events, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           // The whole-ledger work starts first: it runs on the other worker while the view settles.

@@ -351,7 +351,10 @@ export function EventList() {
     window.addEventListener('mousemove', onMove);
     window.addEventListener('mouseup', onUp);
   };
-  const active = selected !== null && virtualizer.getVirtualItems().some((i) => i.index === selected) ? `event-row-${selected}` : undefined;
+  const items = virtualizer.getVirtualItems();
+  // Every row about to show is asked for at once, before the rows ask one window each.
+  if (items.length) rows?.ensure(items[0]!.index, items.at(-1)!.index);
+  const active = selected !== null && items.some((i) => i.index === selected) ? `event-row-${selected}` : undefined;
   return (
     <section className={`event-list${updating ? ' updating' : ''}`} style={{ '--columns': template } as React.CSSProperties} aria-busy={updating}>
       <div
@@ -377,7 +380,7 @@ export function EventList() {
         </div>
         <div role="presentation" style={{ height: Math.max(space.physical, viewport), position: 'relative', minWidth }}>
           <div role="presentation" className="list-viewport" style={{ height: viewport }}>
-            {virtualizer.getVirtualItems().map((item) => (
+            {items.map((item) => (
               <Row
                 key={item.index}
                 position={item.index}

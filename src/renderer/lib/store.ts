@@ -5,7 +5,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Client } from '../../shared/contract.ts';
 import { normaliseLayout } from './columns.ts';
-import { WINDOW } from './rows.ts';
+import { FIRST_ROWS } from './rows.ts';
 import { message, q, type StoreContext, type ViewHistory, type ViewState } from './store/context.ts';
 import { createJobsSlice, type JobsSlice } from './store/jobs.ts';
 import { createRunsSlice, type RunsSlice } from './store/runs.ts';
@@ -80,13 +80,15 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
           const [prefs, own, head, tail] = await Promise.all([
             prefsOf(layoutScope(info)),
             prefsOf(ledgerScope(info)),
-            client.rows({ ledger: info.ledger, start: 0, count: WINDOW }).catch(() => null),
-            client.rows({ ledger: info.ledger, start: Math.max(0, info.events - WINDOW), count: WINDOW }).catch(() => null),
+            client.rows({ ledger: info.ledger, start: 0, count: FIRST_ROWS }).catch(() => null),
+            client.rows({ ledger: info.ledger, start: Math.max(0, info.events - FIRST_ROWS), count: FIRST_ROWS }).catch(() => null),
           ]);
           const panels = { ...DEFAULT_PANELS, ...((prefs.panels as Partial<PanelLayout> | undefined) ?? {}) };
           // The previous ledger stays on screen until this one's first rows are here.
           reset();
-          set({ info, rows: rowsOf(client, info, {}, set), total: info.events, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
+          const rows = rowsOf(client, info, {}, set);
+          if (head) rows.seed(0, head.events);
+          set({ info, rows, total: info.events, sample: [...(head?.events ?? []), ...(tail?.events ?? [])], columns: normaliseLayout(prefs.columns), panels, bookmarks: numbers(own.bookmarks), views: savedViews(own.views) });
           if (info.warnings.length) set({ notice: `${info.warnings.length} warning(s) while reading: ${info.warnings[0]}` });
           // The whole-ledger work starts first: it runs on the other worker while the view settles.
           void get().loadRuns();

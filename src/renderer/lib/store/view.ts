@@ -2,7 +2,7 @@
 // the selection and its detail, following the tail, bookmarks and saved views.
 import type { Client, LedgerInfo } from '../../../shared/contract.ts';
 import type { FacetValue, Histogram, LedgerEvent, Query } from '../../../shared/ledger.ts';
-import { RowCache, WINDOW } from '../rows.ts';
+import { FIRST_ROWS, RowCache } from '../rows.ts';
 import { message, q, type Slice, type StoreContext, type ViewState } from './context.ts';
 import { asJson } from './ui.ts';
 
@@ -146,7 +146,7 @@ export const createViewSlice =
         }
         // The first window tells the total; select once it is known.
         return client
-          .rows({ ledger: info.ledger, query: q(query), start: 0, count: WINDOW })
+          .rows({ ledger: info.ledger, query: q(query), start: 0, count: FIRST_ROWS })
           .then((r) => {
             if (get().query !== query) return;
             const rows = rowsOf(client, info, query, set);

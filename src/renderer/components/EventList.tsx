@@ -210,7 +210,7 @@ export function EventList() {
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
     observeElementRect,
     observeElementOffset: (_instance, cb) => {
       notify.current = cb;

@@ -4,7 +4,7 @@
 // attempt's first event. And the runs panel shows its columns whole at 1280x800.
 import type { Page } from '@playwright/test';
 import { formatMs } from '../src/shared/format.ts';
-import { cliJson, expect, SIZES, test } from './serve.ts';
+import { cliJson, expect, shots, SIZES, test } from './serve.ts';
 
 interface NodeRun {
   node_run_id: string;
@@ -101,6 +101,33 @@ test('the Gantt has a time axis readable at two panel widths, marks retried fail
   await bar.click();
   await app.getByRole('tab', { name: 'Event' }).click();
   await expect(app.getByTestId('detail')).toContainText(`offset ${retried.first_offset}`);
+});
+
+test("the replay's Gantt grows with the steps and marks what a step changed", async ({ app, served }) => {
+  const failed = cliJson(['runs', served.file, '--status', 'failed']) as Array<{ run_id: string }>;
+  const runId = failed.find((r) => (cliJson(['run', served.file, r.run_id]).node_runs as NodeRun[]).some((n) => n.retried))!.run_id;
+  const all = cliJson(['run', served.file, runId]).node_runs as NodeRun[];
+  await app.getByTestId('run-status-filter').selectOption('failed');
+  await app.locator(`.runs tbody tr[data-run="${runId}"]`).click({ timeout: 90_000 });
+  await app.getByTestId('replay-button').click();
+  const gantt = app.locator('[data-testid="replay"] [data-testid="gantt"]');
+  const bars = gantt.locator('.g-bar');
+  // Step by step until the first attempt shows: the step that opened it is marked as changed.
+  const step = app.getByTestId('replay-step');
+  for (let i = 1; (await bars.count()) === 0; i++) {
+    await app.getByTestId('step-forward').click();
+    await expect(step).toContainText(`step ${i} /`);
+  }
+  await expect(bars).toHaveCount(1);
+  await expect(bars.first()).toHaveClass(/changed/);
+  // At the end, every attempt the CLI rebuilds, the retried failure outlined.
+  await app.getByRole('button', { name: '▶|' }).click();
+  await expect(bars).toHaveCount(all.length);
+  await expect(gantt.locator('.g-bar.s-failed.retried')).toHaveCount(all.filter((n) => n.status === 'failed' && n.retried).length);
+  await expect(gantt.locator('.g-tick').first()).toBeVisible();
+  // The event at that step beside the replay and its timeline, for a person to look at.
+  await gantt.scrollIntoViewIfNeeded();
+  await shots(app, '40-replay-gantt');
 });
 
 test('at 1280x800 with the default layout, the runs panel shows run, status, duration and events whole', async ({ app }) => {

@@ -263,13 +263,13 @@ export function EventList() {
     notify.current?.(0, false);
   }, [rows]);
 
-  // Keep the selection in view, however it moved (keys, clicks, go to offset).
+  // Keep the selection in view, however it moved (keys, clicks, go to offset) and when the window resizes.
   useEffect(() => {
     if (selected === null) return;
     const top = selected * ROW_HEIGHT;
     // Our own arithmetic, not scrollToIndex: the virtualizer would clamp to the element's (scaled) scrollHeight.
     if (top < vOffset.current || top + ROW_HEIGHT > vOffset.current + viewportRef.current) setVirtual(top - (viewportRef.current - ROW_HEIGHT) / 2);
-  }, [selected, setVirtual]);
+  }, [selected, setVirtual, viewport]);
 
   const choose = useCallback(
     (p: number) => {

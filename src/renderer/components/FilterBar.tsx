@@ -181,7 +181,7 @@ export function FilterBar() {
         <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input className="where-filter" placeholder='$.path = value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+        <input className="where-filter" placeholder='$.path=value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
         <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />

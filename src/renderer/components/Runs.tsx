@@ -159,45 +159,57 @@ function driftFor(drift: DriftRow[] | null, key: string) {
 
 export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProjection[]; drift?: DriftRow[] | null; changed?: Set<string> }) {
   return (
-    <table className="node-runs" data-testid="node-runs">
-      <thead>
-        <tr>
-          <th>Node</th>
-          <th>Attempt</th>
-          <th>Status</th>
-          <th>Started</th>
-          <th>Duration</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {nodes.map((nr) => {
-          const d = driftFor(drift ?? null, nr.node_run_id);
-          return (
-            <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`}>
-              <td>{nr.node_id}</td>
-              <td className="num">{nr.attempt}</td>
-              <td>
-                <StatusBadge status={nr.status} />
-                {nr.retried ? <span className="muted" title="a retry of this attempt was recorded"> retried</span> : null}
-                {d.map((x) => (
-                  <span key={x.field} className="drift-mark" title="differs from the stored node_runs table" data-testid="node-drift">
-                    {' '}
-                    stored {x.field === 'status' ? '' : `${x.field} `}
-                    {x.field === 'row' ? `row ${String(x.stored)}` : JSON.stringify(x.stored)}
-                  </span>
-                ))}
-              </td>
-              <td>{short(nr.started_at)}</td>
-              <td>{nr.duration_ms === null ? '' : `${n(nr.duration_ms)} ms`}</td>
-              <td className="error" title={nr.error ?? ''}>{nr.error ?? ''}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    // Its own sideways scroll: a narrow side panel cuts no column.
+    <div className="node-runs-scroll">
+      <table className="node-runs" data-testid="node-runs">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>Attempt</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((nr) => {
+            const d = driftFor(drift ?? null, nr.node_run_id);
+            return (
+              <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`}>
+                <td>{nr.node_id}</td>
+                <td className="num">{nr.attempt}</td>
+                <td>
+                  <StatusBadge status={nr.status} />
+                  {nr.retried ? <span className="muted" title="a retry of this attempt was recorded"> retried</span> : null}
+                  {d.map((x) => (
+                    <span key={x.field} className="drift-mark" title="differs from the stored node_runs table" data-testid="node-drift">
+                      {' '}
+                      stored {x.field === 'status' ? '' : `${x.field} `}
+                      {x.field === 'row' ? `row ${String(x.stored)}` : JSON.stringify(x.stored)}
+                    </span>
+                  ))}
+                </td>
+                <td>{short(nr.started_at)}</td>
+                <td>{nr.duration_ms === null ? '' : `${n(nr.duration_ms)} ms`}</td>
+                <td className="error" title={nr.error ?? ''}>{nr.error ?? ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
+
+/** An ISO time that wraps, where it must, between its date and its time. */
+const IsoTime = ({ time }: { time: string }) => (
+  <>
+    {time.slice(0, 11)}
+    <wbr />
+    {time.slice(11)}
+  </>
+);
 
 export function RunFields({ run, changed, drift }: { run: RunProjection; changed?: Set<string>; drift?: DriftRow[] | null }) {
   const d = driftFor(drift ?? null, run.run_id);
@@ -210,7 +222,7 @@ export function RunFields({ run, changed, drift }: { run: RunProjection; changed
             <tr key={k} className={`${changed?.has(k) ? 'changed' : ''}${dd ? ' drift' : ''}`}>
               <th>{k}</th>
               <td>
-                {v === null ? <span className="null">—</span> : k === 'status' ? <StatusBadge status={String(v)} /> : String(v)}
+                {v === null ? <span className="null">—</span> : k === 'status' ? <StatusBadge status={String(v)} /> : k.endsWith('_at') ? <IsoTime time={String(v)} /> : String(v)}
                 {dd && <span className="drift-mark"> stored: {JSON.stringify(dd.stored)}</span>}
               </td>
             </tr>

@@ -159,8 +159,8 @@ function driftFor(drift: DriftRow[] | null, key: string) {
 
 export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProjection[]; drift?: DriftRow[] | null; changed?: Set<string> }) {
   return (
-    // Its own sideways scroll: a narrow side panel cuts no column.
-    <div className="node-runs-scroll">
+    // Its own sideways scroll (focusable, so keys scroll it too): a narrow side panel cuts no column.
+    <div className="node-runs-scroll" role="region" aria-label="Node-runs" tabIndex={0}>
       <table className="node-runs" data-testid="node-runs">
         <thead>
           <tr>

@@ -1,4 +1,4 @@
-// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N] [-- --only renderer]: every target as a ratio to a baseline measured in this run.
+// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/generate.ts';
@@ -32,14 +32,6 @@ function ledgerOf(n: number): string {
 console.log(`ledger-inspector bench: ${events.toLocaleString('en-US')} events, in ${dir}\n`);
 const big = ledgerOf(events);
 const small = ledgerOf(10_000);
-// --only renderer: the renderer's figures alone (the list's jump and heap, the runs table), for a renderer change.
-if (arg('--only') === 'renderer') {
-  await benchRenderer(dir, big, events);
-  await benchRunsTable(dir);
-  const missed = summary();
-  console.log(missed ? `\n${missed} target(s) missed` : '\nall targets met');
-  process.exit(0);
-}
 benchAppend(dir, Math.min(events, 200_000));
 benchOpen(big, small);
 benchPages(big, events);

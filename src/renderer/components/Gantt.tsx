@@ -32,7 +32,7 @@ interface Tick {
  * most ticks (two at least) whose labels fit side by side with a gap and inside the
  * drawing. Where the run's own span gives fewer than two, it is widened to whole steps.
  */
-export function timeAxis(t0: number, t1: number, x0: number, x1: number, box: number, font: string): { x: ScaleTime<number, number>; ticks: Tick[] } {
+function timeAxis(t0: number, t1: number, x0: number, x1: number, box: number, font: string): { x: ScaleTime<number, number>; ticks: Tick[] } {
   const most = Math.max(2, Math.floor((x1 - x0) / 40));
   const counts = Array.from({ length: most }, (_, i) => most - i);
   const tries = [...counts.map((c) => [c, false] as const), ...counts.map((c) => [c, true] as const)];
@@ -42,7 +42,10 @@ export function timeAxis(t0: number, t1: number, x0: number, x1: number, box: nu
     if (widen) x.nice(count);
     const dates = x.ticks(count);
     const step = dates.length > 1 ? dates[1]!.getTime() - dates[0]!.getTime() : t1 - t0;
-    const all = dates.map((t) => ({ time: t.getTime(), x: x(t), label: tickLabel(t, step), w: textWidth(tickLabel(t, step), font) }));
+    const all = dates.map((t) => {
+      const label = tickLabel(t, step);
+      return { time: t.getTime(), x: x(t), label, w: textWidth(label, font) };
+    });
     const inside = all.filter((t) => t.x - t.w / 2 >= 0 && t.x + t.w / 2 <= box);
     const fits = inside.every((t, i) => i === 0 || inside[i - 1]!.x + (inside[i - 1]!.w + t.w) / 2 + 10 <= t.x);
     const result = { x, ticks: inside.map(({ time, x: px, label }) => ({ time, x: px, label })) };

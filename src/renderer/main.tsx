@@ -6,6 +6,7 @@ import { App } from './App.tsx';
 import { createMappingStore } from './lib/mapping-store.ts';
 import { createAppStore, decodeView, encodeView, type ViewState } from './lib/store.ts';
 import { bridge, ipcTransport, wsTransport } from './lib/transport.ts';
+import { AppProvider } from './lib/use-app.tsx';
 import './styles.css';
 
 const b = bridge();
@@ -31,4 +32,8 @@ window.addEventListener('popstate', (e) => {
     });
 });
 const mapping = createMappingStore(client, store);
-createRoot(document.getElementById('root')!).render(<App store={store} mapping={mapping} />);
+createRoot(document.getElementById('root')!).render(
+  <AppProvider store={store}>
+    <App mapping={mapping} />
+  </AppProvider>,
+);

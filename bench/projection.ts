@@ -31,20 +31,30 @@ export function benchFold(dir: string, file: string, events: number): void {
   info('runs listing from the cached fold (new session, nothing new to fold)', ms(again.ms));
 }
 
-export function benchReplay(dir: string, steps: number): void {
+export async function benchReplay(dir: string, steps: number): Promise<void> {
   const file = path.join(dir, `one-run-${steps}.db`);
   if (!fs.existsSync(file)) generateLedger(file, { events: steps, runs: 1, seed: 3 });
   const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'replay-cache') });
   const runId = ledger.page({ limit: 1 }).events[0]!.run_id;
-  const opened = time(() => Replay.open(ledger, runId));
-  const replay = opened.value;
-  info(`replay open of a ${steps.toLocaleString('en-US')}-event run (offsets + checkpoints)`, ms(opened.ms));
+  const label = `${steps.toLocaleString('en-US')}-event run`;
+  // Opening counts the run and shows step 1; offsets and checkpoints follow in the background.
+  const opens = samples(5, () => {
+    const r = Replay.open(ledger, runId);
+    r.at(1);
+    r.close();
+  });
+  const open = median(opens);
+  report(`replay open + first step of a ${label}, median of 5 (spread ${ms(Math.min(...opens))}-${ms(Math.max(...opens))})`, ms(open), '200 ms', open / 200, '< 1 (under 200 ms)', open < 200);
+  const replay = Replay.open(ledger, runId);
+  const indexed = performance.now();
+  await replay.whenIndexed();
+  info(`replay index of a ${label} (offsets + checkpoints), in the background`, ms(performance.now() - indexed));
   let x = 12345;
   const jumps = samples(200, () => {
     x = (x * 1103515245 + 12345) % 2 ** 31;
     replay.at(1 + (x % replay.steps));
   });
   const worst = Math.max(...jumps);
-  report(`replay jump to a random step of a ${steps.toLocaleString('en-US')}-event run, worst of 200 (median ${ms(median(jumps))}, p99 ${ms(quantile(jumps, 0.99))})`, ms(worst), '50 ms', worst / 50, '< 1 (under 50 ms)', worst < 50);
+  report(`replay jump to a random step of a ${label}, worst of 200 (median ${ms(median(jumps))}, p99 ${ms(quantile(jumps, 0.99))})`, ms(worst), '50 ms', worst / 50, '< 1 (under 50 ms)', worst < 50);
   ledger.close();
 }

@@ -1,7 +1,10 @@
 // Following a ledger that another process keeps writing: new events in offset
 // order, none twice (keyset after the last one seen), and a clear error when the
 // file is replaced, cut short or deleted instead of silently going stale.
+// A watch on the ledger's folder polls as soon as a commit touches the file; the
+// interval poll stays for file systems that report no changes (network mounts).
 import fs from 'node:fs';
+import path from 'node:path';
 import { LedgerError } from '../../../shared/errors.ts';
 import type { LedgerEvent, Query } from '../../../shared/ledger.ts';
 import type { Ledger } from '../read/ledger.ts';
@@ -15,6 +18,10 @@ export interface FollowOptions {
   onError: (error: LedgerError) => void;
 }
 
+const INTERVAL_MS = 100;
+/** However many changes the watch reports, polls are at least this far apart. */
+const MIN_GAP_MS = 5;
+
 interface Identity {
   ino: number;
   size: number;
@@ -27,6 +34,8 @@ export class Follower {
   private timer: NodeJS.Timeout | null = null;
   private identity: Identity | null;
   private stopped = false;
+  private watcher: fs.FSWatcher | null = null;
+  private lastPoll = -Infinity;
 
   constructor(ledger: Ledger, opts: FollowOptions) {
     this.ledger = ledger;
@@ -36,21 +45,44 @@ export class Follower {
   }
 
   start(): this {
-    this.schedule();
+    this.watch();
+    this.schedule(this.opts.intervalMs ?? INTERVAL_MS);
     return this;
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.watcher?.close();
+    this.watcher = null;
   }
 
-  private schedule() {
-    if (!this.stopped) this.timer = setTimeout(() => this.poll(), this.opts.intervalMs ?? 100);
+  private schedule(ms: number) {
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(() => this.poll(), ms);
+  }
+
+  /** Watches the folder for the ledger's file and its -wal (SQLite), or the JSONL store's files. */
+  private watch(): void {
+    try {
+      const target = this.ledger.jsonl?.root ?? this.ledger.file;
+      const folder = this.ledger.jsonl && fs.statSync(target).isDirectory() ? target : path.dirname(target);
+      const name = folder === target ? null : path.basename(target);
+      this.watcher = fs.watch(folder, { persistent: false }, (_change, file) => {
+        // Only the ledger's own files: the reads of a poll must not set off the next one.
+        const ours = !file || (name ? file === name || file === `${name}-wal` : /\.(jsonl|ndjson)$/.test(file));
+        if (ours) this.schedule(Math.max(0, this.lastPoll + MIN_GAP_MS - performance.now()));
+      });
+      // Watching is only a shortcut: where it fails (no inotify watches left), the interval poll carries on.
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      this.watcher = null;
+    }
   }
 
   /** One round: check the file is still the one we opened, then read what is new. */
   poll(): void {
+    this.lastPoll = performance.now();
     try {
       this.checkIdentity();
       this.ledger.refresh();
@@ -61,7 +93,7 @@ export class Follower {
         this.opts.onEvents(page.events);
         if (!page.has_more) break;
       }
-      this.schedule();
+      this.schedule(this.opts.intervalMs ?? INTERVAL_MS);
     } catch (e) {
       this.stop();
       const err = e instanceof LedgerError ? e : new LedgerError('internal', (e as Error).message, this.ledger.path);

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import { formatBytes } from '../../../shared/format.ts';
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from '../../../shared/json-depth.ts';
-import { AppendEventSchema, hasLoneSurrogate, type AppendEvent, type AppendResult } from '../../../shared/ledger.ts';
+import { AppendEventSchema, hasLoneSurrogate, quickParseAppendEvent, type AppendEvent, type AppendResult } from '../../../shared/ledger.ts';
 import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from '../format/schema.ts';
 import type { Statement } from 'better-sqlite3';
 import { wrap, type DB } from '../base/sqlite.ts';
@@ -49,9 +49,12 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
   // The label is built only for an error: this loop runs for every appended event.
   const label = (raw: unknown, i: number) => `event ${i + 1}${typeof (raw as AppendEvent)?.id === 'string' ? ` (id ${(raw as AppendEvent).id})` : ''}`;
   return events.map((raw, i) => {
-    const parsed = AppendEventSchema.safeParse(raw);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
-    const e = parsed.data;
+    let e = quickParseAppendEvent(raw);
+    if (!e) {
+      const parsed = AppendEventSchema.safeParse(raw);
+      if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
+      e = parsed.data;
+    }
     const texts = [e.id, e.run_id, e.kind, e.actor, e.session_id, e.model_profile, e.model_id];
     // One test for all the fields; the separator keeps two halves of a pair in different fields apart.
     if (hasLoneSurrogate(texts.join('\0'))) {

@@ -101,7 +101,7 @@ export function benchPages(file: string, events: number): void {
       ours.push(...samples(1, () => ledger.page({ query: c.query, after: p, limit: 200 })));
     }
     const r = median(ours) / median(bare);
-    report(`page of 200 at a random position, ${c.name}: engine vs bare keyset SQL`, ms(median(ours)), ms(median(bare)), r, '<= 1.5', r <= 1.5);
+    report(`page of 200 at a random position, ${c.name}: engine vs bare keyset SQL`, ms(median(ours)), ms(median(bare)), r, '<= 1.2', r <= 1.2);
   }
   db.close();
   ledger.close();

@@ -16,7 +16,7 @@ import { sqliteError, wrap } from '../base/sqlite.ts';
 import type { Ledger } from '../read/ledger.ts';
 import { and, buildWhere, timeDisplay } from '../read/query.ts';
 
-/** Threads cost about 80 ms each to start (SQLite loads in each): below this many offsets one thread is quicker. */
+/** A thread takes 0.1-0.3 s of loading to start (more from TypeScript source): below this many offsets one thread is quicker. */
 export const PARALLEL_FROM_OFFSETS = 200_000;
 const START_DEADLINE_MS = 30_000;
 const WAIT_MS = 50;

@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
+import { createInterface } from 'node:readline';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { fullSnapshot } from '../src/main/engine/copy/snapshot.ts';
 import { Follower } from '../src/main/engine/derive/tail.ts';
@@ -71,30 +71,51 @@ export function benchSearch(dir: string, source: string, events: number): void {
   fs.rmSync(file, { force: true });
 }
 
-export async function benchTail(dir: string): Promise<void> {
+export async function benchTail(dir: string, big: string, events: number): Promise<void> {
+  // A copy of the big ledger (the shared one must stay as generated), which another process appends to.
   const file = path.join(dir, 'tail.db');
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  createCanonical(file);
+  const remove = () => {
+    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.writer-cache`]) fs.rmSync(f, { recursive: true, force: true });
+  };
+  remove();
+  fs.copyFileSync(big, file);
   const ledger = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
-  const latencies: number[] = [];
+  const now = () => performance.timeOrigin + performance.now();
+  const seen = new Map<number, number>();
+  // The follower as the app and `tail` run it: the default interval, and the watch.
   const follower = new Follower(ledger, {
-    intervalMs: 25,
     onEvents: (es) => {
-      const now = Date.now();
-      for (const e of es) latencies.push(now - JSON.parse(e.payload).sent);
+      const t = now();
+      for (const e of es) seen.set(JSON.parse(e.payload).n, t);
     },
     onError: (e) => {
       throw e;
     },
   }).start();
   const writer = path.join(import.meta.dirname, '../test/helpers/writer.ts');
+  const committed = new Map<number, number>();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, file, '200', '1', '20'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [writer, file, '200', '1', '20', 'stamp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const [n, t] = line.split(' ').map(Number);
+      if (t !== undefined) committed.set(n!, t);
+    });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
   });
   await new Promise((r) => setTimeout(r, 300));
   follower.stop();
   ledger.close();
+  remove();
+  if (seen.size !== 200 || committed.size !== 200) throw new Error(`the follower saw ${seen.size} of 200 events (${committed.size} commits stamped)`);
+  // From the writer's commit returning to the follower's callback, both on the same clock.
+  const latencies = [...committed].map(([n, t]) => seen.get(n)! - t);
   const p99 = quantile(latencies, 0.99);
-  report(`tail latency, another process appending (${latencies.length} events), p99 (median ${ms(median(latencies))})`, ms(p99), '250 ms', p99 / 250, '< 1 (within 250 ms)', p99 < 250);
+  report(
+    `tail latency, another process committing to a ${events.toLocaleString('en-US')}-event ledger (200 commits), p99 (median ${ms(median(latencies))}, max ${ms(Math.max(...latencies))})`,
+    ms(p99),
+    '50 ms',
+    p99 / 50,
+    '< 1 (within 50 ms)',
+    p99 < 50,
+  );
 }

@@ -44,7 +44,7 @@ const BENCHES: Record<string, () => unknown> = {
   replay: () => benchReplay(dir, 1_000_000),
   snapshot: () => benchSnapshot(dir, big),
   search: () => benchSearch(dir, big, events),
-  tail: () => benchTail(dir),
+  tail: () => benchTail(dir, big, events),
   exportBesideJobs: () => benchExportBesideJobs(dir, big),
   cliStream: () => benchCliStream(big, events),
   renderer: () => benchRenderer(dir, big, events),

@@ -15,7 +15,7 @@ export const ENGINE: Record<string, string[]> = {
   write: ['base', 'format'],
   jsonl: ['base', 'format', 'layout', 'read', 'write'],
   copy: ['base', 'format', 'read', 'write'],
-  derive: ['base', 'format', 'read'],
+  derive: ['base', 'format', 'layout', 'read'],
   pg: ['base', 'format', 'layout', 'settings', 'read', 'write'],
   open: ['base', 'format', 'layout', 'settings', 'read', 'write', 'jsonl', 'pg'],
 };

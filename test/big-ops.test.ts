@@ -217,11 +217,11 @@ describe('partial snapshot', () => {
 });
 
 describe('live tail', () => {
-  async function follow(file: string, expected: number, mode = '') {
+  async function follow(file: string, expected: number, mode = '', intervalMs = 50) {
     const l = open(file);
     const got: LedgerEvent[] = [];
     const errors: LedgerError[] = [];
-    const f = new Follower(l, { onEvents: (es) => got.push(...es), onError: (e) => errors.push(e), intervalMs: 50 }).start();
+    const f = new Follower(l, { onEvents: (es) => got.push(...es), onError: (e) => errors.push(e), intervalMs }).start();
     const writer = await startWriter(file, 30, 7, 10, mode);
     await writer.done;
     await until(() => got.length >= expected || errors.length > 0);
@@ -259,6 +259,19 @@ describe('live tail', () => {
     expect(more.map((e) => e.kind)).toEqual(['half']);
     f.stop();
     l.close();
+  });
+
+  it('hears another process commit without waiting for the interval poll (a watch on the ledger\'s folder)', async () => {
+    const HOUR = 3_600_000; // the interval poll never comes within the test
+    const file = path.join(dir, 'watched.db');
+    createCanonical(file);
+    const got = await follow(file, 210, '', HOUR);
+    expect(got.map((e) => JSON.parse(e.payload).n)).toEqual(Array.from({ length: 210 }, (_, i) => i));
+    const store = path.join(dir, 'watched');
+    fs.mkdirSync(store);
+    fs.writeFileSync(path.join(store, 'live.jsonl'), '');
+    const lines = await follow(store, 210, 'jsonl', HOUR);
+    expect(lines.map((e) => JSON.parse(e.payload).n)).toEqual(Array.from({ length: 210 }, (_, i) => i));
   });
 
   it('says so when the followed file is deleted, replaced or cut short', () => {

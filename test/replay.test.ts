@@ -110,25 +110,29 @@ describe.each(['canonical', 'jsonl', 'supervisor', 'session_events', 'mapped'])(
   });
 });
 
+/** One long run of 50 nodes, every fifth failing once and retried, so jumps cross many checkpoints. */
+function longRun(events: number): Array<{ run_id: string; kind: string; payload: object }> {
+  const script: Array<{ run_id: string; kind: string; payload: object }> = [{ run_id: 'long', kind: 'run.started', payload: {} }];
+  for (let n = 0; script.length < events - 1; n++) {
+    const node_id = `n${n % 50}`;
+    script.push({ run_id: 'long', kind: 'node.started', payload: { node_id } });
+    for (let i = 0; i < 380; i++) script.push({ run_id: 'long', kind: i % 2 ? 'tool_call' : 'log', payload: { node_id, i } });
+    if (n % 5 === 0) {
+      script.push({ run_id: 'long', kind: 'node.failed', payload: { node_id, error: 'flaky' } });
+      script.push({ run_id: 'long', kind: 'node.retrying', payload: { node_id } });
+      script.push({ run_id: 'long', kind: 'node.started', payload: { node_id } });
+    }
+    script.push({ run_id: 'long', kind: 'node.completed', payload: { node_id } });
+  }
+  return script.slice(0, events);
+}
+
 describe('replay navigation', () => {
   it('steps, jumps across checkpoints, and finds the next failure, kind or node', () => {
     const file = path.join(dir, 'long.db');
     createCanonical(file);
     const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
-    // One long run of 50 nodes, every fifth failing once and retried, so jumps cross many checkpoints.
-    const script: Array<{ run_id: string; kind: string; payload: object }> = [{ run_id: 'long', kind: 'run.started', payload: {} }];
-    for (let n = 0; script.length < 20_000 - 1; n++) {
-      const node_id = `n${n % 50}`;
-      script.push({ run_id: 'long', kind: 'node.started', payload: { node_id } });
-      for (let i = 0; i < 380; i++) script.push({ run_id: 'long', kind: i % 2 ? 'tool_call' : 'log', payload: { node_id, i } });
-      if (n % 5 === 0) {
-        script.push({ run_id: 'long', kind: 'node.failed', payload: { node_id, error: 'flaky' } });
-        script.push({ run_id: 'long', kind: 'node.retrying', payload: { node_id } });
-        script.push({ run_id: 'long', kind: 'node.started', payload: { node_id } });
-      }
-      script.push({ run_id: 'long', kind: 'node.completed', payload: { node_id } });
-    }
-    l.append(script.slice(0, 20_000));
+    l.append(longRun(20_000));
     const events = [...l.iterate()];
     const replay = Replay.open(l, events[0]!.run_id);
     expect(replay.steps).toBe(20_000);
@@ -160,6 +164,51 @@ describe('replay navigation', () => {
     expect(replay.find({ node })).toBe(nextOfNode);
     expect(() => replay.at(20_001)).toThrow(/outside 0\.\.20000/);
     l.close();
+  });
+});
+
+describe('replay of a large run, indexed lazily', () => {
+  it('answers its first step before its index is complete, and every later jump equals a fully indexed replay', async () => {
+    const file = path.join(dir, 'one-run.db');
+    createCanonical(file);
+    const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+    for (let i = 0, script = longRun(50_000); i < script.length; i += 10_000) l.append(script.slice(i, i + 10_000));
+    const run = 'long';
+    const full = Replay.open(l, run);
+    await full.whenIndexed();
+    expect(full.indexed).toBe(50_000);
+
+    const lazy = Replay.open(l, run);
+    expect(lazy.steps).toBe(50_000);
+    expect(lazy.at(1)).toEqual(full.at(1));
+    expect(lazy.indexed).toBeLessThan(lazy.steps);
+    // Jumps ahead of the index, back into it, to the end, then across every checkpoint interval.
+    let x = 7;
+    const ks = [2, 30_000, 17, 49_999, 50_000, 1];
+    for (let i = 0; i < 40; i++) ks.push(1 + ((x = (x * 1103515245 + 12345) % 2 ** 31) % 50_000));
+    for (const k of ks) expect(lazy.at(k), `step ${k}`).toEqual(full.at(k));
+
+    // Finding needs the steps of what it meets: a failure past the index is found, at its exact step.
+    const finder = Replay.open(l, run);
+    full.at(0);
+    const failures: number[] = [];
+    for (let f = full.find({ failure: true }); f !== null; f = full.find({ failure: true })) failures.push(full.at(f).step);
+    expect(failures.length).toBeGreaterThan(2);
+    finder.at(failures.at(-2)!);
+    expect(finder.find({ failure: true })).toBe(failures.at(-1));
+    expect(finder.find({ failure: true }, -1)).toBe(failures.at(-3));
+
+    // Left alone, the index completes by itself, and its last step is the run's projection.
+    const idle = Replay.open(l, run);
+    await idle.whenIndexed();
+    expect(idle.indexed).toBe(50_000);
+    const detail = new Projector(l).run(run);
+    expect(idle.end().state).toEqual({ run: detail.run, node_runs: detail.node_runs });
+
+    // A ledger closed mid-index stops the build, and says so.
+    const orphan = Replay.open(l, run);
+    l.close();
+    await expect(orphan.whenIndexed()).rejects.toThrow();
   });
 });
 

@@ -163,23 +163,61 @@ export interface TableGuess {
  * (for appends, by the engine's toRows: one test per event, not one check per field).
  */
 export const hasLoneSurrogate = (s: string) => /[\uD800-\uDFFF]/u.test(s);
+/** The lengths an appended event's text fields may have: the schema and its fast path both read them. */
+const APPEND_MAX = { id: 200, run_id: 500, kind: 200, actor: 200, meta: 500 } as const;
 /** What an appended event may carry; the engine fills in the rest. */
 export const AppendEventSchema = z
   .object({
-    id: z.string().min(1).max(200).optional(),
-    run_id: z.string().min(1).max(500),
-    kind: z.string().min(1).max(200),
-    actor: z.string().min(1).max(200).default('system'),
+    id: z.string().min(1).max(APPEND_MAX.id).optional(),
+    run_id: z.string().min(1).max(APPEND_MAX.run_id),
+    kind: z.string().min(1).max(APPEND_MAX.kind),
+    actor: z.string().min(1).max(APPEND_MAX.actor).default('system'),
     // One check rather than z.record's walk over every key: this runs for every appended event.
     payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a JSON object').default({}),
     created_at: isoTime.optional(),
     turn: z.number().int().nonnegative().default(0),
     schema_version: z.number().int().positive().default(1),
-    session_id: z.string().max(500).nullable().optional(),
-    model_profile: z.string().max(500).nullable().optional(),
-    model_id: z.string().max(500).nullable().optional(),
+    session_id: z.string().max(APPEND_MAX.meta).nullable().optional(),
+    model_profile: z.string().max(APPEND_MAX.meta).nullable().optional(),
+    model_id: z.string().max(APPEND_MAX.meta).nullable().optional(),
   })
   .strict();
+export type ParsedAppendEvent = z.output<typeof AppendEventSchema>;
+const APPEND_KEYS = new Set(Object.keys(AppendEventSchema.shape));
+
+const text = (v: unknown, min: number, max: number) => typeof v === 'string' && v.length >= min && v.length <= max;
+const meta = (v: unknown) => v === undefined || v === null || text(v, 0, APPEND_MAX.meta);
+const count = (v: unknown, min: number) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= min);
+
+/**
+ * What AppendEventSchema gives for an event it certainly accepts, by plain checks: appends
+ * run this per event, and zod's general parse was most of an append's own cost. Null
+ * where in doubt; the schema then decides, and words any error.
+ */
+export function quickParseAppendEvent(raw: unknown): ParsedAppendEvent | null {
+  if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return null;
+  const e = raw as Record<string, unknown>;
+  for (const k in e) if (!APPEND_KEYS.has(k)) return null;
+  const { id, run_id, kind, actor, payload, created_at, turn, schema_version, session_id, model_profile, model_id } = e;
+  if (!(id === undefined || text(id, 1, APPEND_MAX.id)) || !text(run_id, 1, APPEND_MAX.run_id) || !text(kind, 1, APPEND_MAX.kind)) return null;
+  if (!(actor === undefined || text(actor, 1, APPEND_MAX.actor))) return null;
+  if (!(payload === undefined || (typeof payload === 'object' && payload !== null && !Array.isArray(payload)))) return null;
+  if (!(created_at === undefined || (typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at))))) return null;
+  if (!count(turn, 0) || !count(schema_version, 1) || !meta(session_id) || !meta(model_profile) || !meta(model_id)) return null;
+  return {
+    id: id as string | undefined,
+    run_id: run_id as string,
+    kind: kind as string,
+    actor: (actor as string | undefined) ?? 'system',
+    payload: (payload as Record<string, unknown> | undefined) ?? {},
+    created_at: created_at as string | undefined,
+    turn: (turn as number | undefined) ?? 0,
+    schema_version: (schema_version as number | undefined) ?? 1,
+    session_id: session_id as string | null | undefined,
+    model_profile: model_profile as string | null | undefined,
+    model_id: model_id as string | null | undefined,
+  };
+}
 export type AppendEvent = z.input<typeof AppendEventSchema>;
 
 export interface AppendResult {

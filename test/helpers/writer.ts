@@ -2,7 +2,8 @@
 // Each event records when it was written, for latency checks. Prints "started" after its first commit.
 // Modes: `jsonl` appends lines to a JSONL store; `checkpoint` also runs a passive checkpoint
 // after every batch, so pages are written back into the database file while readers copy
-// it; `rollback` writes a canonical ledger in rollback-journal mode, as SQLite does by default.
+// it; `rollback` writes a canonical ledger in rollback-journal mode, as SQLite does by default;
+// `stamp` prints "<n> <ms>" after each commit, n its last event's, ms the time since the epoch (fractional).
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,7 @@ if (mode === 'jsonl') {
   const checkpointer = mode === 'checkpoint' ? new Database(file!) : undefined;
   for (let b = 0; b < Number(batches); b++) {
     ledger.append(Array.from({ length: Number(size) }, () => ({ run_id: `live-${n % 3}`, kind: 'tick', payload: { n: n++, sent: Date.now() } })));
+    if (mode === 'stamp') console.log(`${n - 1} ${performance.timeOrigin + performance.now()}`);
     checkpointer?.pragma('wal_checkpoint(PASSIVE)');
     if (b === 0) console.log('started');
     await sleep(Number(pause));

@@ -137,7 +137,11 @@ export class EngineService {
     replayOpen: ({ ledger, run_id }, ctl) => {
       const replay = Replay.open(this.get(ledger).ledger, run_id, ctl);
       const id = crypto.randomUUID();
-      if (this.replays.size > 8) this.replays.delete(this.replays.keys().next().value!);
+      if (this.replays.size > 8) {
+        const [oldest, r] = this.replays.entries().next().value!;
+        r.close(); // its background index stops
+        this.replays.delete(oldest);
+      }
       this.replays.set(id, replay);
       return { replay: id, steps: replay.steps };
     },

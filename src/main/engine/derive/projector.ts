@@ -3,9 +3,10 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { LedgerError } from '../../../shared/errors.ts';
-import { applyEvent, emptyRun, foldRun, type DriftRow, type RunDetail, type RunProjection, type RunState } from '../../../shared/projection.ts';
+import { foldRun, type DriftRow, type RunDetail, type RunProjection, type RunState } from '../../../shared/projection.ts';
 import { cacheFileFor } from '../base/cache.ts';
 import { contentKey } from './content-key.ts';
+import { foldBounds, foldInParallel, foldInto, foldThreads } from './fold-partition.ts';
 import { driftOf } from './drift.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import type { LedgerReader } from '../read/reader.ts';
@@ -68,26 +69,26 @@ export class Projector {
     if (!this.loaded) this.load();
     const last = this.ledger.lastOffset();
     if (last === null || last === this.folded) return;
-    const from = this.folded ?? -Infinity;
-    const progress = progressReporter(ctl, last - (this.folded ?? 0), 'offsets');
-    const touched = new Set<string>();
-    let n = 0;
-    for (const e of this.ledger.iterate({}, this.folded ?? undefined)) {
-      if (e.offset > last) break;
-      let s = this.states.get(e.run_id);
-      if (!s) {
-        s = emptyRun(e);
-        this.states.set(e.run_id, s);
-      }
-      applyEvent(s, e, this.ledger.rules);
-      touched.add(e.run_id);
-      if ((++n & 0xffff) === 0) {
-        progress.report(e.offset - (from === -Infinity ? 0 : from));
+    const first = this.ledger.page({ limit: 1 }).first_offset ?? last;
+    const before = this.folded;
+    // A fold from scratch of a big ledger runs on every core (a JSONL index still being built
+    // is read here alone); what is new since a fold, on this thread.
+    const threads = before === null && !this.ledger.indexing() ? foldThreads(this.ledger, last - first) : 1;
+    const bounds = threads > 1 ? foldBounds(this.ledger, first, last, threads) : [];
+    if (bounds.length) this.states = foldInParallel(this.ledger, bounds, last, ctl);
+    else {
+      const from = before ?? first;
+      const progress = progressReporter(ctl, last - from, 'offsets');
+      foldInto(this.ledger, this.states, { after: before, upto: last }, null, (offset) => {
+        progress.report(offset - from);
         throwIfCancelled(ctl.signal);
-      }
+      });
+      progress.done();
     }
     this.folded = last;
-    progress.done();
+    // The runs with events past the previous fold: every run, for a fold from scratch.
+    const touched = new Set<string>();
+    for (const [id, s] of this.states) if (before === null || s.run.last_offset > before) touched.add(id);
     this.save(touched, last);
   }
 

@@ -1,6 +1,8 @@
 // Following a ledger that another process keeps writing: new events in offset
 // order, none twice (keyset after the last one seen), and a clear error when the
 // file is replaced, cut short or deleted instead of silently going stale.
+// The store's watch (a file watch on the ledger's folder) polls as soon as a commit
+// touches it; the interval poll stays for stores and file systems that report no changes.
 import { LedgerError } from '../../../shared/errors.ts';
 import type { LedgerEvent, Query } from '../../../shared/ledger.ts';
 import type { LedgerReader } from '../read/reader.ts';
@@ -14,12 +16,18 @@ export interface FollowOptions {
   onError: (error: LedgerError) => void;
 }
 
+const INTERVAL_MS = 100;
+/** However many changes the watch reports, polls are at least this far apart. */
+const MIN_GAP_MS = 5;
+
 export class Follower {
   private readonly ledger: LedgerReader;
   private readonly opts: FollowOptions;
   private last: number;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private unwatch: (() => void) | null = null;
+  private lastPoll = -Infinity;
 
   constructor(ledger: LedgerReader, opts: FollowOptions) {
     this.ledger = ledger;
@@ -28,21 +36,26 @@ export class Follower {
   }
 
   start(): this {
-    this.schedule();
+    this.unwatch = this.ledger.watch(() => this.schedule(Math.max(0, this.lastPoll + MIN_GAP_MS - performance.now())));
+    this.schedule(this.opts.intervalMs ?? INTERVAL_MS);
     return this;
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.unwatch?.();
+    this.unwatch = null;
   }
 
-  private schedule() {
-    if (!this.stopped) this.timer = setTimeout(() => this.poll(), this.opts.intervalMs ?? 100);
+  private schedule(ms: number) {
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(() => this.poll(), ms);
   }
 
   /** One round: the store checks it is still the one opened and takes in what it gained; then read what is new. */
   poll(): void {
+    this.lastPoll = performance.now();
     try {
       this.ledger.refresh();
       for (;;) {
@@ -52,7 +65,7 @@ export class Follower {
         this.opts.onEvents(page.events);
         if (!page.has_more) break;
       }
-      this.schedule();
+      this.schedule(this.opts.intervalMs ?? INTERVAL_MS);
     } catch (e) {
       this.stop();
       const err = e instanceof LedgerError ? e : new LedgerError('internal', (e as Error).message, this.ledger.path);

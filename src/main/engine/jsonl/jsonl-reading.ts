@@ -28,6 +28,7 @@ export function jsonlHooks(src: JsonlSource, cacheFile: string, db: ReadDb, buil
     return { percent: Math.min(99, Math.floor(fraction * 100)), indexed_events: events, estimated_events: fraction > 0 ? Math.round(events / fraction) : events };
   };
   return {
+    watched: src.root,
     stateDb: src.stateDb,
     indexing,
     waitIndexed(reader, ctl?: JobControl) {

@@ -90,6 +90,12 @@ export interface LedgerReader {
    * Returns how many events were taken in where the store counts them.
    */
   refresh(ctl?: JobControl): number;
+  /**
+   * Calls `onChange` soon after the store may have gained events (a watch on a file's
+   * folder), so a follower need not wait for its next poll. Returns the stop, or null
+   * where the store cannot be watched (then polling alone serves).
+   */
+  watch(onChange: () => void): (() => void) | null;
   /** The runs/node_runs tables the ledger keeps beside its events, or null where it keeps none. */
   storedState(): StoredState | null;
   /**

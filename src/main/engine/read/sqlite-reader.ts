@@ -3,6 +3,7 @@
 // the detector found; what a JSONL store adds (its indexing) comes in as StoreHooks.
 import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
+import path from 'node:path';
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import {
   PageRequestSchema,
@@ -31,6 +32,8 @@ export interface StoreHooks {
   indexing(reader: SqliteReader): IndexingState | null;
   waitIndexed(reader: SqliteReader, ctl?: JobControl): void;
   refresh(reader: SqliteReader, ctl?: JobControl): number;
+  /** What a watch for new events looks at: the store's own folder or file. */
+  watched: string;
   /** A separate file holding the stored runs/node_runs tables. */
   stateDb: string | null;
   close(): void;
@@ -127,6 +130,24 @@ export class SqliteReader implements LedgerReader {
     if (this.seen && now.size < this.seen.size) throw new LedgerError('source_changed', 'the ledger file was cut short; reopen it', this.path);
     this.seen = now;
     return 0;
+  }
+
+  watch(onChange: () => void): (() => void) | null {
+    const target = this.store?.watched ?? this.file;
+    try {
+      const isFolder = fs.statSync(target).isDirectory();
+      const folder = isFolder ? target : path.dirname(target);
+      const name = isFolder ? null : path.basename(target);
+      const watcher = fs.watch(folder, { persistent: false }, (_change, file) => {
+        // Only the store's own files (a SQLite file and its -wal, or .jsonl files): the reads of a poll must not set off the next one.
+        if (!file || (name ? file === name || file === `${name}-wal` : /\.(jsonl|ndjson)$/.test(file))) onChange();
+      });
+      // Watching is only a shortcut: where it fails (no inotify watches left), polling carries on.
+      watcher.on('error', () => watcher.close());
+      return () => watcher.close();
+    } catch {
+      return null;
+    }
   }
 
   /** The statements prepared so far predate a schema change (an append added seq). */

@@ -4,13 +4,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import { formatBytes } from '../../../shared/format.ts';
 import { jsonDepth, MAX_PAYLOAD_DEPTH } from '../../../shared/json-depth.ts';
-import { AppendEventSchema, hasLoneSurrogate, type AppendEvent, type AppendResult } from '../../../shared/ledger.ts';
-import { INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from '../format/schema.ts';
+import { AppendEventSchema, hasLoneSurrogate, quickParseAppendEvent, type AppendEvent, type AppendResult } from '../../../shared/ledger.ts';
+import { F, INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from '../format/schema.ts';
 import type { Statement } from 'better-sqlite3';
 import { wrap, type WriteDb } from '../base/sqlite.ts';
 import { rowToLine } from '../format/jsonl-format.ts';
 import { memberText, unkeptNumber } from '../format/json-text.ts';
 import { MirrorBatch } from './mirror.ts';
+import { insertRow, SeqRule } from './seq-rule.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 const TEXT_FIELDS = ['id', 'run_id', 'kind', 'actor', 'session_id', 'model_profile', 'model_id'];
@@ -49,9 +50,12 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
   // The label is built only for an error: this loop runs for every appended event.
   const label = (raw: unknown, i: number) => `event ${i + 1}${typeof (raw as AppendEvent)?.id === 'string' ? ` (id ${(raw as AppendEvent).id})` : ''}`;
   return events.map((raw, i) => {
-    const parsed = AppendEventSchema.safeParse(raw);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
-    const e = parsed.data;
+    let e = quickParseAppendEvent(raw);
+    if (!e) {
+      const parsed = AppendEventSchema.safeParse(raw);
+      if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
+      e = parsed.data;
+    }
     const texts = [e.id, e.run_id, e.kind, e.actor, e.session_id, e.model_profile, e.model_id];
     // One test for all the fields; the separator keeps two halves of a pair in different fields apart.
     if (hasLoneSurrogate(texts.join('\0'))) {
@@ -143,7 +147,7 @@ export class Appender {
   /** Appends rows already validated by toRows; the mirror, if any, gets exactly the rows committed. */
   append(rows: CanonicalRow[], opts: AppendOptions = {}): AppendResult {
     // Opened first: a mirror that cannot take these streams is an error before anything is written.
-    const mirror = opts.mirrorDir ? MirrorBatch.open(opts.mirrorDir, rows.map((r) => r[1])) : null;
+    const mirror = opts.mirrorDir ? MirrorBatch.open(opts.mirrorDir, rows.map((r) => r[F.run_id])) : null;
     try {
       return wrap(this.file, () => this.run(rows, mirror));
     } catch (e) {
@@ -172,23 +176,18 @@ export class Appender {
 
   private insertRows(rows: CanonicalRow[]): AppendResult {
     const { insert, rewind, lastSeq } = this.prepared();
-    const next = new Map<string, number>();
+    // The last seq of each run as stored, read under this transaction's write lock.
+    const rule = new SeqRule((run) => lastSeq.get({ run }) as number);
     const results: AppendResult['results'] = [];
     let appended = 0;
     for (const row of rows) {
-      const run = row[1];
-      const seq = next.get(run) ?? (lastSeq.get({ run }) as number) + 1;
-      row[11] = seq;
-      const info = insert.run(row);
-      if (!info.changes) {
-        rewind?.run();
-        next.set(run, seq);
-        results.push({ id: row[0], status: 'duplicate' });
+      const inserted = insertRow(insert, rewind, rule, row);
+      if (!inserted) {
+        results.push({ id: row[F.id], status: 'duplicate' });
         continue;
       }
-      next.set(run, seq + 1);
       appended++;
-      results.push({ id: row[0], offset: Number(info.lastInsertRowid), seq, status: 'appended' });
+      results.push({ id: row[F.id], offset: inserted.offset, seq: inserted.seq, status: 'appended' });
     }
     return { results, appended, duplicates: rows.length - appended };
   }

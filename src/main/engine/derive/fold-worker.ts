@@ -1,0 +1,36 @@
+// The thread side of foldInParallel: folds one range of the runs from a read connection
+// of its own and replies with the states (or the error), then counts itself finished,
+// so the caller never waits forever. It loads little: SQLite, the rules, the fold.
+import { workerData } from 'node:worker_threads';
+import { LedgerError } from '../../../shared/errors.ts';
+import { compileRules, type FoldEvent, type RunState } from '../../../shared/projection.ts';
+import { openReadOnly, sqliteError } from '../base/sqlite.ts';
+import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-partition.ts';
+
+const task = workerData as FoldTask;
+const flags = new Int32Array(task.flags);
+const progress = new Float64Array(task.progress);
+const bump = (slot: number) => {
+  Atomics.add(flags, slot, 1);
+  Atomics.notify(flags, slot);
+};
+bump(STARTED);
+let reply: FoldReply;
+try {
+  const db = openReadOnly(task.file);
+  try {
+    const states = new Map<string, RunState>();
+    const rows = db.prepare(task.sql).iterate(...task.params) as IterableIterator<FoldEvent>;
+    foldRows(rows, states, compileRules(task.rules), (offset) => (progress[task.slot] = offset));
+    reply = { states };
+  } finally {
+    db.close();
+  }
+} catch (e) {
+  const known = sqliteError(e, task.file);
+  const err = known instanceof LedgerError ? known : new LedgerError('internal', `a fold thread failed: ${(e as Error)?.message ?? String(e)}`, task.file);
+  reply = { error: { code: err.code, message: err.message, file: err.file } };
+}
+progress[task.slot] = Infinity;
+task.replies.postMessage(reply);
+bump(FINISHED);

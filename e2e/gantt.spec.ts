@@ -112,12 +112,14 @@ test("the replay's Gantt grows with the steps and marks what a step changed", as
   await app.getByTestId('replay-button').click();
   const gantt = app.locator('[data-testid="replay"] [data-testid="gantt"]');
   const bars = gantt.locator('.g-bar');
-  // Step by step until the first attempt shows: the step that opened it is marked as changed.
+  // Step by step until the state has its first attempt (the table is drawn with the step; the timeline once it knows its width).
+  const attempts = app.locator('[data-testid="replay"] [data-testid="node-runs"] tbody tr');
   const step = app.getByTestId('replay-step');
-  for (let i = 1; (await bars.count()) === 0; i++) {
+  for (let i = 1; (await attempts.count()) === 0; i++) {
     await app.getByTestId('step-forward').click();
     await expect(step).toContainText(`step ${i} /`);
   }
+  // The step that opened it marks it as changed.
   await expect(bars).toHaveCount(1);
   await expect(bars.first()).toHaveClass(/changed/);
   // At the end, every attempt the CLI rebuilds, the retried failure outlined.

@@ -3,7 +3,7 @@
 // time axis and its ticks (uPlot draws to a canvas and keeps its tick choice inside;
 // here every bar is an element that is hovered, focused and clicked).
 import { scaleUtc, type ScaleTime } from 'd3-scale';
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { formatMs } from '../../shared/format.ts';
 import type { NodeRunProjection } from '../../shared/projection.ts';
 import { fitText, textWidth } from '../lib/fit-text.ts';
@@ -74,11 +74,14 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
   const ref = useRef<HTMLDivElement>(null);
   const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
   const drawn = times.length > 0;
-  useEffect(() => {
+  // Measured before the first paint, so the timeline never shows undrawn.
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     setFont(`11px ${getComputedStyle(el).fontFamily}`);
-    const obs = new ResizeObserver(() => setBox(Math.max(160, el.clientWidth)));
+    const measure = () => setBox(Math.max(160, el.clientWidth));
+    measure();
+    const obs = new ResizeObserver(measure);
     obs.observe(el);
     return () => obs.disconnect();
   }, [drawn]);

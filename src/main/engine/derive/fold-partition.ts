@@ -169,6 +169,9 @@ export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: nu
     merged.sort((a, b) => a.run.first_offset - b.run.first_offset);
     return new Map(merged.map((s) => [s.run.run_id, s]));
   } finally {
+    // A thread ended while it loads SQLite's native module aborts the process (see loadSqlite): a cancel waits until each has.
+    const deadline = performance.now() + START_DEADLINE_MS;
+    for (let n = Atomics.load(flags, STARTED); n < bounds.length && performance.now() < deadline; n = Atomics.load(flags, STARTED)) Atomics.wait(flags, STARTED, n, WAIT_MS);
     for (const w of workers) {
       void w.worker.terminate();
       w.replies.close();

@@ -4,7 +4,7 @@
 import { workerData } from 'node:worker_threads';
 import { LedgerError } from '../../../shared/errors.ts';
 import { compileRules, type FoldEvent, type RunState } from '../../../shared/projection.ts';
-import { openReadOnly, sqliteError } from '../base/sqlite.ts';
+import { loadSqlite, openReadOnly, sqliteError } from '../base/sqlite.ts';
 import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-partition.ts';
 
 const task = workerData as FoldTask;
@@ -14,6 +14,8 @@ const bump = (slot: number) => {
   Atomics.add(flags, slot, 1);
   Atomics.notify(flags, slot);
 };
+// Started once SQLite is loaded: the caller ends a thread only after that (see loadSqlite).
+loadSqlite();
 bump(STARTED);
 let reply: FoldReply;
 try {

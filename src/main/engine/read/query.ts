@@ -96,8 +96,9 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Sql {
 
 export function selectList(src: Source, payload: 'preview' | 'full'): string {
   const c = src.col;
+  // Truncation is told from the first PREVIEW_CHARS + 1 characters: length() of the whole text walks a long payload to its end.
   const p = payload === 'full' ? `${c.payload} AS payload, 0 AS truncated` :
-    `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(${c.payload}) > ${PREVIEW_CHARS} AS truncated`;
+    `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(substr(${c.payload}, 1, ${PREVIEW_CHARS + 1})) > ${PREVIEW_CHARS} AS truncated`;
   return [
     `${c.offset} AS offset`,
     `${c.id} AS id`,

@@ -15,6 +15,7 @@ export default defineConfig({
           // The command line, as JavaScript: what the installed package's bin runs.
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl/jsonl-index-worker.ts'),
+          'pg-thread': resolve(import.meta.dirname, 'src/main/engine/pg/pg-thread.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

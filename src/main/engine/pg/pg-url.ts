@@ -76,6 +76,18 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
   return { server: { host, port, database, user, label }, table: name, shown: shownUrl.toString(), config };
 }
 
+/** The URL naming a table (?table=), how a table reaches the engine through a path. */
+export function withTable(given: string, table: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new LedgerError('invalid_argument', 'not a valid postgres:// URL', redact(given));
+  }
+  url.searchParams.set('table', table);
+  return url.toString();
+}
+
 /** A URL as it may be shown: without its password. */
 export function redact(given: string): string {
   return given.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/i, '$1@');

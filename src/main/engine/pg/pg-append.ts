@@ -13,12 +13,27 @@ import type { SyncPg } from './sync-client.ts';
 const TYPES = ['text', 'text', 'int', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text'] as const;
 const COLUMNS = ['id', 'run_id', 'turn', 'kind', 'actor', 'payload', 'created_at', 'schema_version', 'session_id', 'model_profile', 'model_id'];
 
-/** Gives the table its seq column and per-run unique index the first time, as a SQLite ledger gains it. */
+const lock = (t: string) => ({ sql: `SELECT pg_advisory_xact_lock('${t}'::regclass::oid::bigint)`, params: [] });
+
+/**
+ * Gives the table its seq column and per-run unique index the first time, as a SQLite
+ * ledger gains it: under the writers' lock, so two first appends never race on the DDL,
+ * and not at all where they are there (a writer may hold INSERT rights only).
+ */
 export function ensurePgSeq(writer: SyncPg, src: PgSource): void {
   const t = `${quoteIdent(src.schemaName)}.${quoteIdent(src.tableName)}`;
+  const index = `${src.tableName}_run_seq`;
+  const has = writer.rows<{ col: boolean; idx: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'seq' AND NOT attisdropped) AS col,
+            EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[1]
+                     WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indnatts = 2 AND a.attname = 'seq') AS idx`,
+    [t],
+  )[0]!;
+  if (has.col && has.idx) return;
   writer.batch([
+    lock(t),
     { sql: `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS seq bigint`, params: [] },
-    { sql: `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${src.tableName}_run_seq`)} ON ${t} (run_id, seq)`, params: [] },
+    { sql: `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${t} (run_id, seq)`, params: [] },
   ]);
 }
 
@@ -46,7 +61,7 @@ export function appendPg(writer: SyncPg, src: PgSource, rows: CanonicalRow[]): A
     ON CONFLICT (id) DO NOTHING
     RETURNING id, "offset", seq`;
   const [, inserted] = writer.batch([
-    { sql: `SELECT pg_advisory_xact_lock('${t}'::regclass::oid::bigint)`, params: [] },
+    lock(t),
     { sql: insert, params: columns },
   ]);
   const landed = new Map((inserted ?? []).map((r) => [r[0] as string, { offset: Number(r[1]), seq: Number(r[2]) }]));

@@ -12,6 +12,7 @@ import { describeJsonl, importJsonl } from '../engine/jsonl/jsonl-store.ts';
 import { AppData } from '../engine/settings/app-data.ts';
 import { writeTextWhole } from '../engine/base/atomic-write.ts';
 import { openStore, type Store } from '../engine/open/open-store.ts';
+import { PgLedger } from '../engine/pg/pg-ledger.ts';
 import { inspectTables, previewMapping } from '../engine/open/mapping-preview.ts';
 import { saveLedgerSettings } from '../engine/settings/ledger-settings.ts';
 import { Projector } from '../engine/derive/projector.ts';
@@ -149,7 +150,8 @@ export class EngineService {
     },
     snapshot: async ({ ledger, dest, up_to_offset, runs }, ctl) => {
       const l = this.get(ledger).ledger;
-      if (up_to_offset === undefined && !runs?.length) await fullSnapshot(l, dest, ctl);
+      if (l instanceof PgLedger) l.snapshot(dest, { upToOffset: up_to_offset, runs }, ctl);
+      else if (up_to_offset === undefined && !runs?.length) await fullSnapshot(l, dest, ctl);
       else partialSnapshot(l, dest, { upToOffset: up_to_offset, runs }, ctl);
       return { dest };
     },

@@ -66,6 +66,10 @@ export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobC
   }
 }
 
+/** Gives a copy's rows their per-run seq in offset order, as an append would have (for layouts without one). */
+export const NUMBER_SEQ =
+  'UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o';
+
 export interface PartialOptions {
   /** Keep events up to and including this offset: the ledger as of a replay step. */
   upToOffset?: number;
@@ -130,7 +134,7 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
     }
     // Layouts without a seq get one per run, in offset order, as an append would have given.
     if (!src.hasSeq)
-      db.exec('UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o');
+      db.exec(NUMBER_SEQ);
     for (const sql of CANONICAL_INDEXES) db.exec(sql);
     db.pragma('journal_mode = WAL');
     db.close();

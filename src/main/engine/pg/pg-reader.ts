@@ -19,7 +19,9 @@ import {
 import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
+import type { PartialOptions } from '../copy/snapshot.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
+import { pgSnapshot } from './pg-snapshot.ts';
 import { pgSelectList, pgTimeMs, pgWhere, Sql, whereSql } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
@@ -194,6 +196,16 @@ export class PgReader implements LedgerReader {
       left -= offsets.length;
       from = offsets.at(-1)!;
     }
+  }
+
+  /** A new canonical SQLite ledger of the chosen events, streamed with COPY (see pg-snapshot.ts). */
+  snapshot(dest: string, opts: PartialOptions = {}, ctl: JobControl = {}): { events: number } {
+    const whole = opts.upToOffset === undefined && !opts.runs?.length;
+    const query: Query = { ...(opts.upToOffset !== undefined && { offset_to: opts.upToOffset }), ...(opts.runs?.length && { runs: opts.runs }) };
+    // The progress bar's length: the planner's estimate for a whole big table, else a count.
+    const estimate = whole ? this.estimatedRows() : null;
+    const total = estimate !== null && estimate >= EXACT_BELOW ? estimate : this.count(query);
+    return pgSnapshot(this.pg, this.source, total, dest, query, ctl);
   }
 
   /** The planner's row estimate (null before the table was ever analysed). */

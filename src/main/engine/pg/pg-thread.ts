@@ -3,6 +3,8 @@
 // stays synchronous over an asynchronous driver. A dropped connection is noted and
 // the next request connects again: a server that comes back is used again.
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
 
@@ -27,30 +29,89 @@ async function connected(): Promise<pg.Client> {
   c.on('end', () => {
     if (client === c) client = null;
   });
-  c.on('notification', () => notified++);
   await c.connect();
   client = c;
   return c;
 }
-
-let notified = 0;
 
 /** A statement's rows, as arrays or as objects keyed by column. */
 async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean): Promise<unknown[]> {
   return array ? (await c.query({ text: sql, values: params, rowMode: 'array' })).rows : (await c.query({ text: sql, values: params })).rows;
 }
 
+/** A COPY ... TO STDOUT under way: its lines parsed to rows as they arrive, handed over a batch at a time. */
+let copy: { stream: Readable; rows: Array<Array<string | null>>; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
+const COPY_HIGH_WATER = 50_000;
+
+function startCopy(c: pg.Client, sql: string): void {
+  const stream = c.query(copyTo(sql)) as unknown as Readable;
+  const state = { stream, rows: [] as Array<Array<string | null>>, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
+  const wake = () => {
+    state.wake?.();
+    state.wake = null;
+  };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (state.rest + chunk).split('\n');
+    state.rest = lines.pop()!;
+    for (const l of lines) state.rows.push(l.split('\t').map(unescapeCopy));
+    // Held back while the engine is behind: memory stays bounded however big the table.
+    if (state.rows.length > COPY_HIGH_WATER) stream.pause();
+    wake();
+  });
+  stream.on('end', () => ((state.done = true), wake()));
+  stream.on('error', (e) => ((state.failed = e), (state.done = true), wake()));
+  copy = state;
+}
+
+/** The next rows of the COPY (up to `max`), waiting for some; an empty batch once it is done. */
+async function readCopy(max: number): Promise<PgReply> {
+  const state = copy;
+  if (!state) return { rows: [], done: true };
+  while (!state.rows.length && !state.done) await new Promise<void>((r) => (state.wake = r));
+  if (state.failed) {
+    copy = null;
+    throw state.failed;
+  }
+  const rows = state.rows.splice(0, max);
+  if (state.rows.length <= COPY_HIGH_WATER) state.stream.resume();
+  if (!rows.length && state.done) copy = null;
+  return { rows, done: !rows.length && state.done };
+}
+
+/** COPY's text format: \N is NULL; backslash escapes for the separators and control characters. */
+function unescapeCopy(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/g, (_, oct: string, hex: string, ch: string) => {
+    if (oct) return String.fromCharCode(parseInt(oct, 8));
+    if (hex) return String.fromCharCode(parseInt(hex, 16));
+    return ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' } as Record<string, string>)[ch] ?? ch;
+  });
+}
+
 async function handle(req: PgRequest): Promise<PgReply> {
+  if (req.op === 'copyRead') return readCopy(req.max);
+  if (req.op === 'copyStop') {
+    // A COPY stopped half way leaves the connection mid-protocol: it is dropped, and the next request connects afresh.
+    if (copy && !copy.done) {
+      copy = null;
+      const c = client;
+      client = null;
+      c?.end().catch(() => undefined);
+    }
+    copy = null;
+    return { rows: [] };
+  }
   if (req.op === 'end') {
     await client?.end().catch(() => undefined);
     client = null;
     return { rows: [] };
   }
   const c = await connected();
-  if (req.op === 'notified') {
-    const n = notified;
-    notified = 0;
-    return { rows: [], notified: n };
+  if (req.op === 'copyStart') {
+    startCopy(c, req.sql);
+    return { rows: [] };
   }
   if (req.op === 'batch') {
     // Statements in one transaction: all or nothing.

@@ -9,9 +9,11 @@ import { pgError, type Server } from './pg-url.ts';
 export type PgRequest =
   | { op: 'query'; sql: string; params: unknown[]; array?: boolean; long?: boolean }
   | { op: 'batch'; statements: Array<{ sql: string; params: unknown[] }> }
-  | { op: 'notified' }
+  | { op: 'copyStart'; sql: string }
+  | { op: 'copyRead'; max: number }
+  | { op: 'copyStop' }
   | { op: 'end' };
-export type PgReply = { rows: unknown[]; notified?: number } | { error: { code: string; message: string } };
+export type PgReply = { rows: unknown[]; done?: boolean } | { error: { code: string; message: string } };
 
 /** How long a call may wait for the thread beyond the server's own statement timeout. */
 const REPLY_DEADLINE_MS = 10 * 60_000;
@@ -36,7 +38,7 @@ export class SyncPg {
     this.worker.unref();
   }
 
-  private call(req: PgRequest): { rows: unknown[]; notified?: number } {
+  private call(req: PgRequest): { rows: unknown[]; done?: boolean } {
     if (this.closed) throw new LedgerError('invalid_argument', 'the connection is closed', this.server.label);
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(req);
@@ -67,9 +69,25 @@ export class SyncPg {
     return this.call({ op: 'batch', statements }).rows as unknown[][][];
   }
 
-  /** NOTIFY messages received since the last look (after a LISTEN). */
-  notified(): number {
-    return this.call({ op: 'notified' }).notified ?? 0;
+  /**
+   * The rows of `COPY (query) TO STDOUT` as text (null for NULL), a batch at a time:
+   * the thread parses while the caller writes. Stopping early (a break, a cancel) ends the copy.
+   */
+  *copyOut(query: string, batch = 10_000): Generator<Array<Array<string | null>>> {
+    this.call({ op: 'copyStart', sql: `COPY (${query}) TO STDOUT` });
+    let finished = false;
+    try {
+      for (;;) {
+        const r = this.call({ op: 'copyRead', max: batch });
+        if (r.done) {
+          finished = true;
+          return;
+        }
+        yield r.rows as Array<Array<string | null>>;
+      }
+    } finally {
+      if (!finished) this.call({ op: 'copyStop' });
+    }
   }
 
   close(): void {

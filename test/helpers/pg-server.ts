@@ -14,7 +14,8 @@ function serverBin(): string {
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
   return path.join(root, versions[0] ?? '15', 'bin');
 }
-const BIN = serverBin();
+export const PG_BIN = serverBin();
+const BIN = PG_BIN;
 export const PG_PASSWORD = 'sekrit-pw-42';
 
 export interface PgServer {

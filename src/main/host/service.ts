@@ -12,7 +12,8 @@ import { describeJsonl, importJsonl } from '../engine/jsonl/jsonl-store.ts';
 import { AppData } from '../engine/settings/app-data.ts';
 import { writeTextWhole } from '../engine/base/atomic-write.ts';
 import { openStore, type Store } from '../engine/open/open-store.ts';
-import { PgLedger } from '../engine/pg/pg-ledger.ts';
+import { PgLedger, pgTables } from '../engine/pg/pg-ledger.ts';
+import { isPgUrl } from '../engine/pg/pg-url.ts';
 import { inspectTables, previewMapping } from '../engine/open/mapping-preview.ts';
 import { saveLedgerSettings } from '../engine/settings/ledger-settings.ts';
 import { Projector } from '../engine/derive/projector.ts';
@@ -93,7 +94,7 @@ export class EngineService {
       this.watchIndexing(id, o);
       return this.info(id, o);
     },
-    tables: ({ path }) => inspectTables(path),
+    tables: ({ path }) => (isPgUrl(path) ? pgTables(path) : inspectTables(path)),
     previewMapping: ({ path, mapping, rules }) => previewMapping(path, mapping, rules, this.cacheDir),
     saveMapping: ({ path, mapping, rules }) => {
       saveLedgerSettings(path, { mapping: mapping ?? undefined, rules: rules ?? undefined });

@@ -2,13 +2,13 @@
 // thread of its own, the table found by layout or mapping; appends (canonical
 // tables) go through a second connection opened on first use.
 import { LedgerError } from '../../../shared/errors.ts';
-import type { AppendResult, Mapping } from '../../../shared/ledger.ts';
+import type { AppendResult, Mapping, TableGuess } from '../../../shared/ledger.ts';
 import type { LedgerRules } from '../../../shared/projection.ts';
 import { defaultCacheDir } from '../base/cache.ts';
 import { toRows, type AppendOptions } from '../write/append.ts';
 import { appendPg, ensurePgSeq } from './pg-append.ts';
 import { PgReader } from './pg-reader.ts';
-import { detectPgSource } from './pg-source.ts';
+import { detectPgSource, guessPgTables } from './pg-source.ts';
 import { parsePgUrl, type PgTarget } from './pg-url.ts';
 import { SyncPg } from './sync-client.ts';
 
@@ -18,6 +18,17 @@ export interface PgOpenOptions {
   table?: string;
   mapping?: Mapping;
   rules?: LedgerRules;
+}
+
+/** The tables of the database a URL names, scored as event logs (the app's table chooser). */
+export function pgTables(given: string): TableGuess[] {
+  const target = parsePgUrl(given);
+  const pg = new SyncPg(target.server, target.config);
+  try {
+    return guessPgTables(pg);
+  } finally {
+    pg.close();
+  }
 }
 
 export class PgLedger extends PgReader {

@@ -14,8 +14,6 @@ import { pgTimeDisplay, pgWhere, Sql, whereSql } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
 
-const BATCH = 10_000;
-
 /** A parameter written into the statement (COPY takes none): numbers, text, text arrays. */
 function literal(v: unknown): string {
   if (typeof v === 'number') {
@@ -80,7 +78,7 @@ export function pgSnapshot(pg: SyncPg, src: PgSource, total: number, dest: strin
       }
     });
     let copied = 0;
-    for (const rows of pg.copyOut(canonicalSelect(src, query), BATCH)) {
+    for (const rows of pg.copyOut(canonicalSelect(src, query))) {
       throwIfCancelled(ctl.signal, dest);
       write(rows);
       copied += rows.length;

@@ -1,7 +1,7 @@
 // Which table of a PostgreSQL database holds the events and how its columns read:
 // the same layouts and detector as for SQLite files, over information_schema.
 import { LedgerError } from '../../../shared/errors.ts';
-import type { Mapping } from '../../../shared/ledger.ts';
+import type { Mapping, TableGuess } from '../../../shared/ledger.ts';
 import { quoteIdent, type TableInfo } from '../base/sqlite.ts';
 import { guessMappings, unrecognised } from '../layout/detect.ts';
 import { mappedSource, namedSource, type Source } from '../layout/layouts.ts';
@@ -35,6 +35,11 @@ export function listPgTables(pg: SyncPg): Array<TableInfo & { schema: string }> 
     t.nullable![r.column] = r.nullable === 'YES';
   }
   return [...byName.values()];
+}
+
+/** Every table of the database scored as an event log, for a table chooser. */
+export function guessPgTables(pg: SyncPg): TableGuess[] {
+  return guessMappings((t, limit) => sampleRows(pg, t.name, limit), listPgTables(pg));
 }
 
 /** Finds the ledger table (the one named, else by layout, else by the detector), or explains how to map it. */

@@ -10,10 +10,10 @@ export type PgRequest =
   | { op: 'query'; sql: string; params: unknown[]; array?: boolean; long?: boolean }
   | { op: 'batch'; statements: Array<{ sql: string; params: unknown[] }> }
   | { op: 'copyStart'; sql: string }
-  | { op: 'copyRead'; max: number }
+  | { op: 'copyRead' }
   | { op: 'copyStop' }
   | { op: 'end' };
-export type PgReply = { rows: unknown[]; done?: boolean } | { error: { code: string; message: string } };
+export type PgReply = { rows: unknown[]; text?: string; done?: boolean } | { error: { code: string; message: string } };
 
 /** How long a call may wait for the thread beyond the server's own statement timeout. */
 const REPLY_DEADLINE_MS = 10 * 60_000;
@@ -38,7 +38,7 @@ export class SyncPg {
     this.worker.unref();
   }
 
-  private call(req: PgRequest): { rows: unknown[]; done?: boolean } {
+  private call(req: PgRequest): { rows: unknown[]; text?: string; done?: boolean } {
     if (this.closed) throw new LedgerError('invalid_argument', 'the connection is closed', this.server.label);
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(req);
@@ -70,20 +70,22 @@ export class SyncPg {
   }
 
   /**
-   * The rows of `COPY (query) TO STDOUT` as text (null for NULL), a batch at a time:
-   * the thread parses while the caller writes. Stopping early (a break, a cancel) ends the copy.
+   * The rows of `COPY (query) TO STDOUT` as text (null for NULL), a block at a time as
+   * they arrive. Stopping early (a break, a cancel) ends the copy.
    */
-  *copyOut(query: string, batch = 10_000): Generator<Array<Array<string | null>>> {
+  *copyOut(query: string): Generator<Array<Array<string | null>>> {
     this.call({ op: 'copyStart', sql: `COPY (${query}) TO STDOUT` });
     let finished = false;
     try {
       for (;;) {
-        const r = this.call({ op: 'copyRead', max: batch });
+        const r = this.call({ op: 'copyRead' });
         if (r.done) {
           finished = true;
           return;
         }
-        yield r.rows as Array<Array<string | null>>;
+        const lines = r.text!.split('\n');
+        lines.pop();
+        yield lines.map((l) => l.split('\t').map(unescapeCopy));
       }
     } finally {
       if (!finished) this.call({ op: 'copyStop' });
@@ -100,4 +102,13 @@ export class SyncPg {
     this.closed = true;
     void this.worker.terminate();
   }
+}
+
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** COPY's text output: \N is NULL; a backslash escapes itself, the separators and control characters. */
+function unescapeCopy(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/g, (_, ch: string) => COPY_ESCAPES[ch] ?? ch);
 }

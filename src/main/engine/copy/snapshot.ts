@@ -11,7 +11,7 @@ import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { sqliteOf, type LedgerReader } from '../read/reader.ts';
 import { buildWhere } from '../read/query.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE } from '../format/schema.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE, NUMBER_SEQ } from '../format/schema.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
 
@@ -65,10 +65,6 @@ export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobC
     throw fsError(e, dest);
   }
 }
-
-/** Gives a copy's rows their per-run seq in offset order, as an append would have (for layouts without one). */
-export const NUMBER_SEQ =
-  'UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o';
 
 export interface PartialOptions {
   /** Keep events up to and including this offset: the ledger as of a replay step. */

@@ -19,7 +19,6 @@ import {
 import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
-import type { PartialOptions } from '../copy/snapshot.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { pgSelectList, pgTimeMs, pgWhere, Sql, whereSql } from './pg-query.ts';
@@ -199,7 +198,7 @@ export class PgReader implements LedgerReader {
   }
 
   /** A new canonical SQLite ledger of the chosen events, streamed with COPY (see pg-snapshot.ts). */
-  snapshot(dest: string, opts: PartialOptions = {}, ctl: JobControl = {}): { events: number } {
+  snapshot(dest: string, opts: { upToOffset?: number; runs?: string[] } = {}, ctl: JobControl = {}): { events: number } {
     const whole = opts.upToOffset === undefined && !opts.runs?.length;
     const query: Query = { ...(opts.upToOffset !== undefined && { offset_to: opts.upToOffset }), ...(opts.runs?.length && { runs: opts.runs }) };
     // The progress bar's length: the planner's estimate for a whole big table, else a count.

@@ -11,7 +11,9 @@ import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { sqliteOf, type LedgerReader } from '../read/reader.ts';
 import { buildWhere } from '../read/query.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, NUMBER_SEQ } from '../format/schema.ts';
+import { raw, sql, where } from '../base/sql.ts';
+import { NUMBER_SEQ } from '../format/schema.ts';
+import { BulkWriter } from '../write/bulk.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
 
@@ -66,6 +68,9 @@ export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobC
   }
 }
 
+/** Rows a partial snapshot reads and writes at a time: progress shows and a cancel is heard between them. */
+const CHUNK = 20_000;
+
 export interface PartialOptions {
   /** Keep events up to and including this offset: the ledger as of a replay step. */
   upToOffset?: number;
@@ -73,10 +78,9 @@ export interface PartialOptions {
   runs?: string[];
 }
 
-/** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes. */
+/** A new canonical ledger holding the chosen events with their offsets, ids, seq and payload bytes: the bulk writer's file, rows copied as they are. */
 export function partialSnapshot(ledger: LedgerReader, dest: string, opts: PartialOptions, ctl: JobControl = {}): { events: number } {
   const { db: ledgerDb, source: src } = sqliteOf(ledger, 'a partial snapshot');
-  const tmp = beginWrite(dest);
   const query: Query = {};
   if (opts.upToOffset !== undefined) query.offset_to = opts.upToOffset;
   if (opts.runs?.length) query.runs = opts.runs;
@@ -100,46 +104,32 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
     c.model_id,
     c.seq,
   ].join(', ');
-  const db = wrap(tmp, () => new Database(tmp));
+  const writer = new BulkWriter(dest);
   try {
     const total = ledger.count(query);
     const progress = progressReporter(ctl, total, 'events');
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.exec(CANONICAL_TABLE);
     // Rows go across as they are (payload text untouched), a chunk at a time so progress shows and a cancel is heard.
-    const read = ledgerDb
-      .prepare(`SELECT ${select} FROM ${t} WHERE ${c.offset} > ? ${w.sql ? `AND ${w.sql}` : ''} ORDER BY ${c.offset} LIMIT ?`)
-      .raw();
-    const insert = db.prepare(
-      'INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const write = db.transaction((rows: unknown[][]) => {
-      for (const r of rows) insert.run(r);
-    });
+    const chunk = (after: number) => sql`SELECT ${raw(select)} FROM ${raw(t)} ${where(sql`${raw(c.offset)} > ${after}`, w)} ORDER BY ${raw(c.offset)} LIMIT ${CHUNK}`;
+    const read = ledgerDb.prepare(chunk(0).text).raw();
     let after = Number.MIN_SAFE_INTEGER;
     let copied = 0;
     for (;;) {
       throwIfCancelled(ctl.signal, dest);
-      const rows = wrap(ledger.path, () => read.all(after, ...w.params, 20_000)) as unknown[][];
+      const rows = wrap(ledger.path, () => read.all(...chunk(after).params)) as unknown[][];
       if (!rows.length) break;
-      write(rows);
+      writer.copy(rows);
       copied += rows.length;
       after = rows.at(-1)![0] as number;
       progress.report(copied);
     }
     // Layouts without a seq get one per run, in offset order, as an append would have given.
     if (!src.hasSeq)
-      db.exec(NUMBER_SEQ);
-    for (const sql of CANONICAL_INDEXES) db.exec(sql);
-    db.pragma('journal_mode = WAL');
-    db.close();
-    commitFile(tmp, dest);
+      writer.exec(NUMBER_SEQ);
+    writer.finish();
     progress.done(copied);
     return { events: copied };
   } catch (e) {
-    if (db.open) db.close();
-    removeWithSidecars(tmp);
+    writer.abort();
     throw e;
   }
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { LedgerError } from '../../../shared/errors.ts';
 import { hasLoneSurrogate } from '../../../shared/ledger.ts';
-import type { CanonicalRow } from './schema.ts';
+import { F, type CanonicalRow } from './schema.ts';
 import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
 import { fsError } from '../base/sqlite.ts';
 import { fitsOnLine, memberText } from './json-text.ts';
@@ -54,20 +54,20 @@ export function streamFileName(stream: string): string {
 
 export function rowToLine(r: CanonicalRow): { stream: string; text: string } {
   const fields: JsonlLine = {
-    ts: Date.parse(r[6]) / 1000,
-    stream: r[1],
-    event: r[3],
-    id: r[0],
-    seq: r[11],
-    actor: r[4],
-    created_at: r[6],
-    turn: r[2],
-    schema_version: r[7],
-    session_id: r[8],
-    model_profile: r[9],
-    model_id: r[10],
+    ts: Date.parse(r[F.created_at]) / 1000,
+    stream: r[F.run_id],
+    event: r[F.kind],
+    id: r[F.id],
+    seq: r[F.seq],
+    actor: r[F.actor],
+    created_at: r[F.created_at],
+    turn: r[F.turn],
+    schema_version: r[F.schema_version],
+    session_id: r[F.session_id],
+    model_profile: r[F.model_profile],
+    model_id: r[F.model_id],
   };
-  return { stream: r[1], text: lineText(fields, r[5]) };
+  return { stream: r[F.run_id], text: lineText(fields, r[F.payload]) };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

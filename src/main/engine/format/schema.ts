@@ -33,20 +33,10 @@ export const CANONICAL_INDEXES = [
   SEQ_INDEX,
 ];
 
-export const INSERT_COLUMNS = [
-  'id',
-  'run_id',
-  'turn',
-  'kind',
-  'actor',
-  'payload',
-  'created_at',
-  'schema_version',
-  'session_id',
-  'model_profile',
-  'model_id',
-  'seq',
-] as const;
+/** Where each field sits in a CanonicalRow, in INSERT order: rows stay arrays (bound as they are, the fast path) and are read by name. */
+export const F = { id: 0, run_id: 1, turn: 2, kind: 3, actor: 4, payload: 5, created_at: 6, schema_version: 7, session_id: 8, model_profile: 9, model_id: 10, seq: 11 } as const;
+
+export const INSERT_COLUMNS = Object.keys(F) as Array<keyof typeof F>;
 
 /** A row ready for the canonical table, in INSERT_COLUMNS order. */
 export type CanonicalRow = [
@@ -78,10 +68,3 @@ export const INSERT_SQL = insertSql(1);
  * write; run after such a skip, this gives it back, so offsets stay gap-free.
  */
 export const REWIND_OFFSETS = "UPDATE sqlite_sequence SET seq = coalesce((SELECT max(offset) FROM events), 0) WHERE name = 'events'";
-
-/**
- * The seq a new event of a run takes, given the run's last: its own when it has
- * one past the last, else the next. A repeated or backward seq (a hand-edited or
- * concatenated store) is renumbered rather than breaking idx_run_seq.
- */
-export const seqFor = (given: number | null, last: number): number => (given !== null && given > last ? given : last + 1);

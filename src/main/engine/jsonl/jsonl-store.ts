@@ -15,8 +15,9 @@ import { startIndexer } from './jsonl-indexer.ts';
 import { sampleHash } from '../base/file-identity.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { LineReader, lineToRow, readLines } from '../format/jsonl-format.ts';
-import { CANONICAL_INDEXES, INSERT_SQL, REWIND_OFFSETS, seqFor, type CanonicalRow } from '../format/schema.ts';
+import { CANONICAL_INDEXES, F, INSERT_SQL, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
 import { fsError, openWritable, wrap, type DB } from '../base/sqlite.ts';
+import { insertRow, SeqRule } from '../write/seq-rule.ts';
 
 const MAX_STORED_WARNINGS = 1000;
 
@@ -200,7 +201,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     for (let text = reader.next(); text !== null; text = reader.next()) {
       const parsed = parseLine(text, reader.file, streams[file]!, reader.lineNo, warnings);
       if (!parsed) continue;
-      const key = Math.max(runningMax[file]!, parsed.offset ?? (Date.parse(parsed.row[6]) || 0));
+      const key = Math.max(runningMax[file]!, parsed.offset ?? (Date.parse(parsed.row[F.created_at]) || 0));
       runningMax[file] = key;
       return { key, file, line: reader.lineNo, row: parsed.row };
     }
@@ -370,7 +371,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     const addWarning = db.prepare('INSERT INTO jsonl_warnings VALUES (?, ?, ?)');
     let added = 0;
     const extend = db.transaction(() => {
-      const seqs = new Map<string, number>();
+      const seqs = new SeqRule((run) => (maxSeq.get(run) as number | null) ?? 0);
       for (const st of now) {
         const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1, sample: '' };
         if (st.size === k.indexed_bytes && st.size === k.size) continue;
@@ -378,15 +379,11 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
         const res = readLines(st.name, k.indexed_bytes, k.next_line, (text, lineNo) => {
           const row = parseLine(text, st.name, stream, lineNo, warnings)?.row;
           if (!row) return;
-          // As in BulkWriter: seqFor gives the seq, and a duplicate id takes none.
-          const last = seqs.get(row[1]) ?? ((maxSeq.get(row[1]) as number | null) ?? 0);
-          const given = row[11];
-          row[11] = seqFor(given, last);
-          if (insert.run(row).changes) {
-            added++;
-            seqs.set(row[1], row[11]);
-            if (given !== null && given !== row[11]) warnings.add(st.name, lineNo, `seq ${given} repeats or goes back within run ${row[1]}; given seq ${row[11]}`);
-          } else rewind.run();
+          const given = row[F.seq];
+          const inserted = insertRow(insert, rewind, seqs, row);
+          if (!inserted) return;
+          added++;
+          if (given !== null && given !== inserted.seq) warnings.add(st.name, lineNo, `seq ${given} repeats or goes back within run ${row[F.run_id]}; given seq ${inserted.seq}`);
         });
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);
         upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine, sampleHash(st.name, res.end));

@@ -1,14 +1,12 @@
 // A snapshot of a PostgreSQL ledger (whole, some runs, or up to an offset) into a
-// new canonical SQLite file: the rows stream out with COPY ... TO STDOUT, parsed on
-// the connection's thread while this one inserts; offsets, ids, seq and payload
-// text kept. Written under a temporary name and renamed: a cancel leaves nothing.
-import Database from 'better-sqlite3';
+// new canonical SQLite file: the rows stream out with COPY ... TO STDOUT, read on the
+// connection's thread while this one parses and inserts; offsets, ids, seq and payload
+// text kept, by the bulk writer (a temporary file renamed at the end: a cancel leaves nothing).
 import { LedgerError } from '../../../shared/errors.ts';
 import type { Query } from '../../../shared/ledger.ts';
-import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { fsError, wrap } from '../base/sqlite.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, NUMBER_SEQ } from '../format/schema.ts';
+import { NUMBER_SEQ } from '../format/schema.ts';
+import { BulkWriter } from '../write/bulk.ts';
 import { pgTimeDisplay, pgWhere, Sql, whereSql } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
@@ -56,45 +54,29 @@ export function canonicalSelect(src: PgSource, query: Query): string {
 }
 
 export function pgSnapshot(pg: SyncPg, src: PgSource, total: number, dest: string, query: Query, ctl: JobControl = {}): { events: number } {
-  const tmp = beginWrite(dest);
-  const db = wrap(tmp, () => new Database(tmp));
+  const writer = new BulkWriter(dest);
   try {
     const progress = progressReporter(ctl, total, 'events');
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.exec(CANONICAL_TABLE);
-    const insert = db.prepare(
-      'INSERT INTO events (offset, id, run_id, turn, kind, actor, payload, created_at, schema_version, session_id, model_profile, model_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    // COPY gives text: the integer columns are bound as numbers, so they stay integers.
-    const write = db.transaction((rows: Array<Array<string | null>>) => {
-      for (const r of rows) {
-        r[0] = Number(r[0]) as unknown as string;
-        r[3] = Number(r[3]) as unknown as string;
-        r[8] = Number(r[8]) as unknown as string;
-        if (r[12] !== null) r[12] = Number(r[12]) as unknown as string;
-        insert.run(r);
-      }
-    });
     let copied = 0;
     for (const rows of pg.copyOut(canonicalSelect(src, query))) {
       throwIfCancelled(ctl.signal, dest);
-      write(rows);
+      // COPY gives text: the integer columns go in as numbers, so they stay integers.
+      for (const r of rows as unknown[][]) {
+        r[0] = Number(r[0]);
+        r[3] = Number(r[3]);
+        r[8] = Number(r[8]);
+        if (r[12] !== null) r[12] = Number(r[12]);
+      }
+      writer.copy(rows);
       copied += rows.length;
       progress.report(Math.min(copied, total));
     }
-    if (!src.hasSeq) db.exec(NUMBER_SEQ);
-    for (const sql of CANONICAL_INDEXES) db.exec(sql);
-    db.pragma('journal_mode = WAL');
-    db.close();
-    commitFile(tmp, dest);
+    if (!src.hasSeq) writer.exec(NUMBER_SEQ);
+    writer.finish();
     progress.done(copied);
     return { events: copied };
   } catch (e) {
-    if (db.open) db.close();
-    removeWithSidecars(tmp);
-    throwIfCancelled(ctl.signal, dest);
-    if (e instanceof LedgerError) throw e;
-    throw fsError(e, dest);
+    writer.abort();
+    throw e;
   }
 }

@@ -2,16 +2,12 @@
 // and nothing here counts rows before returning the first ones.
 import type { Query } from '../../../shared/ledger.ts';
 import type { Source, TimeFormat } from '../layout/layouts.ts';
+import { join, raw, sql, type Sql } from '../base/sql.ts';
 import { needleRef } from '../base/sqlite.ts';
 
 export const PREVIEW_CHARS = 240;
 /** Lists longer than this are bound as one JSON array. */
 const IN_LIST_PARAMS = 500;
-
-export interface Where {
-  sql: string;
-  params: unknown[];
-}
 
 /** The number a time column is compared as, and the same number for an ISO bound. */
 function timeKey(expr: string, format: TimeFormat): string {
@@ -41,19 +37,15 @@ export interface FtsUse {
   ftsMatch: string;
 }
 
-export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
+/** The conditions of a query over a source, as one SQL fragment (empty for none). */
+export function buildWhere(src: Source, query: Query, fts?: FtsUse): Sql {
   const c = src.col;
-  const parts: string[] = [];
-  const params: unknown[] = [];
+  const parts: Sql[] = [];
   const inList = (expr: string, values: string[], negate = false) => {
+    const op = raw(negate ? 'NOT IN' : 'IN');
     // A long list is one JSON parameter: SQLite takes at most 32,766 parameters a statement.
-    if (values.length > IN_LIST_PARAMS) {
-      parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(values));
-      return;
-    }
-    parts.push(`${expr} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
+    if (values.length > IN_LIST_PARAMS) parts.push(sql`${raw(expr)} ${op} (SELECT value FROM json_each(${JSON.stringify(values)}))`);
+    else parts.push(sql`${raw(expr)} ${op} (${join(values.map((v) => sql`${v}`), ', ')})`);
   };
   if (query.runs) inList(c.run_id, query.runs);
   if (query.kinds) inList(c.kind, query.kinds);
@@ -61,69 +53,45 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Where {
   if (query.actors) inList(c.actor, query.actors);
   if (query.sessions) inList(c.session_id, query.sessions);
   if (query.models) inList(c.model_id, query.models);
-  if (query.offset_from !== undefined) {
-    parts.push(`${c.offset} >= ?`);
-    params.push(query.offset_from);
-  }
-  if (query.offset_to !== undefined) {
-    parts.push(`${c.offset} <= ?`);
-    params.push(query.offset_to);
-  }
-  if (query.time_from !== undefined) {
-    parts.push(`${timeKey(c.time, src.timeFormat)} >= ?`);
-    params.push(timeBound(query.time_from, src.timeFormat));
-  }
-  if (query.time_to !== undefined) {
-    parts.push(`${timeKey(c.time, src.timeFormat)} <= ?`);
-    params.push(timeBound(query.time_to, src.timeFormat));
-  }
+  const offset = raw(c.offset);
+  if (query.offset_from !== undefined) parts.push(sql`${offset} >= ${query.offset_from}`);
+  if (query.offset_to !== undefined) parts.push(sql`${offset} <= ${query.offset_to}`);
+  const time = raw(timeKey(c.time, src.timeFormat));
+  if (query.time_from !== undefined) parts.push(sql`${time} >= ${timeBound(query.time_from, src.timeFormat)}`);
+  if (query.time_to !== undefined) parts.push(sql`${time} <= ${timeBound(query.time_to, src.timeFormat)}`);
   if (query.since_seq !== undefined) {
     const run = query.runs![0]!;
+    const n = query.since_seq;
     if (src.layout === 'canonical') {
       // Rows written before the ledger had a seq column have none stored; their seq is
       // their position in the run (see append.ts), so where a run has such rows, "after
       // seq N" is "after the run's N-th event". Both subqueries run once per statement.
-      const t = src.table;
+      const [t, runId, seq] = [raw(src.table), raw(c.run_id), raw(c.seq)];
       parts.push(
-        `(CASE WHEN EXISTS (SELECT 1 FROM ${t} WHERE ${c.run_id} = ? AND ${c.seq} IS NULL)` +
-          ` THEN (? <= 0 OR ${c.offset} > (SELECT ${c.offset} FROM ${t} WHERE ${c.run_id} = ? ORDER BY ${c.offset} LIMIT 1 OFFSET ? - 1))` +
-          ` ELSE ${c.seq} > ? END)`,
+        sql`(CASE WHEN EXISTS (SELECT 1 FROM ${t} WHERE ${runId} = ${run} AND ${seq} IS NULL)
+          THEN (${n} <= 0 OR ${offset} > (SELECT ${offset} FROM ${t} WHERE ${runId} = ${run} ORDER BY ${offset} LIMIT 1 OFFSET ${n} - 1))
+          ELSE ${seq} > ${n} END)`,
       );
-      params.push(run, query.since_seq, run, query.since_seq, query.since_seq);
-    } else {
-      parts.push(`${c.seq} > ?`);
-      params.push(query.since_seq);
-    }
+    } else parts.push(sql`${raw(c.seq)} > ${n}`);
   }
   if (query.text !== undefined && fts) {
     // The index narrows to candidates; the clause below checks each one exactly.
-    parts.push(`${c.offset} IN (SELECT rowid FROM ${fts.ftsSchema}.fts WHERE fts MATCH ?)`);
-    params.push(fts.ftsMatch);
+    parts.push(sql`${offset} IN (SELECT rowid FROM ${raw(fts.ftsSchema)}.fts WHERE fts MATCH ${fts.ftsMatch})`);
   }
   if (query.text !== undefined) {
     // LIKE runs in C but folds ASCII case only; other needles take the slower function.
-    if (/^[\x20-\x7e]*$/.test(query.text)) {
-      parts.push(`${c.payload} LIKE ? ESCAPE '\\'`);
-      params.push(`%${likeEscape(query.text)}%`);
-    } else {
-      parts.push(`li_icontains(${c.payload}, ?)`);
-      params.push(needleRef(query.text.toLowerCase()));
-    }
+    if (/^[\x20-\x7e]*$/.test(query.text)) parts.push(sql`${raw(c.payload)} LIKE ${`%${likeEscape(query.text)}%`} ESCAPE '\\'`);
+    else parts.push(sql`li_icontains(${raw(c.payload)}, ${needleRef(query.text.toLowerCase())})`);
   }
   if (query.json_path) {
-    const v = query.json_path.value;
+    const { path, value: v } = query.json_path;
     // A mapped table's payload column may hold text that is not JSON: such a row does not
     // match (SQLite caches the parse, so json_valid costs no second one).
-    const payload = src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `(CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END)`;
-    if (v === null) {
-      parts.push(`json_type(${payload}, ?) = 'null'`);
-      params.push(query.json_path.path);
-    } else {
-      parts.push(`json_extract(${payload}, ?) = ?`);
-      params.push(query.json_path.path, typeof v === 'boolean' ? Number(v) : v);
-    }
+    const payload = raw(src.layout === 'canonical' || src.layout === 'jsonl' ? c.payload : `(CASE WHEN json_valid(${c.payload}) THEN ${c.payload} END)`);
+    if (v === null) parts.push(sql`json_type(${payload}, ${path}) = 'null'`);
+    else parts.push(sql`json_extract(${payload}, ${path}) = ${typeof v === 'boolean' ? Number(v) : v}`);
   }
-  return { sql: parts.join(' AND '), params };
+  return join(parts, ' AND ');
 }
 
 export function selectList(src: Source, payload: 'preview' | 'full'): string {
@@ -144,9 +112,4 @@ export function selectList(src: Source, payload: 'preview' | 'full'): string {
     p,
     ...(src.archived ? [`${src.archived} AS archived`] : []),
   ].join(', ');
-}
-
-export function and(...wheres: string[]): string {
-  const parts = wheres.filter(Boolean);
-  return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }

@@ -22,7 +22,8 @@ import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../.
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { listTables, openReadOnly, quoteIdent, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
-import { and, buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
+import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
+import { buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
 import type { LedgerReader, StoredState } from './reader.ts';
 
 /** What the store behind a SQLite file adds to reading it: a JSONL store's indexing, its state.db. */
@@ -153,25 +154,25 @@ export class SqliteReader implements LedgerReader {
     if (this.db.open) this.db.close();
   }
 
-  private stmt(sql: string): Statement<unknown[]> {
-    let s = this.stmts.get(sql);
+  private stmt(text: string): Statement<unknown[]> {
+    let s = this.stmts.get(text);
     if (!s) {
-      s = wrap(this.path, () => this.db.prepare<unknown[]>(sql));
-      this.stmts.set(sql, s);
+      s = wrap(this.path, () => this.db.prepare<unknown[]>(text));
+      this.stmts.set(text, s);
     }
     return s;
   }
 
-  private all<T>(sql: string, params: unknown[]): T[] {
-    return wrap(this.path, () => this.stmt(sql).all(...params) as T[]);
+  private all<T>(q: Sql): T[] {
+    return wrap(this.path, () => this.stmt(q.text).all(...q.params) as T[]);
   }
 
-  private get<T>(sql: string, params: unknown[]): T | undefined {
-    return wrap(this.path, () => this.stmt(sql).get(...params) as T | undefined);
+  private get<T>(q: Sql): T | undefined {
+    return wrap(this.path, () => this.stmt(q.text).get(...q.params) as T | undefined);
   }
 
-  parseQuery(raw: unknown): Query {
-    const parsed = QuerySchema.safeParse(raw ?? {});
+  parseQuery(given: unknown): Query {
+    const parsed = QuerySchema.safeParse(given ?? {});
     if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, this.path);
     if (parsed.data.since_seq !== undefined && !this.source.hasSeq)
       throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${this.source.layout} ledger has none`, this.path);
@@ -179,37 +180,29 @@ export class SqliteReader implements LedgerReader {
   }
 
   /** One keyset page of events in ledger order. */
-  page(raw: PageRequest = {}, fts?: FtsUse): Page {
-    const parsed = PageRequestSchema.safeParse(raw);
+  page(given: PageRequest = {}, fts?: FtsUse): Page {
+    const parsed = PageRequestSchema.safeParse(given);
     if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, this.path);
     const req = parsed.data;
     const query = this.parseQuery(req.query);
-    const { col, table } = this.source;
+    const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
     const backward = req.before !== undefined || req.from_end === true;
-    const keyset = req.after !== undefined ? `${col.offset} > ?` : req.before !== undefined ? `${col.offset} < ?` : '';
-    const bound = req.after ?? req.before;
-    const order = `ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ?`;
+    const keyset = req.after !== undefined ? sql`${offset} > ${req.after}` : req.before !== undefined ? sql`${offset} < ${req.before}` : EMPTY;
+    const direction = raw(backward ? 'DESC' : 'ASC');
     // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
     // several values become one index walk each, merged.
     const split = splitForIndex(query);
     // Several walks take only offsets (from the index alone where they can), and the rows
     // are read for the page's own offsets: the walks' surplus rows are never fetched.
-    const columns = split.length === 1 ? selectList(this.source, req.payload) : `${col.offset} AS o`;
-    const branches = split.map((q) => {
-      const w = buildWhere(this.source, q, fts);
-      return {
-        sql: `SELECT ${columns} FROM ${table} ${and(w.sql, keyset)} ${order}`,
-        params: [...w.params, ...(bound === undefined ? [] : [bound]), req.limit + 1],
-      };
-    });
-    const direction = backward ? 'DESC' : 'ASC';
-    const sql =
+    const columns = raw(split.length === 1 ? selectList(this.source, req.payload) : `${this.source.col.offset} AS o`);
+    const branches = split.map((q) => sql`SELECT ${columns} FROM ${table} ${where(buildWhere(this.source, q, fts), keyset)} ORDER BY ${offset} ${direction} LIMIT ${req.limit + 1}`);
+    const full = raw(selectList(this.source, req.payload));
+    const walks = join(branches.map((b) => sql`SELECT o FROM (${b})`), ' UNION ALL ');
+    const rows = this.all<Row>(
       branches.length === 1
-        ? branches[0]!.sql
-        : `SELECT ${selectList(this.source, req.payload)} FROM ${table} WHERE ${col.offset} IN (${branches.map((b) => `SELECT o FROM (${b.sql})`).join(' UNION ALL ')} ORDER BY o ${direction} LIMIT ?) ORDER BY ${col.offset} ${direction}`;
-    const params = branches.flatMap((b) => b.params);
-    if (branches.length > 1) params.push(req.limit + 1);
-    const rows = this.all<Row>(sql, params);
+        ? branches[0]!
+        : sql`SELECT ${full} FROM ${table} WHERE ${offset} IN (${walks} ORDER BY o ${direction} LIMIT ${req.limit + 1}) ORDER BY ${offset} ${direction}`,
+    );
     const has_more = rows.length > req.limit;
     if (has_more) rows.pop();
     if (backward) rows.reverse();
@@ -227,24 +220,18 @@ export class SqliteReader implements LedgerReader {
   /** The whole event at an offset, or null. */
   event(offset: number): LedgerEvent | null {
     const { col, table } = this.source;
-    const row = this.get<Row>(`SELECT ${selectList(this.source, 'full')} FROM ${table} WHERE ${col.offset} = ?`, [offset]);
+    const row = this.get<Row>(sql`SELECT ${raw(selectList(this.source, 'full'))} FROM ${raw(table)} WHERE ${raw(col.offset)} = ${offset}`);
     return row ? toEvent(row) : null;
   }
 
   /** Iterates every matching event in ledger order, full payloads, without holding them all. */
-  *iterate(raw: unknown = {}, fromOffset?: number): Generator<LedgerEvent> {
-    const query = this.parseQuery(raw);
-    const { col, table } = this.source;
-    const w = buildWhere(this.source, query);
-    const params = [...w.params];
-    let keyset = '';
-    if (fromOffset !== undefined) {
-      keyset = `${col.offset} > ?`;
-      params.push(fromOffset);
-    }
-    const sql = `SELECT ${selectList(this.source, 'full')} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset}`;
+  *iterate(given: unknown = {}, fromOffset?: number): Generator<LedgerEvent> {
+    const query = this.parseQuery(given);
+    const offset = raw(this.source.col.offset);
+    const keyset = fromOffset === undefined ? EMPTY : sql`${offset} > ${fromOffset}`;
+    const q = sql`SELECT ${raw(selectList(this.source, 'full'))} FROM ${raw(this.source.table)} ${where(buildWhere(this.source, query), keyset)} ORDER BY ${offset}`;
     // A dedicated statement: iterate() keeps it busy until the loop ends.
-    const it = wrap(this.path, () => this.db.prepare(sql).iterate(...params)) as IterableIterator<Row>;
+    const it = wrap(this.path, () => this.db.prepare(q.text).iterate(...q.params)) as IterableIterator<Row>;
     // SQLite reports a damaged page when the walk reaches it, not when it starts.
     try {
       for (const row of it) yield toEvent(row);
@@ -254,14 +241,12 @@ export class SqliteReader implements LedgerReader {
   }
 
   /** Iterates the offsets of matching events in ledger order: a view's position index. */
-  *iterateOffsets(raw: unknown = {}, after?: number, fts?: FtsUse, limit = -1): Generator<number> {
-    const query = this.parseQuery(raw);
-    const { col, table } = this.source;
-    const w = buildWhere(this.source, query, fts);
-    const keyset = after === undefined ? '' : `${col.offset} > ?`;
-    const params = after === undefined ? [...w.params, limit] : [...w.params, after, limit];
-    const sql = `SELECT ${col.offset} FROM ${table} ${and(w.sql, keyset)} ORDER BY ${col.offset} LIMIT ?`;
-    const it = wrap(this.path, () => this.db.prepare(sql).pluck().iterate(...params)) as IterableIterator<number>;
+  *iterateOffsets(given: unknown = {}, after?: number, fts?: FtsUse, limit = -1): Generator<number> {
+    const query = this.parseQuery(given);
+    const offset = raw(this.source.col.offset);
+    const keyset = after === undefined ? EMPTY : sql`${offset} > ${after}`;
+    const q = sql`SELECT ${offset} FROM ${raw(this.source.table)} ${where(buildWhere(this.source, query, fts), keyset)} ORDER BY ${offset} LIMIT ${limit}`;
+    const it = wrap(this.path, () => this.db.prepare(q.text).pluck().iterate(...q.params)) as IterableIterator<number>;
     try {
       yield* it;
     } catch (e) {
@@ -270,14 +255,12 @@ export class SqliteReader implements LedgerReader {
   }
 
   /** Distinct values of a field with their counts, most frequent first. */
-  facets(field: FacetField, raw: unknown = {}, limit = 100): FacetValue[] {
-    const query = this.parseQuery(raw);
+  facets(field: FacetField, given: unknown = {}, limit = 100): FacetValue[] {
+    const query = this.parseQuery(given);
     const expr = this.source.col[field];
     if (expr === 'NULL') return [];
-    const w = buildWhere(this.source, query);
     return this.all<FacetValue>(
-      `SELECT ${expr} AS value, count(*) AS count FROM ${this.source.table} ${and(w.sql)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
-      [...w.params, limit],
+      sql`SELECT ${raw(expr)} AS value, count(*) AS count FROM ${raw(this.source.table)} ${where(buildWhere(this.source, query))} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`,
     );
   }
 
@@ -285,20 +268,19 @@ export class SqliteReader implements LedgerReader {
    * How many events match: a full count, for callers that can wait for it. With a
    * job control it counts in offset windows, reporting progress and hearing a cancel.
    */
-  count(raw: unknown = {}, ctl?: JobControl): number {
-    const query = this.parseQuery(raw);
+  count(given: unknown = {}, ctl?: JobControl): number {
+    const query = this.parseQuery(given);
     const w = buildWhere(this.source, query);
-    const { col, table } = this.source;
-    if (!ctl) return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} ${and(w.sql)}`, w.params)!.n;
-    const lo = this.get<{ v: number | null }>(`SELECT min(${col.offset}) AS v FROM ${table}`, [])!.v;
+    const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
+    if (!ctl) return this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w)}`)!.n;
+    const lo = this.get<{ v: number | null }>(sql`SELECT min(${offset}) AS v FROM ${table}`)!.v;
     const hi = this.lastOffset();
     if (lo === null || hi === null) return 0;
     const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
-    const sql = `SELECT count(*) AS n FROM ${table} ${and(w.sql, `${col.offset} >= ? AND ${col.offset} < ?`)}`;
     let n = 0;
     for (let from = lo; from <= hi; from += COUNT_WINDOW) {
       throwIfCancelled(ctl.signal, this.path);
-      n += this.get<{ n: number }>(sql, [...w.params, from, from + COUNT_WINDOW])!.n;
+      n += this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w, sql`${offset} >= ${from} AND ${offset} < ${from + COUNT_WINDOW}`)}`)!.n;
       progress.report(Math.min(hi, from + COUNT_WINDOW) - lo);
     }
     progress.done();
@@ -306,19 +288,18 @@ export class SqliteReader implements LedgerReader {
   }
 
   /** Matching events per time bucket, over the selection's own time span (so a filter zooms it). */
-  histogram(raw: unknown = {}, buckets = 120): Histogram {
-    const query = this.parseQuery(raw);
+  histogram(given: unknown = {}, buckets = 120): Histogram {
+    const query = this.parseQuery(given);
     const { col, table } = this.source;
     if (col.time === 'NULL') return { from: null, to: null, bucket_ms: 0, counts: [] };
     const w = buildWhere(this.source, query);
-    const t = `round(unixepoch(${timeDisplay(this.source)}, 'subsec') * 1000)`;
-    const span = this.get<{ lo: number | null; hi: number | null }>(`SELECT min(${t}) AS lo, max(${t}) AS hi FROM ${table} ${and(w.sql)}`, w.params)!;
+    const t = raw(`round(unixepoch(${timeDisplay(this.source)}, 'subsec') * 1000)`);
+    const span = this.get<{ lo: number | null; hi: number | null }>(sql`SELECT min(${t}) AS lo, max(${t}) AS hi FROM ${raw(table)} ${where(w)}`)!;
     if (span.lo === null || span.hi === null) return { from: null, to: null, bucket_ms: 0, counts: [] };
     const bucketMs = Math.max(1, Math.ceil((span.hi - span.lo + 1) / buckets));
     const counts = new Array<number>(buckets).fill(0);
     for (const r of this.all<{ b: number; n: number }>(
-      `SELECT CAST((${t} - ?) / ? AS INTEGER) AS b, count(*) AS n FROM ${table} ${and(w.sql, `${col.time} IS NOT NULL`)} GROUP BY 1`,
-      [span.lo, bucketMs, ...w.params],
+      sql`SELECT CAST((${t} - ${span.lo}) / ${bucketMs} AS INTEGER) AS b, count(*) AS n FROM ${raw(table)} ${where(w, sql`${raw(col.time)} IS NOT NULL`)} GROUP BY 1`,
     ))
       if (r.b >= 0 && r.b < buckets) counts[r.b] = r.n;
     return { from: new Date(span.lo).toISOString(), to: new Date(span.hi).toISOString(), bucket_ms: bucketMs, counts };
@@ -333,13 +314,13 @@ export class SqliteReader implements LedgerReader {
     if (Number.isNaN(t)) throw new LedgerError('invalid_argument', `not a time: ${iso}`, this.path);
     const { col, table } = this.source;
     if (col.time === 'NULL') throw new LedgerError('invalid_argument', 'this ledger has no time column', this.path);
-    const bounds = this.get<{ lo: number | null; hi: number | null }>(`SELECT min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`, []);
+    const [offset, from] = [raw(col.offset), raw(table)];
+    const bounds = this.get<{ lo: number | null; hi: number | null }>(sql`SELECT min(${offset}) AS lo, max(${offset}) AS hi FROM ${from}`);
     if (!bounds || bounds.lo === null || bounds.hi === null) return null;
     // The time of the first event at or after an offset.
     const at = (o: number) => {
       const r = this.get<{ offset: number; time: string | null }>(
-        `SELECT ${col.offset} AS offset, ${timeDisplay(this.source)} AS time FROM ${table} WHERE ${col.offset} >= ? ORDER BY ${col.offset} LIMIT 1`,
-        [o],
+        sql`SELECT ${offset} AS offset, ${raw(timeDisplay(this.source))} AS time FROM ${from} WHERE ${offset} >= ${o} ORDER BY ${offset} LIMIT 1`,
       );
       return r ? { offset: r.offset, time: r.time ? Date.parse(r.time) : NaN } : null;
     };
@@ -356,14 +337,11 @@ export class SqliteReader implements LedgerReader {
 
   stats(): LedgerStats {
     const indexing = this.indexing();
-    const { col, table } = this.source;
-    const s = this.get<{ n: number; lo: number | null; hi: number | null }>(
-      `SELECT count(*) AS n, min(${col.offset}) AS lo, max(${col.offset}) AS hi FROM ${table}`,
-      [],
-    )!;
-    const runs = this.get<{ n: number }>(`SELECT count(DISTINCT ${col.run_id}) AS n FROM ${table}`, [])!.n;
-    const timeAt = (o: number | null) =>
-      o === null ? null : (this.get<{ t: string | null }>(`SELECT ${timeDisplay(this.source)} AS t FROM ${table} WHERE ${col.offset} = ?`, [o])?.t ?? null);
+    const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
+    const s = this.get<{ n: number; lo: number | null; hi: number | null }>(sql`SELECT count(*) AS n, min(${offset}) AS lo, max(${offset}) AS hi FROM ${table}`)!;
+    const runs = this.get<{ n: number }>(sql`SELECT count(DISTINCT ${raw(this.source.col.run_id)}) AS n FROM ${table}`)!.n;
+    const time = raw(timeDisplay(this.source));
+    const timeAt = (o: number | null) => (o === null ? null : (this.get<{ t: string | null }>(sql`SELECT ${time} AS t FROM ${table} WHERE ${offset} = ${o}`)?.t ?? null));
     const kinds: Record<string, number> = {};
     for (const f of this.facets('kind', {}, 100_000)) kinds[String(f.value)] = f.count;
     return {
@@ -386,8 +364,7 @@ export class SqliteReader implements LedgerReader {
 
   /** The highest offset now in the ledger (cheap: an index lookup). */
   lastOffset(): number | null {
-    const { col, table } = this.source;
-    return this.get<{ hi: number | null }>(`SELECT max(${col.offset}) AS hi FROM ${table}`, [])!.hi;
+    return this.get<{ hi: number | null }>(sql`SELECT max(${raw(this.source.col.offset)}) AS hi FROM ${raw(this.source.table)}`)!.hi;
   }
 }
 

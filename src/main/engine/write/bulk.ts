@@ -6,10 +6,11 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../../shared/errors.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, INSERT_COLUMNS, insertSql, REWIND_OFFSETS, seqFor, type CanonicalRow } from '../format/schema.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE, F, INSERT_COLUMNS, insertSql, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
 import { progressReporter, type JobControl } from '../base/jobs.ts';
 import { wrap, type DB } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
+import { insertRow, SeqRule } from './seq-rule.ts';
 
 const BATCH = 20_000;
 // Measured on 2 cores: 4 helper threads beat 2 (the sorter hands out work in coarse pieces).
@@ -41,13 +42,15 @@ export class BulkWriter {
   private readonly db: DB;
   private readonly flushBatch;
   private batch: CanonicalRow[] = [];
-  private readonly seqs = new Map<string, number>();
+  /** A new file: every run starts at seq 0. */
+  private readonly seqs = new SeqRule(() => 0);
   /** Rows handed to add(), how many of those were already there by id, and how many had to be given another seq. */
   rows = 0;
   duplicates = 0;
   renumbered = 0;
   private inserted = 0;
   private readonly rewind: Database.Statement;
+  private readonly copyBatch: (rows: readonly unknown[][]) => void;
 
   private readonly inPlace: boolean;
 
@@ -78,6 +81,10 @@ export class BulkWriter {
     // Undoing a statement that met a duplicate id: offsets stay gap-free too.
     const dropAfter = this.db.prepare('DELETE FROM events WHERE offset > ?');
     this.rewind = this.db.prepare(REWIND_OFFSETS);
+    const copyOne = this.db.prepare(`INSERT INTO events (offset, ${INSERT_COLUMNS.join(', ')}) VALUES (${['offset', ...INSERT_COLUMNS].map(() => '?').join(', ')})`);
+    this.copyBatch = this.db.transaction((rows: readonly unknown[][]) => {
+      for (const r of rows) copyOne.run(r);
+    });
     const params: unknown[] = new Array(ROWS_PER_STATEMENT * INSERT_COLUMNS.length);
     // What each row of a statement found, to put back if the statement meets a duplicate id.
     const given: Array<number | null> = new Array(ROWS_PER_STATEMENT);
@@ -87,56 +94,41 @@ export class BulkWriter {
       for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
         for (let r = 0; r < ROWS_PER_STATEMENT; r++) {
           const row = rows[i + r]!;
-          given[r] = row[11];
-          before[r] = this.takeSeq(row);
+          given[r] = row[F.seq];
+          before[r] = this.seqs.take(row);
         }
         const added = many.run(statementParams(rows, i, params)).changes;
         if (added === ROWS_PER_STATEMENT) {
           this.inserted += added;
-          for (let r = 0; r < ROWS_PER_STATEMENT; r++) this.countRenumbered(given[r]!, before[r]!);
+          for (let r = 0; r < ROWS_PER_STATEMENT; r++) this.countRenumbered(given[r]!, rows[i + r]![F.seq]!);
           continue;
         }
         // Rare: a duplicate id among these rows took a seq it must not have. Redo them one by one.
         dropAfter.run(this.inserted);
         this.rewind.run();
-        for (let r = ROWS_PER_STATEMENT - 1; r >= 0; r--) {
-          const row = rows[i + r]!;
-          row[11] = given[r]!;
-          this.seqs.set(row[1], before[r]!);
-        }
+        for (let r = ROWS_PER_STATEMENT - 1; r >= 0; r--) this.seqs.giveBack(rows[i + r]!, given[r]!, before[r]!);
         for (let r = i; r < i + ROWS_PER_STATEMENT; r++) this.insertOne(one, rows[r]!);
       }
       for (; i < rows.length; i++) this.insertOne(one, rows[i]!);
     });
   }
 
-  /** Gives the row its seq (see seqFor); returns the run's last seq before it. */
-  private takeSeq(row: CanonicalRow): number {
-    const last = this.seqs.get(row[1]) ?? 0;
-    row[11] = seqFor(row[11], last);
-    this.seqs.set(row[1], row[11]);
-    return last;
-  }
-
-  private countRenumbered(given: number | null, last: number): void {
-    if (given !== null && given <= last) this.renumbered++;
+  /** A row whose own seq repeated or went back got another. */
+  private countRenumbered(given: number | null, seq: number): void {
+    if (given !== null && given !== seq) this.renumbered++;
   }
 
   private insertOne(stmt: Database.Statement, row: CanonicalRow): void {
-    const given = row[11];
-    const last = this.takeSeq(row);
-    if (stmt.run(row).changes) {
+    const given = row[F.seq];
+    const inserted = insertRow(stmt, this.rewind, this.seqs, row);
+    if (!inserted) this.duplicates++;
+    else {
       this.inserted++;
-      this.countRenumbered(given, last);
-    } else {
-      this.rewind.run();
-      row[11] = given;
-      this.seqs.set(row[1], last);
-      this.duplicates++;
+      this.countRenumbered(given, inserted.seq);
     }
   }
 
-  /** Adds a row. Its seq follows seqFor; a row whose id is already there is counted, not written, and takes no seq. */
+  /** Adds a row. Its seq follows the SeqRule; a row whose id is already there is counted, not written, and takes no seq. */
   add(row: CanonicalRow): void {
     this.batch.push(row);
     if (this.batch.length >= BATCH) this.flush();
@@ -147,6 +139,16 @@ export class BulkWriter {
     wrap(this.dest, () => this.flushBatch(this.batch));
     this.rows += this.batch.length;
     this.batch = [];
+  }
+
+  /**
+   * Copies rows that keep their offsets and seqs, as [offset, ...CanonicalRow], in
+   * offset order: a partial snapshot of a ledger, whose rows already followed the rule.
+   */
+  copy(rows: readonly unknown[][]): void {
+    this.flush();
+    wrap(this.dest, () => this.copyBatch(rows));
+    this.rows += rows.length;
   }
 
   /** Writes what is pending and says how many rows so far were duplicates or took another seq. */

@@ -43,13 +43,13 @@ async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean
  * A COPY ... TO STDOUT under way: whole lines of its text output, handed over a block
  * at a time (one string crosses threads far faster than rows of strings).
  */
-let copy: { stream: Readable; blocks: string[]; lines: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
-/** Lines held before the stream is paused: memory stays bounded however big the table. */
-const COPY_HIGH_WATER = 50_000;
+let copy: { stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
+/** Text held before the stream is paused (UTF-16 units): memory stays bounded however big the table. */
+const COPY_HIGH_WATER = 8 * 2 ** 20;
 
 function startCopy(c: pg.Client, sql: string): void {
   const stream = c.query(copyTo(sql)) as unknown as Readable;
-  const state = { stream, blocks: [] as string[], lines: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
+  const state = { stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
   const wake = () => {
     state.wake?.();
     state.wake = null;
@@ -61,8 +61,8 @@ function startCopy(c: pg.Client, sql: string): void {
     state.rest = text.slice(end + 1);
     if (end < 0) return;
     state.blocks.push(text.slice(0, end + 1));
-    state.lines++;
-    if (state.lines > COPY_HIGH_WATER) stream.pause();
+    state.chars += end + 1;
+    if (state.chars > COPY_HIGH_WATER) stream.pause();
     wake();
   });
   stream.on('end', () => ((state.done = true), wake()));
@@ -81,7 +81,7 @@ async function readCopy(): Promise<PgReply> {
   }
   const text = state.blocks.join('');
   state.blocks = [];
-  state.lines = 0;
+  state.chars = 0;
   state.stream.resume();
   if (!text && state.done) copy = null;
   return { rows: [], text, done: !text && state.done };

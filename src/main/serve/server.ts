@@ -13,7 +13,8 @@ import { LedgerError } from '../../shared/errors.ts';
 import { defaultCacheDir } from '../engine/base/cache.ts';
 import { EngineHost } from '../host/host.ts';
 import { AllowedFolders } from './folders.ts';
-import { isPgUrl, redact } from '../engine/pg/pg-url.ts';
+import { UrlSecrets } from '../engine/pg/pg-secrets.ts';
+import { isPgUrl } from '../engine/pg/pg-url.ts';
 
 export interface ServeOptions {
   path: string;
@@ -61,14 +62,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const ledgerFolder = database ? [] : [fs.statSync(ledgerPath).isDirectory() ? ledgerPath : path.dirname(ledgerPath)];
   const allowed = new AllowedFolders([...ledgerFolder, cacheDir, ...(opts.allowDirs ?? [])]);
-  // Passwords of database URLs stay here: the page sees each URL without its password, and
-  // the URL it sends back is given its password again.
-  const secrets = new Map<string, string>();
-  const shown = (url: string) => {
-    const plain = redact(url);
-    if (plain !== url) secrets.set(plain, url);
-    return plain;
-  };
+  // Passwords of database URLs stay in this process, never on the page or on disk.
+  const secrets = new UrlSecrets();
   const token = crypto.randomBytes(24).toString('base64url');
   const cookie = `li_token=${token}`;
   const authorised = (req: http.IncomingMessage, url: URL) =>
@@ -147,7 +142,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
           const valid = validateRequest(msg);
           allowed.checkRequest(valid.method, valid.args);
           const args = valid.args as { path?: unknown };
-          if (typeof args.path === 'string' && isPgUrl(args.path)) args.path = secrets.get(redact(args.path)) ?? (shown(args.path), args.path);
+          if (typeof args.path === 'string' && isPgUrl(args.path)) secrets.remember((args.path = secrets.restore(args.path)));
           res = await engine.request({ id, method: valid.method, args: valid.args, job: valid.job });
         } catch (e) {
           res = errorResponse(id, e);
@@ -155,7 +150,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
         send(ws, JSON.stringify(res));
       });
       // The window opens what serve was started with.
-      send(ws, JSON.stringify({ event: 'command', payload: { command: 'open', path: database ? shown(ledgerPath) : ledgerPath } } satisfies Push));
+      send(ws, JSON.stringify({ event: 'command', payload: { command: 'open', path: database ? secrets.remember(ledgerPath) : ledgerPath } } satisfies Push));
     });
   });
 

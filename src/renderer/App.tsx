@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
+import { ConnectDialog } from './components/ConnectDialog.tsx';
 import { ContextMenu } from './components/ContextMenu.tsx';
 import { DetailPane } from './components/DetailPane.tsx';
 import { EventList } from './components/EventList.tsx';
@@ -12,6 +13,7 @@ import { ReplayPanel, useReplayKeys } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
+import type { ConnectStore } from './lib/connect-store.ts';
 import type { MappingStore } from './lib/mapping-store.ts';
 import type { LedgerInfo } from '../shared/contract.ts';
 import type { AppStore } from './lib/store.ts';
@@ -38,7 +40,8 @@ function useDark(theme: 'light' | 'dark' | 'system'): boolean {
   return theme === 'dark' || (theme === 'system' && systemDark);
 }
 
-export function App({ store, mapping }: { store: AppStore; mapping: MappingStore }) {
+export function App({ store, mapping, connect }: { store: AppStore; mapping: MappingStore; connect: ConnectStore }) {
+  const connectShown = useStore(connect, (s) => s.shown);
   const info = useStore(store, (s) => s.info);
   const error = useStore(store, (s) => s.error);
   const opening = useStore(store, (s) => s.opening);
@@ -93,7 +96,7 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
 
   return (
     <div className={`app ${dark ? 'dark' : 'light'}`} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-      <Toolbar store={store} mapping={mapping} />
+      <Toolbar store={store} mapping={mapping} connect={connect} />
       {error && (
         <div className="error-banner" role="alert" data-testid="error">
           <strong>Could not open {error.path ?? 'the ledger'}</strong>
@@ -164,6 +167,7 @@ export function App({ store, mapping }: { store: AppStore; mapping: MappingStore
       </footer>
       {gotoOpen && <GotoDialog store={store} />}
       {exportOpen && <ExportDialog store={store} />}
+      {connectShown && <ConnectDialog connect={connect} />}
       <ContextMenu store={store} />
       <MappingEditor mapping={mapping} />
     </div>

@@ -2,7 +2,7 @@
 // Query as read/query.ts turns into SQLite, with numbered parameters collected as
 // the SQL is written, so the two never drift apart.
 import type { Query } from '../../../shared/ledger.ts';
-import { PREVIEW_CHARS } from '../read/query.ts';
+import { eventColumns, PREVIEW_CHARS } from '../read/query.ts';
 import type { PgSource } from './pg-source.ts';
 
 /** SQL with its parameters, numbered as they are added. */
@@ -98,18 +98,5 @@ export function pgSelectList(src: PgSource, payload: 'preview' | 'full'): string
     payload === 'full'
       ? `${c.payload} AS payload, false AS truncated`
       : `left(${c.payload}, ${PREVIEW_CHARS}) AS payload, length(${c.payload}) > ${PREVIEW_CHARS} AS truncated`;
-  return [
-    `${c.offset} AS "offset"`,
-    `${c.id} AS id`,
-    `${c.run_id} AS run_id`,
-    `${c.seq} AS seq`,
-    `${c.kind} AS kind`,
-    `${c.actor} AS actor`,
-    `${pgTimeDisplay(src)} AS time`,
-    `${c.session_id} AS session_id`,
-    `${c.model_id} AS model_id`,
-    `${c.node_id} AS node_id`,
-    p,
-    ...(src.archived ? [`${src.archived} AS archived`] : []),
-  ].join(', ');
+  return eventColumns(src, pgTimeDisplay(src), p);
 }

@@ -2,10 +2,8 @@
 // events, iteration in keyset batches, summaries. Nothing counts rows before the
 // first ones arrive: totals and facets of big tables start from the planner's
 // statistics (marked as estimates); exact counts are for the background lane.
-import { describeIssues, LedgerError } from '../../../shared/errors.ts';
+import { LedgerError } from '../../../shared/errors.ts';
 import {
-  PageRequestSchema,
-  QuerySchema,
   type FacetField,
   type FacetValue,
   type Histogram,
@@ -16,9 +14,10 @@ import {
   type Query,
   type RulesSource,
 } from '../../../shared/ledger.ts';
-import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
+import { checkPageRequest, checkQuery, checkRules } from '../read/checks.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { pgSelectList, pgTimeMs, pgWhere, Sql, whereSql } from './pg-query.ts';
@@ -85,21 +84,10 @@ export class PgReader implements LedgerReader {
   /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
   useRules(given: [LedgerRules, RulesSource] | null): void {
     if (!given) return;
-    const parsed = RulesSchema.safeParse(given[0]);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, this.path);
-    try {
-      this.rules = compileRules(parsed.data);
-    } catch (e) {
-      throw new LedgerError('invalid_argument', (e as Error).message, this.path);
-    }
+    const columns = () => this.pg.rows<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [this.oid]).map((r) => r.name);
+    this.rules = checkRules(given[0], this.path, this.source.tableName, columns);
     this.rulesSource = given[1];
-    const column = this.rules.nodeColumn;
-    if (column) {
-      const columns = this.pg.rows<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [this.oid]).map((r) => r.name);
-      if (!columns.includes(column))
-        throw new LedgerError('invalid_argument', `the rules take node ids from column "${column}", which is not in ${this.source.tableName}; its columns: ${columns.join(', ')}`, this.path);
-      this.source.col.node_id = `${this.source.table}.${quoteIdent(column)}`;
-    }
+    if (this.rules.nodeColumn) this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
   }
 
   indexing(): null {
@@ -134,17 +122,11 @@ export class PgReader implements LedgerReader {
   }
 
   parseQuery(raw: unknown): Query {
-    const parsed = QuerySchema.safeParse(raw ?? {});
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, this.path);
-    if (parsed.data.since_seq !== undefined && !this.source.hasSeq)
-      throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${this.source.layout} ledger has none`, this.path);
-    return parsed.data;
+    return checkQuery(raw, this.source, this.path);
   }
 
   page(raw: PageRequest = {}): Page {
-    const parsed = PageRequestSchema.safeParse(raw);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, this.path);
-    const req = parsed.data;
+    const req = checkPageRequest(raw, this.path);
     const { col, table } = this.source;
     const sql = new Sql();
     const parts = pgWhere(this.source, this.parseQuery(req.query), sql);

@@ -6,6 +6,7 @@ import { LedgerError } from '../../../shared/errors.ts';
 import type { Query } from '../../../shared/ledger.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { NUMBER_SEQ } from '../format/schema.ts';
+import { canonicalColumns } from '../read/query.ts';
 import { BulkWriter } from '../write/bulk.ts';
 import { pgTimeDisplay, pgWhere, Sql, whereSql } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
@@ -30,27 +31,9 @@ export function inline(sql: string, params: unknown[]): string {
 
 /** The SELECT of the canonical columns, in CANONICAL_TABLE order, for the chosen events of any layout. */
 export function canonicalSelect(src: PgSource, query: Query): string {
-  const c = src.col;
-  const t = src.table;
-  const native = src.layout === 'canonical';
   const sql = new Sql();
   const where = whereSql(pgWhere(src, query, sql));
-  const columns = [
-    c.offset,
-    `COALESCE(${c.id}, CAST(${c.offset} AS TEXT))`,
-    c.run_id,
-    native ? `${t}."turn"` : '0',
-    c.kind,
-    `COALESCE(${c.actor}, '')`,
-    `COALESCE(${c.payload}, '{}')`,
-    `COALESCE(${pgTimeDisplay(src)}, '')`,
-    native ? `${t}."schema_version"` : '1',
-    c.session_id,
-    native ? `${t}."model_profile"` : 'NULL',
-    c.model_id,
-    c.seq,
-  ];
-  return inline(`SELECT ${columns.join(', ')} FROM ${t} ${where} ORDER BY ${c.offset}`, sql.params);
+  return inline(`SELECT ${canonicalColumns(src, pgTimeDisplay(src)).join(', ')} FROM ${src.table} ${where} ORDER BY ${src.col.offset}`, sql.params);
 }
 
 export function pgSnapshot(pg: SyncPg, src: PgSource, total: number, dest: string, query: Query, ctl: JobControl = {}): { events: number } {

@@ -60,6 +60,19 @@ export async function benchRenderer(dir: string, file: string, events: number): 
       trips.push(await jumpMs((x % 10_000) / 10_000));
     }
     info(`renderer page round trip, jump to a random position of ${events.toLocaleString('en-US')} rows (request to rows on screen)`, `median ${ms(median(trips))}, p90 ${ms(quantile(trips, 0.9))}`);
+    // The baseline: two frames of this page as the browser paces them now (16.7 ms each when idle).
+    const frame = await page.evaluate(async () => {
+      const gaps: number[] = [];
+      let last = await new Promise<number>((r) => requestAnimationFrame(r));
+      for (let i = 0; i < 60; i++) {
+        const now = await new Promise<number>((r) => requestAnimationFrame(r));
+        gaps.push(now - last);
+        last = now;
+      }
+      return gaps.sort((a, b) => a - b)[30]!;
+    });
+    const jump = median(trips);
+    report(`renderer jump, ${events.toLocaleString('en-US')} rows (median vs two frames)`, ms(jump), ms(2 * frame), jump / (2 * frame), '<= 1', jump <= 2 * frame);
 
     // Scroll through the whole list, one screen-sized step of the thumb at a time.
     const steps = 600;

@@ -92,6 +92,54 @@ describe('app store', () => {
   });
 });
 
+describe('closing a ledger', () => {
+  /** The store's data, functions left out, the row cache by what it reads. */
+  const data = (s: object) =>
+    JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(s).filter(([k, v]) => typeof v !== 'function' && k !== 'rows')), (_k, v) => (v === undefined ? null : v)));
+  const replayAt = { step: 1, steps: 3, event: EVENTS[0]!, state: { run: null, node_runs: [] }, before: { run: null, node_runs: [] }, changed: { run: [], node_runs: [] } };
+
+  it('close then open of another ledger leaves nothing of the first: the same state as opening it in a new window', async () => {
+    // The first ledger's filter is still being counted, and its detail for offset 20 answers late.
+    let late: (() => void) | null = null;
+    const { client } = fakeClient({
+      open: ({ path }) => info(path),
+      rows: ({ start, count, query }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length, exact: !query }),
+      event: ({ offset }) => (offset === 20 ? new Promise((r) => (late = () => r(EVENTS[1]!))) : (EVENTS.find((e) => e.offset === offset) ?? null)),
+      locate: ({ offset }) => ({ position: Math.max(0, EVENTS.findIndex((e) => e.offset >= offset)), offset }),
+      run: ({ run_id }) => ({ run: { run_id } as never, node_runs: [], drift: null }),
+      replayOpen: () => ({ replay: 'R1', steps: 3 }),
+      replayAt: () => replayAt,
+    });
+    const store = createAppStore(client);
+    const s = () => store.getState();
+    await s().open('/data/a.db');
+    await s().setQuery({ kinds: ['node.failed'] });
+    await s().selectRun('r1');
+    await s().openReplay('r1');
+    s().toggleBookmark(10);
+    s().saveView('mine');
+    s().setGotoOpen(true);
+    s().setExportOpen(true);
+    s().setNotice('a notice about a.db');
+    s().openMenu({ x: 1, y: 1, label: 'event 10', items: [] });
+    s().select(1);
+    await settle();
+    expect(s().exact).toBe(false);
+    await s().close();
+    // Closed, the window is as a new one before any open: every slice reset.
+    expect(data(s())).toEqual(data(createAppStore(client).getState()));
+    await s().open('/data/b.db');
+    late!();
+    await settle();
+
+    const fresh = createAppStore(client);
+    await fresh.getState().open('/data/b.db');
+    await settle();
+    expect(data(s())).toEqual(data(fresh.getState()));
+    expect(s().rows?.get(0)).toEqual(fresh.getState().rows?.get(0));
+  });
+});
+
 describe('row cache', () => {
   it('loads whole windows once and keeps only a bounded number', async () => {
     const { client, calls } = engine();

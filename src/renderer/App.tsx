@@ -16,8 +16,8 @@ import { Toolbar } from './components/Toolbar.tsx';
 import type { ConnectStore } from './lib/connect-store.ts';
 import type { MappingStore } from './lib/mapping-store.ts';
 import type { LedgerInfo } from '../shared/contract.ts';
-import type { AppStore } from './lib/store.ts';
 import { bridge } from './lib/transport.ts';
+import { useApp, useAppStore } from './lib/use-app.tsx';
 
 function useWindowWidth(): number {
   const [w, setW] = useState(window.innerWidth);
@@ -40,33 +40,35 @@ function useDark(theme: 'light' | 'dark' | 'system'): boolean {
   return theme === 'dark' || (theme === 'system' && systemDark);
 }
 
-export function App({ store, mapping, connect }: { store: AppStore; mapping: MappingStore; connect: ConnectStore }) {
+export function App({ mapping, connect }: { mapping: MappingStore; connect: ConnectStore }) {
   const connectShown = useStore(connect, (s) => s.shown);
-  const info = useStore(store, (s) => s.info);
-  const error = useStore(store, (s) => s.error);
-  const opening = useStore(store, (s) => s.opening);
-  const notice = useStore(store, (s) => s.notice);
-  const detailOpen = useStore(store, (s) => s.detailOpen);
-  const gotoOpen = useStore(store, (s) => s.gotoOpen);
-  const exportOpen = useStore(store, (s) => s.exportOpen);
-  const panel = useStore(store, (s) => s.panel);
-  const hasRun = useStore(store, (s) => s.runDetail !== null);
-  const hasReplay = useStore(store, (s) => s.replay !== null);
-  const panels = useStore(store, (s) => s.panels);
+  const store = useAppStore();
+  const info = useApp((s) => s.info);
+  const error = useApp((s) => s.error);
+  const opening = useApp((s) => s.opening);
+  const notice = useApp((s) => s.notice);
+  const detailOpen = useApp((s) => s.detailOpen);
+  const gotoOpen = useApp((s) => s.gotoOpen);
+  const exportOpen = useApp((s) => s.exportOpen);
+  const panel = useApp((s) => s.panel);
+  const hasRun = useApp((s) => s.runDetail !== null);
+  const hasReplay = useApp((s) => s.replay !== null);
+  const panels = useApp((s) => s.panels);
   const runsOpen = panels.runsOpen;
-  const followPaused = useStore(store, (s) => s.followPaused);
-  const newSincePause = useStore(store, (s) => s.newSincePause);
-  const exact = useStore(store, (s) => s.exact);
-  const updating = useStore(store, (s) => s.updating);
+  const followPaused = useApp((s) => s.followPaused);
+  const newSincePause = useApp((s) => s.newSincePause);
+  const exact = useApp((s) => s.exact);
+  const updating = useApp((s) => s.updating);
   const width = useWindowWidth();
   // Fitted to the window until the user drags them: the list keeps the most room.
-  const runsWidth = panels.runsWidth ?? Math.round(Math.min(300, Math.max(200, width * 0.16)));
-  const sideWidth = panels.sideWidth ?? Math.round(Math.min(420, Math.max(300, width * 0.235)));
-  const selected = useStore(store, (s) => s.selected);
-  const total = useStore(store, (s) => s.total);
-  const theme = useStore(store, (s) => s.theme);
+  // At 1280 px the runs panel is just wide enough for its four narrow columns whole.
+  const runsWidth = panels.runsWidth ?? Math.round(Math.min(300, Math.max(248, width * 0.175)));
+  const sideWidth = panels.sideWidth ?? Math.round(Math.min(420, Math.max(280, width * 0.218)));
+  const selected = useApp((s) => s.selected);
+  const total = useApp((s) => s.total);
+  const theme = useApp((s) => s.theme);
   const dark = useDark(theme);
-  useReplayKeys(store);
+  useReplayKeys();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -96,7 +98,7 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
 
   return (
     <div className={`app ${dark ? 'dark' : 'light'}`} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-      <Toolbar store={store} mapping={mapping} connect={connect} />
+      <Toolbar mapping={mapping} connect={connect} />
       {error && (
         <div className="error-banner" role="alert" data-testid="error">
           <strong>Could not open {error.path ?? 'the ledger'}</strong>
@@ -109,8 +111,8 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
           <button onClick={() => store.setState({ error: null })}>Dismiss</button>
         </div>
       )}
-      {info && <FilterBar store={store} />}
-      {info && <Histogram store={store} />}
+      {info && <FilterBar />}
+      {info && <Histogram />}
       <main
         className="split"
         style={{ gridTemplateColumns: `${info ? (runsOpen ? `${runsWidth}px` : 'auto') : ''} minmax(0, 1fr) ${info && detailOpen ? `${sideWidth}px` : ''}` }}
@@ -118,7 +120,7 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
         {info &&
           (runsOpen ? (
             <div className="runs-wrap">
-              <RunsPanel store={store} onHide={() => store.getState().setPanels({ runsOpen: false })} />
+              <RunsPanel onHide={() => store.getState().setPanels({ runsOpen: false })} />
               <Splitter label="Resize the runs panel" value={runsWidth} min={180} max={Math.max(240, width - 700)} onChange={(w, save) => store.getState().setPanels({ runsWidth: w }, save)} side="right" />
             </div>
           ) : (
@@ -127,7 +129,7 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
             </button>
           ))}
         {info ? (
-          <EventList store={store} />
+          <EventList />
         ) : (
           <div className="empty-state">{opening ? `Opening ${opening}…` : 'Open a ledger: a SQLite file, a .jsonl file or a folder of them. Type its path above, or drop it on the window.'}</div>
         )}
@@ -139,9 +141,9 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
               <button role="tab" aria-selected={panel === 'run'} className={panel === 'run' ? 'active' : ''} disabled={!hasRun} onClick={() => store.getState().setPanel('run')}>Run</button>
               <button role="tab" aria-selected={panel === 'replay'} className={panel === 'replay' ? 'active' : ''} disabled={!hasReplay} onClick={() => store.getState().setPanel('replay')} data-testid="replay-tab">Replay</button>
             </nav>
-            {panel === 'event' && <DetailPane store={store} />}
-            {panel === 'run' && <RunDetailPane store={store} />}
-            {panel === 'replay' && <ReplayPanel store={store} />}
+            {panel === 'event' && <DetailPane />}
+            {panel === 'run' && <RunDetailPane />}
+            {panel === 'replay' && <ReplayPanel />}
           </section>
         )}
       </main>
@@ -165,10 +167,10 @@ export function App({ store, mapping, connect }: { store: AppStore; mapping: Map
         <span className="spacer" />
         <span className="hint">↑↓ PgUp PgDn Home End · Ctrl+G go to offset · Alt+←/→ back/forward · B mark, [ ] marks · replay: J/K or ←/→, space plays</span>
       </footer>
-      {gotoOpen && <GotoDialog store={store} />}
-      {exportOpen && <ExportDialog store={store} />}
+      {gotoOpen && <GotoDialog />}
+      {exportOpen && <ExportDialog />}
       {connectShown && <ConnectDialog connect={connect} />}
-      <ContextMenu store={store} />
+      <ContextMenu />
       <MappingEditor mapping={mapping} />
     </div>
   );

@@ -7,6 +7,7 @@ import { createConnectStore } from './lib/connect-store.ts';
 import { createMappingStore } from './lib/mapping-store.ts';
 import { createAppStore, decodeView, encodeView, type ViewState } from './lib/store.ts';
 import { bridge, ipcTransport, wsTransport } from './lib/transport.ts';
+import { AppProvider } from './lib/use-app.tsx';
 import './styles.css';
 
 const b = bridge();
@@ -33,4 +34,8 @@ window.addEventListener('popstate', (e) => {
 });
 const mapping = createMappingStore(client, store);
 const connect = createConnectStore(client, store);
-createRoot(document.getElementById('root')!).render(<App store={store} mapping={mapping} connect={connect} />);
+createRoot(document.getElementById('root')!).render(
+  <AppProvider store={store}>
+    <App mapping={mapping} connect={connect} />
+  </AppProvider>,
+);

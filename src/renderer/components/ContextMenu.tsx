@@ -2,8 +2,7 @@
 // driven (arrows, Home/End, Enter, Escape), closed by a click outside; focus goes
 // back where it was.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { useStore } from 'zustand';
-import type { AppStore } from '../lib/store.ts';
+import { useApp } from '../lib/use-app.tsx';
 
 export interface MenuItem {
   label: string;
@@ -16,9 +15,9 @@ export interface MenuSpec {
   items: MenuItem[];
 }
 
-export function ContextMenu({ store }: { store: AppStore }) {
-  const spec = useStore(store, (s) => s.contextMenu);
-  const close = useStore(store, (s) => s.closeMenu);
+export function ContextMenu() {
+  const spec = useApp((s) => s.contextMenu);
+  const close = useApp((s) => s.closeMenu);
   const ref = useRef<HTMLDivElement>(null);
   const back = useRef<Element | null>(null);
   const [pos, setPos] = useState({ x: 0, y: 0 });

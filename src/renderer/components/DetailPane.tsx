@@ -2,21 +2,21 @@
 // that shows the stored text (numbers exactly as written). Copy copies the event
 // with its payload as stored; right-click offers values and filters.
 import { useMemo, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import { nodeIdFromText } from '../../shared/projection.ts';
 import { eventJson, eventMenu } from '../lib/event-menu.ts';
 import { parseLossless } from '../lib/json-source.ts';
 import { kindColor, statusClass } from '../lib/kinds.ts';
-import type { AppStore } from '../lib/store.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { copyText } from '../lib/shell.ts';
 import { JsonTree } from './JsonTree.tsx';
 
-export function DetailPane({ store }: { store: AppStore }) {
-  const e = useStore(store, (s) => s.detail);
-  const needle = useStore(store, (s) => s.query.text);
-  const bookmarks = useStore(store, (s) => s.bookmarks);
-  const rules = useLedgerRules(store);
+export function DetailPane() {
+  const store = useAppStore();
+  const e = useApp((s) => s.detail);
+  const needle = useApp((s) => s.query.text);
+  const bookmarks = useApp((s) => s.bookmarks);
+  const rules = useLedgerRules();
   const [expanded, setExpanded] = useState(true);
   const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
   const tree = useMemo(() => (e ? parseLossless(e.payload) : null), [e]);

@@ -5,7 +5,7 @@
 // grid scrolls sideways when they outgrow it.
 import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import type { LedgerEvent } from '../../shared/ledger.ts';
 import { COLUMN, DEFAULT_LAYOUT, emptyColumns, fitWidths, moveColumn, type ColumnKey } from '../lib/columns.ts';
 import { kindColor, statusClass } from '../lib/kinds.ts';
@@ -14,7 +14,6 @@ import { eventMenu } from '../lib/event-menu.ts';
 import type { Rules } from '../../shared/projection.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { clampOffset, scrollSpace, toPhysical, toVirtual } from '../lib/scroll.ts';
-import type { AppStore } from '../lib/store.ts';
 import { Highlight } from './JsonTree.tsx';
 
 export const ROW_HEIGHT = 24;
@@ -105,17 +104,17 @@ const Row = memo(function Row({ event: e, position, top, selected, marked, cols,
 });
 
 /** The columns on screen: not hidden by the user, and not empty in the sample unless the user showed them. */
-function useShownColumns(store: AppStore): Set<ColumnKey> {
-  const layout = useStore(store, (s) => s.columns);
-  const sample = useStore(store, (s) => s.sample);
+function useShownColumns(): Set<ColumnKey> {
+  const layout = useApp((s) => s.columns);
+  const sample = useApp((s) => s.sample);
   const empty = useMemo(() => emptyColumns(sample), [sample]);
   return useMemo(() => new Set(layout.order.filter((k) => (layout.hidden[k] ?? empty.has(k)) === false)), [layout, empty]);
 }
 
-export function ColumnsMenu({ store }: { store: AppStore }) {
-  const layout = useStore(store, (s) => s.columns);
-  const shown = useShownColumns(store);
-  const setColumns = useStore(store, (s) => s.setColumns);
+export function ColumnsMenu() {
+  const layout = useApp((s) => s.columns);
+  const shown = useShownColumns();
+  const setColumns = useApp((s) => s.setColumns);
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -157,19 +156,20 @@ export function ColumnsMenu({ store }: { store: AppStore }) {
   );
 }
 
-export function EventList({ store }: { store: AppStore }) {
-  const total = useStore(store, (s) => s.total);
-  useStore(store, (s) => s.rowsVersion);
-  const selected = useStore(store, (s) => s.selected);
-  const rows = useStore(store, (s) => s.rows);
-  const select = useStore(store, (s) => s.select);
-  const layout = useStore(store, (s) => s.columns);
-  const sample = useStore(store, (s) => s.sample);
-  const needle = useStore(store, (s) => s.query.text);
-  const updating = useStore(store, (s) => s.updating);
-  const bookmarks = useStore(store, (s) => s.bookmarks);
+export function EventList() {
+  const store = useAppStore();
+  const total = useApp((s) => s.total);
+  useApp((s) => s.rowsVersion);
+  const selected = useApp((s) => s.selected);
+  const rows = useApp((s) => s.rows);
+  const select = useApp((s) => s.select);
+  const layout = useApp((s) => s.columns);
+  const sample = useApp((s) => s.sample);
+  const needle = useApp((s) => s.query.text);
+  const updating = useApp((s) => s.updating);
+  const bookmarks = useApp((s) => s.bookmarks);
   const marked = useMemo(() => new Set(bookmarks), [bookmarks]);
-  const rules = useLedgerRules(store);
+  const rules = useLedgerRules();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState(600);
   const [dragWidth, setDragWidth] = useState<{ key: ColumnKey; width: number } | null>(null);
@@ -185,7 +185,7 @@ export function EventList({ store }: { store: AppStore }) {
 
   // Fitted once per ledger (its sample), so columns do not jump while scrolling or filtering.
   const fitted = useMemo(() => fitWidths(sample, measure), [sample]);
-  const shown = useShownColumns(store);
+  const shown = useShownColumns();
   const cols = useMemo(() => layout.order.filter((k) => shown.has(k)), [layout, shown]);
   const width = (k: ColumnKey) => (dragWidth?.key === k ? dragWidth.width : (layout.widths[k] ?? fitted[k]));
   const template = cols.map((k) => (k === 'payload' ? `minmax(${width(k)}px, 1fr)` : `${width(k)}px`)).join(' ');
@@ -210,7 +210,7 @@ export function EventList({ store }: { store: AppStore }) {
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
     observeElementRect,
     observeElementOffset: (_instance, cb) => {
       notify.current = cb;
@@ -263,13 +263,13 @@ export function EventList({ store }: { store: AppStore }) {
     notify.current?.(0, false);
   }, [rows]);
 
-  // Keep the selection in view, however it moved (keys, clicks, go to offset).
+  // Keep the selection in view, however it moved (keys, clicks, go to offset) and when the window resizes.
   useEffect(() => {
     if (selected === null) return;
     const top = selected * ROW_HEIGHT;
     // Our own arithmetic, not scrollToIndex: the virtualizer would clamp to the element's (scaled) scrollHeight.
     if (top < vOffset.current || top + ROW_HEIGHT > vOffset.current + viewportRef.current) setVirtual(top - (viewportRef.current - ROW_HEIGHT) / 2);
-  }, [selected, setVirtual]);
+  }, [selected, setVirtual, viewport]);
 
   const choose = useCallback(
     (p: number) => {
@@ -351,7 +351,10 @@ export function EventList({ store }: { store: AppStore }) {
     window.addEventListener('mousemove', onMove);
     window.addEventListener('mouseup', onUp);
   };
-  const active = selected !== null && virtualizer.getVirtualItems().some((i) => i.index === selected) ? `event-row-${selected}` : undefined;
+  const items = virtualizer.getVirtualItems();
+  // Every row about to show is asked for at once, before the rows ask one window each.
+  if (items.length) rows?.ensure(items[0]!.index, items.at(-1)!.index);
+  const active = selected !== null && items.some((i) => i.index === selected) ? `event-row-${selected}` : undefined;
   return (
     <section className={`event-list${updating ? ' updating' : ''}`} style={{ '--columns': template } as React.CSSProperties} aria-busy={updating}>
       <div
@@ -377,7 +380,7 @@ export function EventList({ store }: { store: AppStore }) {
         </div>
         <div role="presentation" style={{ height: Math.max(space.physical, viewport), position: 'relative', minWidth }}>
           <div role="presentation" className="list-viewport" style={{ height: viewport }}>
-            {virtualizer.getVirtualItems().map((item) => (
+            {items.map((item) => (
               <Row
                 key={item.index}
                 position={item.index}

@@ -1,17 +1,18 @@
 // Exports from the window: a snapshot or a JSONL store, of the whole ledger, the
 // current filter or the ledger as of the replay step; with progress and cancel.
 import { useEffect, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import { canBrowse, chooseExportPath } from '../lib/shell.ts';
-import { folderOf, type AppStore } from '../lib/store.ts';
+import { folderOf } from '../lib/store.ts';
 import { Modal } from './Modal.tsx';
 
-export function ExportDialog({ store }: { store: AppStore }) {
-  const info = useStore(store, (s) => s.info);
-  const query = useStore(store, (s) => s.query);
-  const total = useStore(store, (s) => s.total);
-  const replay = useStore(store, (s) => s.replay);
-  const jobs = useStore(store, (s) => s.jobs);
+export function ExportDialog() {
+  const store = useAppStore();
+  const info = useApp((s) => s.info);
+  const query = useApp((s) => s.query);
+  const total = useApp((s) => s.total);
+  const replay = useApp((s) => s.replay);
+  const jobs = useApp((s) => s.jobs);
   const st = store.getState();
   const [kind, setKind] = useState<'snapshot' | 'jsonl'>('snapshot');
   const filtered = Object.keys(query).length > 0;
@@ -21,7 +22,7 @@ export function ExportDialog({ store }: { store: AppStore }) {
   const [error, setError] = useState<string | null>(null);
   const [resolved, setResolved] = useState<{ path: string } | null>(null);
   // The destination as it will be written: absolute, ~ expanded.
-  const resolveDest = useStore(store, (s) => s.resolveDest);
+  const resolveDest = useApp((s) => s.resolveDest);
   useEffect(() => {
     setError(null);
     const d = dest.trim();

@@ -1,10 +1,9 @@
 // The filter bar: kinds in or out, runs, actors, time range, text, a JSON-path
 // condition. Facet lists carry counts; every change is a new view in the history.
 import { useEffect, useRef, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { Rules } from '../../shared/projection.ts';
-import type { AppStore } from '../lib/store.ts';
 import { kindColor } from '../lib/kinds.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { ColumnsMenu } from './EventList.tsx';
@@ -114,15 +113,16 @@ function useMenus(bar: React.RefObject<HTMLDivElement | null>) {
   }, [bar]);
 }
 
-export function FilterBar({ store }: { store: AppStore }) {
+export function FilterBar() {
+  const store = useAppStore();
   const bar = useRef<HTMLDivElement>(null);
   useMenus(bar);
-  const query = useStore(store, (s) => s.query);
-  const facets = useStore(store, (s) => s.facets);
-  const rules = useLedgerRules(store);
-  const total = useStore(store, (s) => s.total);
-  const exact = useStore(store, (s) => s.exact);
-  const setQuery = useStore(store, (s) => s.setQuery);
+  const query = useApp((s) => s.query);
+  const facets = useApp((s) => s.facets);
+  const rules = useLedgerRules();
+  const total = useApp((s) => s.total);
+  const exact = useApp((s) => s.exact);
+  const setQuery = useApp((s) => s.setQuery);
   const [text, setText] = useState(query.text ?? '');
   const [where, setWhere] = useState('');
   const [from, setFrom] = useState(query.time_from ?? '');
@@ -181,7 +181,7 @@ export function FilterBar({ store }: { store: AppStore }) {
         <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input className="where-filter" placeholder='$.path = value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+        <input className="where-filter" placeholder='$.path=value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
         <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
@@ -198,9 +198,9 @@ export function FilterBar({ store }: { store: AppStore }) {
       </div>
       <span className="match-count" data-testid="match-count" role="status" aria-live="polite">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
       {filtered && <button onClick={() => apply({})}>Clear</button>}
-      <BookmarksMenu store={store} />
-      <ViewsMenu store={store} />
-      <ColumnsMenu store={store} />
+      <BookmarksMenu />
+      <ViewsMenu />
+      <ColumnsMenu />
     </div>
   );
 }

@@ -1,12 +1,11 @@
 // Ctrl/Cmd+G: jump to an offset.
 import { useState } from 'react';
-import { useStore } from 'zustand';
-import type { AppStore } from '../lib/store.ts';
+import { useApp } from '../lib/use-app.tsx';
 import { Modal } from './Modal.tsx';
 
-export function GotoDialog({ store }: { store: AppStore }) {
-  const setOpen = useStore(store, (s) => s.setGotoOpen);
-  const goTo = useStore(store, (s) => s.goToOffset);
+export function GotoDialog() {
+  const setOpen = useApp((s) => s.setGotoOpen);
+  const goTo = useApp((s) => s.goToOffset);
   const [value, setValue] = useState('');
   const offset = Number(value.replaceAll(/[,_\s]/g, ''));
   const valid = value.trim() !== '' && Number.isInteger(offset);

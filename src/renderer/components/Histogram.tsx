@@ -4,18 +4,17 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { useStore } from 'zustand';
-import type { AppStore } from '../lib/store.ts';
+import { useApp } from '../lib/use-app.tsx';
 
 const HEIGHT = 56;
 // A drag shorter than this many pixels is a click, not a range.
 const MIN_DRAG_PX = 4;
 
-export function Histogram({ store }: { store: AppStore }) {
-  const h = useStore(store, (s) => s.histogram);
-  const loading = useStore(store, (s) => s.summariesLoading);
-  const query = useStore(store, (s) => s.query);
-  const setQuery = useStore(store, (s) => s.setQuery);
+export function Histogram() {
+  const h = useApp((s) => s.histogram);
+  const loading = useApp((s) => s.summariesLoading);
+  const query = useApp((s) => s.query);
+  const setQuery = useApp((s) => s.setQuery);
   const box = useRef<HTMLDivElement>(null);
   // The chart is built once per histogram; its handlers read the latest query through this.
   const latest = useRef({ query, setQuery });

@@ -1,15 +1,15 @@
 // The replay stepper: one run's state as of any step, what that step changed,
 // and the ways to move: step, play, scrub, jump, next failure, kind or node.
 import { useEffect, useMemo, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import type { NodeRunProjection, ReplayPosition, RunProjection } from '../../shared/projection.ts';
 import { parseLossless } from '../lib/json-source.ts';
 import { kindColor, statusClass } from '../lib/kinds.ts';
-import type { AppStore } from '../lib/store.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { CheckpointState } from './CheckpointState.tsx';
 import { JsonTree } from './JsonTree.tsx';
-import { Gantt, NodeRunsTable, RunFields } from './Runs.tsx';
+import { Gantt } from './Gantt.tsx';
+import { NodeRunsTable, RunFields } from './Runs.tsx';
 
 const SPEEDS = [1, 4, 16, 64, 256];
 
@@ -17,7 +17,8 @@ const SPEEDS = [1, 4, 16, 64, 256];
  * J/K, the arrows and space step the open replay whichever tab shows, unless focus
  * is in a text field or a control that uses the arrows itself; Alt+arrows stay history.
  */
-export function useReplayKeys(store: AppStore) {
+export function useReplayKeys() {
+  const store = useAppStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const r = store.getState().replay;
@@ -82,11 +83,12 @@ function StepDiff({ at }: { at: ReplayPosition }) {
   );
 }
 
-export function ReplayPanel({ store }: { store: AppStore }) {
-  const replay = useStore(store, (s) => s.replay);
-  const layout = useStore(store, (s) => s.info?.layout);
-  const rules = useLedgerRules(store);
-  const kinds = useStore(store, (s) => s.facets.kind);
+export function ReplayPanel() {
+  const store = useAppStore();
+  const replay = useApp((s) => s.replay);
+  const layout = useApp((s) => s.info?.layout);
+  const rules = useLedgerRules();
+  const kinds = useApp((s) => s.facets.kind);
   const st = store.getState();
   const [jump, setJump] = useState('');
   const [seek, setSeek] = useState('');

@@ -1,11 +1,11 @@
 // Runs rebuilt from the ledger's events: the list, one run's node-runs as a table
 // and a timeline of attempts, and drift from the ledger's own stored tables.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { useStore } from 'zustand';
+import { useMemo, useRef, useState } from 'react';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import { formatDuration } from '../../shared/format.ts';
 import type { DriftRow, NodeRunProjection, RunProjection } from '../../shared/projection.ts';
-import type { AppStore } from '../lib/store.ts';
+import { Gantt } from './Gantt.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const short = (t: string | null) => (t ? t.replace('T', ' ').slice(0, 19) : '');
@@ -31,11 +31,12 @@ export function sortRuns(runs: readonly RunProjection[], status: string, key: So
   return keyed.map((k) => k.r);
 }
 
-export function RunsPanel({ store, onHide }: { store: AppStore; onHide?: () => void }) {
-  const runs = useStore(store, (s) => s.runs);
-  const driftRuns = useStore(store, (s) => s.driftRuns);
-  const selected = useStore(store, (s) => s.runDetail?.run.run_id);
-  const selectRun = useStore(store, (s) => s.selectRun);
+export function RunsPanel({ onHide }: { onHide?: () => void }) {
+  const store = useAppStore();
+  const runs = useApp((s) => s.runs);
+  const driftRuns = useApp((s) => s.driftRuns);
+  const selected = useApp((s) => s.runDetail?.run.run_id);
+  const selectRun = useApp((s) => s.selectRun);
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'first_offset', dir: 1 });
   const [active, setActive] = useState(0);
@@ -156,106 +157,59 @@ function driftFor(drift: DriftRow[] | null, key: string) {
   return drift?.filter((d) => d.key === key) ?? [];
 }
 
-/** The attempts of each node on one time axis: retries side by side, failures in red. */
-export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; changed?: Set<string>; onPick?: (nr: NodeRunProjection) => void }) {
-  // Drawn at the panel's own pixel width, so labels keep their size however wide the panel is.
-  const [box, setBox] = useState(600);
-  const ref = useRef<SVGSVGElement>(null);
-  const times = nodes.flatMap((nr) => [nr.started_at, nr.ended_at].filter(Boolean).map((t) => Date.parse(t!)));
-  const drawn = times.length > 0;
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const obs = new ResizeObserver(() => setBox(Math.max(200, el.clientWidth)));
-    obs.observe(el);
-    return () => obs.disconnect();
-  }, [drawn]);
-  if (!drawn) return null;
-  const t0 = Math.min(...times);
-  const t1 = Math.max(...times, t0 + 1);
-  const ids = [...new Set(nodes.map((nr) => nr.node_id))];
-  const row = 18;
-  const left = Math.min(120, Math.round(box * 0.28));
-  const width = box - left - 10;
+export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProjection[]; drift?: DriftRow[] | null; changed?: Set<string> }) {
   return (
-    <svg ref={ref} className="gantt" width="100%" height={ids.length * row + 6} viewBox={`0 0 ${box} ${ids.length * row + 6}`} data-testid="gantt" role="img" aria-label={`Timeline of ${nodes.length} node attempts over ${ids.length} nodes`}>
-      {ids.map((id, i) => (
-        <text key={id} x={0} y={i * row + 13} className="g-label">
-          {id}
-        </text>
-      ))}
-      {nodes.map((nr) => {
-        const s = nr.started_at ? Date.parse(nr.started_at) : t0;
-        const e = nr.ended_at ? Date.parse(nr.ended_at) : t1;
-        const x = left + ((s - t0) / (t1 - t0)) * width;
-        const w = Math.max(2, ((e - s) / (t1 - t0)) * width);
-        return (
-          <g key={nr.node_run_id}>
-            <rect
-              x={x}
-              y={ids.indexOf(nr.node_id) * row + 3}
-              width={w}
-              height={row - 6}
-              rx={2}
-              className={`g-bar s-${nr.status}${changed?.has(nr.node_run_id) ? ' changed' : ''}`}
-              onClick={onPick && (() => onPick(nr))}
-              data-node-run={nr.node_run_id}
-            >
-              <title>{`${nr.node_id} attempt ${nr.attempt}: ${nr.status}${nr.error ? ` — ${nr.error}` : ''}`}</title>
-            </rect>
-            {nr.attempt > 1 && (
-              <text x={x + 2} y={ids.indexOf(nr.node_id) * row + 13} className="g-attempt">
-                #{nr.attempt}
-              </text>
-            )}
-          </g>
-        );
-      })}
-    </svg>
+    // Its own sideways scroll (focusable, so keys scroll it too): a narrow side panel cuts no column.
+    <div className="node-runs-scroll" role="region" aria-label="Node-runs" tabIndex={0}>
+      <table className="node-runs" data-testid="node-runs">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>Attempt</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((nr) => {
+            const d = driftFor(drift ?? null, nr.node_run_id);
+            return (
+              <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`}>
+                <td>{nr.node_id}</td>
+                <td className="num">{nr.attempt}</td>
+                <td>
+                  <StatusBadge status={nr.status} />
+                  {nr.retried ? <span className="muted" title="a retry of this attempt was recorded"> retried</span> : null}
+                  {d.map((x) => (
+                    <span key={x.field} className="drift-mark" title="differs from the stored node_runs table" data-testid="node-drift">
+                      {' '}
+                      stored {x.field === 'status' ? '' : `${x.field} `}
+                      {x.field === 'row' ? `row ${String(x.stored)}` : JSON.stringify(x.stored)}
+                    </span>
+                  ))}
+                </td>
+                <td>{short(nr.started_at)}</td>
+                <td>{nr.duration_ms === null ? '' : `${n(nr.duration_ms)} ms`}</td>
+                <td className="error" title={nr.error ?? ''}>{nr.error ?? ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
-export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProjection[]; drift?: DriftRow[] | null; changed?: Set<string> }) {
-  return (
-    <table className="node-runs" data-testid="node-runs">
-      <thead>
-        <tr>
-          <th>Node</th>
-          <th>Attempt</th>
-          <th>Status</th>
-          <th>Started</th>
-          <th>Duration</th>
-          <th>Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {nodes.map((nr) => {
-          const d = driftFor(drift ?? null, nr.node_run_id);
-          return (
-            <tr key={nr.node_run_id} className={`${nr.status === 'failed' ? 'failed' : ''}${changed?.has(nr.node_run_id) ? ' changed' : ''}${d.length ? ' drift' : ''}`}>
-              <td>{nr.node_id}</td>
-              <td className="num">{nr.attempt}</td>
-              <td>
-                <StatusBadge status={nr.status} />
-                {nr.retried ? <span className="muted" title="a retry of this attempt was recorded"> retried</span> : null}
-                {d.map((x) => (
-                  <span key={x.field} className="drift-mark" title="differs from the stored node_runs table" data-testid="node-drift">
-                    {' '}
-                    stored {x.field === 'status' ? '' : `${x.field} `}
-                    {x.field === 'row' ? `row ${String(x.stored)}` : JSON.stringify(x.stored)}
-                  </span>
-                ))}
-              </td>
-              <td>{short(nr.started_at)}</td>
-              <td>{nr.duration_ms === null ? '' : `${n(nr.duration_ms)} ms`}</td>
-              <td className="error" title={nr.error ?? ''}>{nr.error ?? ''}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
+/** An ISO time that wraps, where it must, between its date and its time. */
+const IsoTime = ({ time }: { time: string }) => (
+  <>
+    {time.slice(0, 11)}
+    <wbr />
+    {time.slice(11)}
+  </>
+);
 
 export function RunFields({ run, changed, drift }: { run: RunProjection; changed?: Set<string>; drift?: DriftRow[] | null }) {
   const d = driftFor(drift ?? null, run.run_id);
@@ -268,7 +222,7 @@ export function RunFields({ run, changed, drift }: { run: RunProjection; changed
             <tr key={k} className={`${changed?.has(k) ? 'changed' : ''}${dd ? ' drift' : ''}`}>
               <th>{k}</th>
               <td>
-                {v === null ? <span className="null">—</span> : k === 'status' ? <StatusBadge status={String(v)} /> : String(v)}
+                {v === null ? <span className="null">—</span> : k === 'status' ? <StatusBadge status={String(v)} /> : k.endsWith('_at') ? <IsoTime time={String(v)} /> : String(v)}
                 {dd && <span className="drift-mark"> stored: {JSON.stringify(dd.stored)}</span>}
               </td>
             </tr>
@@ -279,10 +233,11 @@ export function RunFields({ run, changed, drift }: { run: RunProjection; changed
   );
 }
 
-export function RunDetailPane({ store }: { store: AppStore }) {
-  const detail = useStore(store, (s) => s.runDetail);
-  const openReplay = useStore(store, (s) => s.openReplay);
-  const setQuery = useStore(store, (s) => s.setQuery);
+export function RunDetailPane() {
+  const store = useAppStore();
+  const detail = useApp((s) => s.runDetail);
+  const openReplay = useApp((s) => s.openReplay);
+  const setQuery = useApp((s) => s.setQuery);
   if (!detail) return <div className="detail empty">Select a run in the runs panel.</div>;
   const { run, node_runs, drift } = detail;
   const missing = drift?.filter((d) => d.field === 'row') ?? [];

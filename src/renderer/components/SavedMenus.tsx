@@ -1,11 +1,11 @@
 // Bookmarks and named views of the open ledger, as filter-bar menus. Both are kept
 // per ledger in the app's data folder (never in the ledger file).
 import { useState } from 'react';
-import { useStore } from 'zustand';
-import type { AppStore } from '../lib/store.ts';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 
-export function BookmarksMenu({ store }: { store: AppStore }) {
-  const bookmarks = useStore(store, (s) => s.bookmarks);
+export function BookmarksMenu() {
+  const store = useAppStore();
+  const bookmarks = useApp((s) => s.bookmarks);
   const st = store.getState();
   return (
     <details className="facet-menu" data-testid="bookmarks-menu">
@@ -35,8 +35,9 @@ export function BookmarksMenu({ store }: { store: AppStore }) {
   );
 }
 
-export function ViewsMenu({ store }: { store: AppStore }) {
-  const views = useStore(store, (s) => s.views);
+export function ViewsMenu() {
+  const store = useAppStore();
+  const views = useApp((s) => s.views);
   const st = store.getState();
   const [name, setName] = useState('');
   return (

@@ -1,19 +1,19 @@
 // The top bar: what is open, a path box to open another ledger, running jobs.
 import { useEffect, useState } from 'react';
-import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../lib/use-app.tsx';
 import type { ConnectStore } from '../lib/connect-store.ts';
 import type { MappingStore } from '../lib/mapping-store.ts';
-import type { AppStore } from '../lib/store.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function Toolbar({ store, mapping, connect }: { store: AppStore; mapping: MappingStore; connect: ConnectStore }) {
-  const info = useStore(store, (s) => s.info);
-  const opening = useStore(store, (s) => s.opening);
-  const open = useStore(store, (s) => s.open);
-  const follow = useStore(store, (s) => s.follow);
+export function Toolbar({ mapping, connect }: { mapping: MappingStore; connect: ConnectStore }) {
+  const store = useAppStore();
+  const info = useApp((s) => s.info);
+  const opening = useApp((s) => s.opening);
+  const open = useApp((s) => s.open);
+  const follow = useApp((s) => s.follow);
   const [path, setPath] = useState('');
-  const error = useStore(store, (s) => s.error);
+  const error = useApp((s) => s.error);
   // The box shows what is open: after a failed open too (the banner names the bad path).
   useEffect(() => setPath(info?.path ?? ''), [info?.path, error]);
   return (
@@ -51,14 +51,14 @@ export function Toolbar({ store, mapping, connect }: { store: AppStore; mapping:
           <button onClick={() => store.getState().setExportOpen(true)} data-testid="export-open">Export…</button>
         </>
       )}
-      <Jobs store={store} />
+      <Jobs />
     </header>
   );
 }
 
-function Jobs({ store }: { store: AppStore }) {
-  const jobs = useStore(store, (s) => s.jobs);
-  const cancel = useStore(store, (s) => s.cancelJob);
+function Jobs() {
+  const jobs = useApp((s) => s.jobs);
+  const cancel = useApp((s) => s.cancelJob);
   const list = Object.values(jobs);
   if (!list.length) return null;
   return (

@@ -1,12 +1,11 @@
 // The open ledger's projection rules, compiled once per ledger, so that the list and
 // the detail colour a kind the way the engine folds it (PaymentFailed under Emmett's).
 import { useMemo } from 'react';
-import { useStore } from 'zustand';
+import { useApp } from './use-app.tsx';
 import { compileRules, DEFAULT_RULES, type Rules } from '../../shared/projection.ts';
-import type { AppStore } from './store.ts';
 
-export function useLedgerRules(store: AppStore): Rules {
-  const spec = useStore(store, (s) => s.info?.rules.rules ?? null);
+export function useLedgerRules(): Rules {
+  const spec = useApp((s) => s.info?.rules.rules ?? null);
   return useMemo(() => {
     try {
       return compileRules(spec);

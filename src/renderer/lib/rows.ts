@@ -3,8 +3,11 @@
 import type { Client } from '../../shared/contract.ts';
 import type { LedgerEvent, Query } from '../../shared/ledger.ts';
 
-export const WINDOW = 100;
+/** Rows fetched and kept together: small, so a jump asks for little more than the rows that show. */
+export const WINDOW = 25;
 const MAX_WINDOWS = 8;
+/** The rows a new view asks for first: a screen's worth, and the sample its columns are fitted to. */
+export const FIRST_ROWS = 100;
 
 export class RowCache {
   private readonly windows = new Map<number, LedgerEvent[]>();
@@ -32,29 +35,49 @@ export class RowCache {
       this.windows.set(w, rows);
       return rows[position - w * WINDOW];
     }
-    this.load(w);
+    this.ensure(position, position);
     return undefined;
   }
 
-  private load(w: number): void {
-    if (this.inflight.has(w)) return;
-    this.inflight.add(w);
+  /**
+   * Starts loading the rows first..last that are neither held nor on their way, one
+   * request for each run of adjacent windows: a jump costs one round trip and one
+   * render, not one per window with the engine answering them in turn.
+   */
+  ensure(first: number, last: number): void {
+    const w1 = Math.floor(last / WINDOW);
+    let from = -1;
+    for (let w = Math.floor(first / WINDOW); w <= w1 + 1; w++) {
+      const missing = w <= w1 && !this.windows.has(w) && !this.inflight.has(w);
+      if (missing && from < 0) from = w;
+      else if (!missing && from >= 0) {
+        this.load(from, w - 1);
+        from = -1;
+      }
+    }
+  }
+
+  private load(w0: number, w1: number): void {
+    for (let w = w0; w <= w1; w++) this.inflight.add(w);
     const gen = this.generation;
     this.client
-      .rows({ ledger: this.ledger, query: this.query, start: w * WINDOW, count: WINDOW })
+      .rows({ ledger: this.ledger, query: this.query, start: w0 * WINDOW, count: (w1 - w0 + 1) * WINDOW })
       .then((res) => {
         if (gen !== this.generation) return;
-        this.windows.set(w, res.events);
+        for (let w = w0; w <= w1; w++) this.windows.set(w, res.events.slice((w - w0) * WINDOW, (w - w0 + 1) * WINDOW));
         while (this.windows.size > MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
         this.onLoad(res.total, res.exact);
       })
       .catch(() => {})
-      .finally(() => this.inflight.delete(w));
+      .finally(() => {
+        for (let w = w0; w <= w1; w++) this.inflight.delete(w);
+      });
   }
 
-  /** Holds rows already fetched for a window-aligned start. */
+  /** Holds rows already fetched from a window-aligned start (a short last window is the list's end). */
   seed(start: number, events: LedgerEvent[]): void {
-    if (start % WINDOW === 0 && events.length) this.windows.set(start / WINDOW, events.slice(0, WINDOW));
+    if (start % WINDOW !== 0) return;
+    for (let i = 0; i < events.length && i < MAX_WINDOWS * WINDOW; i += WINDOW) this.windows.set((start + i) / WINDOW, events.slice(i, i + WINDOW));
   }
 
   /** Forgets everything: the ledger grew or changed. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Projector } from '../src/main/engine/derive/projector.ts';
 import { Replay } from '../src/main/engine/derive/replay.ts';
+import { TextIndex } from '../src/main/engine/derive/text-index.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
 import { View } from '../src/main/engine/read/view.ts';
@@ -102,6 +103,19 @@ describe('a canonical PostgreSQL ledger', () => {
     const rb = Replay.open(pg, run.run_id);
     expect(rb.steps).toBe(ra.steps);
     expect(rb.at(Math.floor(ra.steps / 2))).toEqual(ra.at(Math.floor(ra.steps / 2)));
+  });
+
+  it('searches by scanning: no text index is built that a database table could never use', () => {
+    const index = new TextIndex(pg);
+    try {
+      index.build();
+      expect(index.indexedUpTo()).toBeNull();
+      const found = index.search({ query: { text: 'timeout' }, limit: 5 });
+      expect(found.indexed).toBe(false);
+      expect(found.events.map((e) => e.offset)).toEqual(file.page({ query: { text: 'timeout' }, limit: 5 }).events.map((e) => e.offset));
+    } finally {
+      index.close();
+    }
   });
 
   it('numbers a view without counting first', () => {

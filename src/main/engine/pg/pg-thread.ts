@@ -139,15 +139,15 @@ async function handle(req: PgRequest): Promise<PgReply> {
   return { rows: await run(c, req.sql, req.params, req.array) };
 }
 
-port.on('message', async (req: PgRequest) => {
+port.on('message', async ({ id, req }: { id: number; req: PgRequest }) => {
   let reply: PgReply;
   try {
     reply = await handle(req);
   } catch (e) {
-    const err = e as Error & { code?: string; errno?: string };
+    const err = e as Error & { code?: string };
     reply = { error: { code: err.code ?? 'unknown', message: err.message || String(e) } };
   }
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
+  port.postMessage({ id, reply });
+  Atomics.add(flag, 0, 1);
   Atomics.notify(flag, 0);
 });

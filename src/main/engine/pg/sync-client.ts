@@ -24,6 +24,8 @@ export class SyncPg {
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private closed = false;
+  /** Calls made: each answer names the call it answers. */
+  private sent = 0;
 
   constructor(server: Server, config: ClientConfig) {
     this.server = server;
@@ -40,14 +42,22 @@ export class SyncPg {
 
   private call(req: PgRequest): { rows: unknown[]; text?: string; done?: boolean } {
     if (this.closed) throw new LedgerError('invalid_argument', 'the connection is closed', this.server.label);
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(req);
-    if (Atomics.wait(this.flag, 0, 0, REPLY_DEADLINE_MS) === 'timed-out')
-      throw new LedgerError('internal', 'the database thread did not answer', this.server.label);
-    const reply = receiveMessageOnPort(this.port)?.message as PgReply | undefined;
-    if (!reply) throw new LedgerError('internal', 'the database thread gave no answer', this.server.label);
-    if ('error' in reply) throw pgError(reply.error, this.server);
-    return reply;
+    const id = ++this.sent;
+    this.port.postMessage({ id, req });
+    const deadline = Date.now() + REPLY_DEADLINE_MS;
+    // The thread posts its answer, then bumps the counter: the answer is on the port by
+    // the time the counter moves. An answer to an earlier call that timed out is dropped.
+    for (;;) {
+      const seen = Atomics.load(this.flag, 0);
+      const got = receiveMessageOnPort(this.port)?.message as { id: number; reply: PgReply } | undefined;
+      if (got) {
+        if (got.id !== id) continue;
+        if ('error' in got.reply) throw pgError(got.reply.error, this.server);
+        return got.reply;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, seen, left) === 'timed-out') throw new LedgerError('internal', 'the database thread did not answer', this.server.label);
+    }
   }
 
   /** Rows as objects keyed by column name. */

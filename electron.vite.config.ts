@@ -16,6 +16,7 @@ export default defineConfig({
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           'jsonl-index-worker': resolve(import.meta.dirname, 'src/main/engine/jsonl/jsonl-index-worker.ts'),
           'fold-worker': resolve(import.meta.dirname, 'src/main/engine/derive/fold-worker.ts'),
+          'pg-thread': resolve(import.meta.dirname, 'src/main/engine/pg/pg-thread.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

@@ -1,4 +1,4 @@
-// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N] [-- --only a,b]: every target as a ratio to a baseline measured in this run.
+// npm run bench [-- --events N] [-- --10m] [-- --peer-lines N] [-- --only a,b] [-- --pg]: every target as a ratio to a baseline measured in this run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
@@ -10,6 +10,7 @@ import { benchJsonlPeers } from './jsonl-peers.ts';
 import { benchRenderer } from './renderer.ts';
 import { benchRunsTable } from './runs-table.ts';
 import { benchCliStream } from './cli.ts';
+import { benchPg } from './pg.ts';
 import { benchDir, info, rate, summary, time } from './lib.ts';
 
 const args = process.argv.slice(2);
@@ -49,6 +50,8 @@ const BENCHES: Record<string, () => unknown> = {
   cliStream: () => benchCliStream(big, events),
   renderer: () => benchRenderer(dir, big, events),
   runsTable: () => benchRunsTable(dir),
+  // --pg: a local PostgreSQL server (Debian's postgresql package), as many rows as the run's ledger.
+  ...(args.includes('--pg') ? { pg: () => benchPg(dir, events) } : {}),
 };
 const unknown = only?.filter((n) => !(n in BENCHES)) ?? [];
 if (unknown.length) throw new Error(`no bench named ${unknown.join(', ')}; the names: ${Object.keys(BENCHES).join(', ')}`);

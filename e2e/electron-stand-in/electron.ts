@@ -352,4 +352,14 @@ export const screen = {
   getPrimaryDisplay: () => standIn.displays[0],
 };
 
-export default { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, screen, session, shell };
+/** As on a machine without a keychain: the shell then keeps database passwords for the session only. */
+export const safeStorage = {
+  isEncryptionAvailable: () => false,
+  encryptString: (): Buffer => {
+    throw new Error('encryption is not available');
+  },
+  decryptString: (): string => {
+    throw new Error('encryption is not available');
+  },
+};
+export default { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, safeStorage, screen, session, shell };

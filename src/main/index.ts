@@ -1,7 +1,7 @@
 // Electron main process: window, native menu, dialogs, recent files, single
 // instance. Thin by design: it checks each IPC message against the contract and
 // its sender, then hands it to the engine host, which runs off this thread.
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, screen, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, safeStorage, screen, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,8 @@ import { restoredBounds } from './shell/bounds.ts';
 import { pathFromArgv, SAMPLE, startupLedger } from './shell/launch.ts';
 import { menuModel, type ItemId, type MenuNode } from './shell/menu-model.ts';
 import { addRecent, loadSettings, saveSettings, type Settings } from './shell/settings.ts';
+import { UrlSecrets } from './engine/pg/pg-secrets.ts';
+import { isPgUrl } from './engine/pg/pg-url.ts';
 
 // A second launch hands its path to the first (see 'second-instance') and quits before
 // it starts anything of its own.
@@ -38,6 +40,18 @@ function main() {
 
   const exists = (p: string) => fs.existsSync(p);
   const save = (next: Settings) => saveSettings(userData, (settings = next));
+  // Database passwords: sealed by the OS keychain where it is there, else kept for this session only.
+  let secrets: UrlSecrets | null = null;
+  const urlSecrets = () =>
+    (secrets ??= new UrlSecrets(
+      safeStorage.isEncryptionAvailable()
+        ? {
+            get: () => settings.secrets ?? {},
+            set: (all) => save({ ...settings, secrets: all }),
+            sealer: { seal: (s) => safeStorage.encryptString(s).toString('base64'), open: (s) => safeStorage.decryptString(Buffer.from(s, 'base64')) },
+          }
+        : null,
+    ));
 
   function send(push: Push) {
     win?.webContents.send('ledger:push', push);
@@ -108,6 +122,8 @@ function main() {
       }
       case 'open-sample':
         return openSample();
+      case 'connect-postgres':
+        return send({ event: 'command', payload: { command: 'connect' } });
       case 'export-snapshot':
       case 'export-snapshot-step': {
         if (!ui.ledger) return;
@@ -258,8 +274,12 @@ function main() {
         if (a.path) w.setTitle(`${path.basename(a.path)} — Ledger Inspector`);
         updateMenu();
       }
+      const args = req.args as { path?: unknown };
+      // A database URL reaches the engine with its password and the window, menus and recent list without it.
+      const database = typeof args.path === 'string' && isPgUrl(args.path);
+      if (database) urlSecrets().remember((args.path = urlSecrets().restore(args.path as string)));
       const res = await engine({ id, method: req.method, args: req.args, job: isJob(req.method) ? (req.job ?? crypto.randomUUID()) : undefined });
-      if (req.method === 'open' && res.ok) opened((req.args as { path: string }).path);
+      if (req.method === 'open' && res.ok) opened(database ? (res.result as { path: string }).path : (req.args as { path: string }).path);
       return res;
     } catch (e) {
       return errorResponse(id, e);

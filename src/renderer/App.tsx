@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
+import { ConnectDialog } from './components/ConnectDialog.tsx';
 import { ContextMenu } from './components/ContextMenu.tsx';
 import { DetailPane } from './components/DetailPane.tsx';
 import { EventList } from './components/EventList.tsx';
@@ -11,6 +13,7 @@ import { ReplayPanel, useReplayKeys } from './components/ReplayPanel.tsx';
 import { RunDetailPane, RunsPanel } from './components/Runs.tsx';
 import { Splitter } from './components/Splitter.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
+import type { ConnectStore } from './lib/connect-store.ts';
 import type { MappingStore } from './lib/mapping-store.ts';
 import type { LedgerInfo } from '../shared/contract.ts';
 import { bridge } from './lib/transport.ts';
@@ -37,7 +40,8 @@ function useDark(theme: 'light' | 'dark' | 'system'): boolean {
   return theme === 'dark' || (theme === 'system' && systemDark);
 }
 
-export function App({ mapping }: { mapping: MappingStore }) {
+export function App({ mapping, connect }: { mapping: MappingStore; connect: ConnectStore }) {
+  const connectShown = useStore(connect, (s) => s.shown);
   const store = useAppStore();
   const info = useApp((s) => s.info);
   const error = useApp((s) => s.error);
@@ -94,7 +98,7 @@ export function App({ mapping }: { mapping: MappingStore }) {
 
   return (
     <div className={`app ${dark ? 'dark' : 'light'}`} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-      <Toolbar mapping={mapping} />
+      <Toolbar mapping={mapping} connect={connect} />
       {error && (
         <div className="error-banner" role="alert" data-testid="error">
           <strong>Could not open {error.path ?? 'the ledger'}</strong>
@@ -165,6 +169,7 @@ export function App({ mapping }: { mapping: MappingStore }) {
       </footer>
       {gotoOpen && <GotoDialog />}
       {exportOpen && <ExportDialog />}
+      {connectShown && <ConnectDialog connect={connect} />}
       <ContextMenu />
       <MappingEditor mapping={mapping} />
     </div>

@@ -3,6 +3,7 @@
 import { createRoot } from 'react-dom/client';
 import { createClient } from '../shared/contract.ts';
 import { App } from './App.tsx';
+import { createConnectStore } from './lib/connect-store.ts';
 import { createMappingStore } from './lib/mapping-store.ts';
 import { createAppStore, decodeView, encodeView, type ViewState } from './lib/store.ts';
 import { bridge, ipcTransport, wsTransport } from './lib/transport.ts';
@@ -32,8 +33,9 @@ window.addEventListener('popstate', (e) => {
     });
 });
 const mapping = createMappingStore(client, store);
+const connect = createConnectStore(client, store);
 createRoot(document.getElementById('root')!).render(
   <AppProvider store={store}>
-    <App mapping={mapping} />
+    <App mapping={mapping} connect={connect} />
   </AppProvider>,
 );

@@ -228,6 +228,8 @@ export const EVENTS = {
     z.object({ command: z.literal('close') }),
     z.object({ command: z.literal('theme'), theme: z.enum(['light', 'dark', 'system']) }),
     z.object({ command: z.literal('toggle-detail') }),
+    /** Show the Connect to PostgreSQL dialog. */
+    z.object({ command: z.literal('connect') }),
   ]),
 } as const;
 export type EventName = keyof typeof EVENTS;

@@ -109,6 +109,8 @@ export type FacetField = (typeof FACET_FIELDS)[number];
 export interface FacetValue {
   value: string | null;
   count: number;
+  /** The count is the database planner's estimate (a big table, unfiltered), not a count. */
+  estimate?: boolean;
 }
 
 /** Event counts per time bucket; bucket i starts at from + i * bucket_ms. */
@@ -137,6 +139,8 @@ export interface LedgerStats {
   rules: { how: RulesSource; rules: LedgerRules | null };
   /** Present while a JSONL store is still being indexed: the figures cover the indexed part only. */
   indexing?: IndexingState;
+  /** The events, runs and kinds counts are the database planner's estimates (a big table), not counts. */
+  estimate?: boolean;
 }
 
 /** How a ledger's layout was found: a named layout, a mapping given for this open, one saved for the file, or one guessed. */

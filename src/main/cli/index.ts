@@ -10,7 +10,8 @@ import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
 import { readEventLines } from '../engine/write/append.ts';
 import { createCanonical } from '../engine/write/create-ledger.ts';
-import { Ledger } from '../engine/open/ledger.ts';
+import { openStore, type Store } from '../engine/open/open-store.ts';
+import { isPgUrl, withTable } from '../engine/pg/pg-url.ts';
 import { Projector } from '../engine/derive/projector.ts';
 import { Replay } from '../engine/derive/replay.ts';
 import { Follower } from '../engine/derive/tail.ts';
@@ -33,6 +34,7 @@ const MAP_SYNTAX =
 
 interface Common {
   json?: boolean;
+  table?: string;
   cacheDir?: string;
   map?: string;
   rules?: string;
@@ -74,8 +76,15 @@ function readRules(file: string | undefined): LedgerRules | undefined {
   }
 }
 
-function open(p: string, o: Common, opts: { progressive?: boolean } = {}): Ledger {
-  return Ledger.open(p, { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules), ...opts });
+/** What to open: a postgres:// URL takes --table into the URL (?table=), which is how the engine hears it. */
+function target(p: string, o: Common): string {
+  if (o.table === undefined) return p;
+  if (!isPgUrl(p)) throw new UsageError('--table is for postgres:// URLs; a ledger file names its table with --map');
+  return withTable(p, o.table);
+}
+
+function open(p: string, o: Common, opts: { progressive?: boolean } = {}): Store {
+  return openStore(target(p, o), { cacheDir: o.cacheDir, mapping: parseMapping(o.map), rules: readRules(o.rules), ...opts });
 }
 
 /** Filters shared by query, export and tail. */
@@ -160,7 +169,7 @@ let stopOnInterrupt: (() => void) | null = null;
 
 /** The ledger opened in the engine host (a JSONL store indexed there, cancellable); its id there. */
 async function hostOpen(p: string, o: Common): Promise<string> {
-  let info = await jobs.run('open', { path: p, mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open');
+  let info = await jobs.run('open', { path: target(p, o), mapping: parseMapping(o.map), rules: readRules(o.rules) }, 'open');
   // A JSONL store opens with its first rows; every answer but query's is over the whole store.
   while (info.indexing) {
     await sleep(INDEX_POLL_MS);
@@ -170,7 +179,7 @@ async function hostOpen(p: string, o: Common): Promise<string> {
 }
 
 /** Opens the ledger in this thread, after the host has built any index it needs (so that is cancellable). */
-async function openHere(p: string, o: Common): Promise<Ledger> {
+async function openHere(p: string, o: Common): Promise<Store> {
   if (isJsonlPath(p)) await hostOpen(p, o);
   return open(p, o);
 }
@@ -184,12 +193,12 @@ const isJsonlPath = (p: string) => {
 };
 
 /** Waits, hearing signals, until a JSONL store being indexed has every row. */
-async function whenIndexed(ledger: Ledger): Promise<void> {
+async function whenIndexed(ledger: Store): Promise<void> {
   while (ledger.indexing()) await sleep(INDEX_POLL_MS);
 }
 
 /** A forward walk over a store still being indexed: what is indexed, then, once caught up, the rest as it comes. */
-async function* untilIndexed(ledger: Ledger, query: Query, after?: number): AsyncGenerator<LedgerEvent> {
+async function* untilIndexed(ledger: Store, query: Query, after?: number): AsyncGenerator<LedgerEvent> {
   let last = after;
   for (;;) {
     const building = ledger.indexing() !== null;
@@ -226,6 +235,7 @@ export function buildProgram(): Command {
     // One line, with where to look: `ledger-inspector: unknown option '--x' (ledger-inspector help lists ...)`.
     .configureOutput({ outputError: (text, write) => write(`ledger-inspector: ${text.replace(/^error: /, '').trimEnd()} (ledger-inspector help <command> lists its options)\n`) })
     .option('--rules <file.json>', "the ledger's own projection rules: {kinds: [{match, entity, transition}], node}")
+    .option('--table <name>', 'for a postgres:// URL: the table that holds the events (default: the one the layouts or the detector find)')
     .exitOverride();
   const common = (cmd: Command) => ({ ...program.opts(), ...cmd.opts() }) as Common & Record<string, unknown>;
 
@@ -286,7 +296,7 @@ export function buildProgram(): Command {
       const o = common(cmd);
       const input = (o.file as string | undefined) ?? '-';
       const { events, payloadTexts } = readEventLines(readInput(input), input === '-' ? 'standard input' : input);
-      if (!fs.existsSync(p)) createCanonical(p);
+      if (!isPgUrl(p) && !fs.existsSync(p)) createCanonical(p);
       const ledger = open(p, o);
       try {
         const res = ledger.append(events, { mirrorDir: o.mirror as string | undefined, maxPayloadBytes: o.maxPayload as number | undefined, payloadTexts });

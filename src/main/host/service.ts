@@ -11,7 +11,9 @@ import { generateLedger } from '../engine/write/generate.ts';
 import { describeJsonl, importJsonl } from '../engine/jsonl/jsonl-store.ts';
 import { AppData } from '../engine/settings/app-data.ts';
 import { writeTextWhole } from '../engine/base/atomic-write.ts';
-import { Ledger } from '../engine/open/ledger.ts';
+import { openStore, type Store } from '../engine/open/open-store.ts';
+import { PgLedger, pgTables } from '../engine/pg/pg-ledger.ts';
+import { isPgUrl } from '../engine/pg/pg-url.ts';
 import { inspectTables, previewMapping } from '../engine/open/mapping-preview.ts';
 import { saveLedgerSettings } from '../engine/settings/ledger-settings.ts';
 import { Projector } from '../engine/derive/projector.ts';
@@ -22,7 +24,7 @@ import { TextIndex } from '../engine/derive/text-index.ts';
 import { View } from '../engine/read/view.ts';
 
 interface Open {
-  ledger: Ledger;
+  ledger: Store;
   /** Tells the window how a JSONL store's indexing goes, until it is complete. */
   indexingTimer: NodeJS.Timeout | null;
   views: Map<string, View>;
@@ -85,14 +87,14 @@ export class EngineService {
   readonly handlers: Handlers = {
     open: ({ path, mapping, rules }, ctl, extra) => {
       const id = extra.ledgerId ?? crypto.randomUUID();
-      const ledger = Ledger.open(path, { cacheDir: this.cacheDir, mapping, rules, progressive: true, ...ctl });
+      const ledger = openStore(path, { cacheDir: this.cacheDir, mapping, rules, progressive: true, ...ctl });
       const o: Open = { ledger, views: new Map(), projector: new Projector(ledger), text: null, follower: null, indexingTimer: null };
       this.ledgers.get(id)?.ledger.close();
       this.ledgers.set(id, o);
       this.watchIndexing(id, o);
       return this.info(id, o);
     },
-    tables: ({ path }) => inspectTables(path),
+    tables: ({ path }) => (isPgUrl(path) ? pgTables(path) : inspectTables(path)),
     previewMapping: ({ path, mapping, rules }) => previewMapping(path, mapping, rules, this.cacheDir),
     saveMapping: ({ path, mapping, rules }) => {
       saveLedgerSettings(path, { mapping: mapping ?? undefined, rules: rules ?? undefined });
@@ -153,7 +155,8 @@ export class EngineService {
     },
     snapshot: async ({ ledger, dest, up_to_offset, runs }, ctl) => {
       const l = this.get(ledger).ledger;
-      if (up_to_offset === undefined && !runs?.length) await fullSnapshot(l, dest, ctl);
+      if (l instanceof PgLedger) l.snapshot(dest, { upToOffset: up_to_offset, runs }, ctl);
+      else if (up_to_offset === undefined && !runs?.length) await fullSnapshot(l, dest, ctl);
       else partialSnapshot(l, dest, { upToOffset: up_to_offset, runs }, ctl);
       return { dest };
     },

@@ -13,6 +13,8 @@ import { LedgerError } from '../../shared/errors.ts';
 import { defaultCacheDir } from '../engine/base/cache.ts';
 import { EngineHost } from '../host/host.ts';
 import { AllowedFolders } from './folders.ts';
+import { UrlSecrets } from '../engine/pg/pg-secrets.ts';
+import { isPgUrl } from '../engine/pg/pg-url.ts';
 
 export interface ServeOptions {
   path: string;
@@ -52,13 +54,16 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const root = opts.rendererDir ?? DEFAULT_RENDERER_DIR;
   if (!fs.existsSync(path.join(root, 'index.html')))
     throw new LedgerError('not_found', 'the app is not built; run "npm run build" first', root);
-  const ledgerPath = path.resolve(opts.path);
-  if (!fs.existsSync(ledgerPath)) throw new LedgerError('not_found', 'no such file or folder', ledgerPath);
+  const database = isPgUrl(opts.path);
+  const ledgerPath = database ? opts.path : path.resolve(opts.path);
+  if (!database && !fs.existsSync(ledgerPath)) throw new LedgerError('not_found', 'no such file or folder', ledgerPath);
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LedgerError('invalid_argument', `--port takes a port from 0 to 65535, not ${port}`);
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  const ledgerFolder = fs.statSync(ledgerPath).isDirectory() ? ledgerPath : path.dirname(ledgerPath);
-  const allowed = new AllowedFolders([ledgerFolder, cacheDir, ...(opts.allowDirs ?? [])]);
+  const ledgerFolder = database ? [] : [fs.statSync(ledgerPath).isDirectory() ? ledgerPath : path.dirname(ledgerPath)];
+  const allowed = new AllowedFolders([...ledgerFolder, cacheDir, ...(opts.allowDirs ?? [])]);
+  // Passwords of database URLs stay in this process, never on the page or on disk.
+  const secrets = new UrlSecrets();
   const token = crypto.randomBytes(24).toString('base64url');
   const cookie = `li_token=${token}`;
   const authorised = (req: http.IncomingMessage, url: URL) =>
@@ -136,6 +141,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
           id = typeof (msg as { id?: unknown })?.id === 'number' ? (msg as { id: number }).id : 0;
           const valid = validateRequest(msg);
           allowed.checkRequest(valid.method, valid.args);
+          const args = valid.args as { path?: unknown };
+          if (typeof args.path === 'string' && isPgUrl(args.path)) secrets.remember((args.path = secrets.restore(args.path)));
           res = await engine.request({ id, method: valid.method, args: valid.args, job: valid.job });
         } catch (e) {
           res = errorResponse(id, e);
@@ -143,7 +150,7 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
         send(ws, JSON.stringify(res));
       });
       // The window opens what serve was started with.
-      send(ws, JSON.stringify({ event: 'command', payload: { command: 'open', path: ledgerPath } } satisfies Push));
+      send(ws, JSON.stringify({ event: 'command', payload: { command: 'open', path: database ? secrets.remember(ledgerPath) : ledgerPath } } satisfies Push));
     });
   });
 

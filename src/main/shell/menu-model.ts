@@ -14,6 +14,7 @@ export type ItemId =
   | 'open-ledger'
   | 'open-jsonl'
   | 'open-sample'
+  | 'connect-postgres'
   | 'export-snapshot'
   | 'export-snapshot-step'
   | 'export-jsonl'
@@ -54,6 +55,7 @@ export function menuModel(s: MenuState, platform: NodeJS.Platform): MenuNode[] {
         ],
       },
       item('open-sample', 'Open Sample Ledger', true),
+      item('connect-postgres', 'Connect to PostgreSQL…', true),
       sep,
       item('export-snapshot', 'Export Snapshot…', s.ledgerOpen, 'CmdOrCtrl+Shift+S'),
       item('export-snapshot-step', 'Export Snapshot up to Replay Step…', s.ledgerOpen && s.replayStep),

@@ -8,6 +8,8 @@ export interface Settings {
   recent: string[];
   theme: 'light' | 'dark' | 'system';
   detailPane: boolean;
+  /** Passwords of database connections, sealed by the OS keychain (Electron safeStorage), by server and database. */
+  secrets?: Record<string, string>;
 }
 
 const DEFAULTS: Settings = { recent: [], theme: 'system', detailPane: true };

@@ -1,11 +1,12 @@
 // The top bar: what is open, a path box to open another ledger, running jobs.
 import { useEffect, useState } from 'react';
 import { useApp, useAppStore } from '../lib/use-app.tsx';
+import type { ConnectStore } from '../lib/connect-store.ts';
 import type { MappingStore } from '../lib/mapping-store.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function Toolbar({ mapping }: { mapping: MappingStore }) {
+export function Toolbar({ mapping, connect }: { mapping: MappingStore; connect: ConnectStore }) {
   const store = useAppStore();
   const info = useApp((s) => s.info);
   const opening = useApp((s) => s.opening);
@@ -25,8 +26,9 @@ export function Toolbar({ mapping }: { mapping: MappingStore }) {
           if (path.trim()) void open(path.trim());
         }}
       >
-        <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="Path of a ledger file or JSONL folder" aria-label="Ledger path" data-testid="path-input" spellCheck={false} />
+        <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="Path of a ledger file or JSONL folder, or a postgres:// URL" aria-label="Ledger path" data-testid="path-input" spellCheck={false} />
         <button type="submit" disabled={!!opening}>{opening ? 'Opening…' : 'Open'}</button>
+        <button type="button" onClick={() => connect.getState().show()} title="Open a ledger table in a PostgreSQL database" data-testid="connect-open">Connect…</button>
       </form>
       {info && (
         <>

@@ -13,10 +13,13 @@ export function defaultCacheDir(): string {
 /** A cache file name for a ledger path and a purpose, e.g. cacheFileFor(dir, '/x/events', 'jsonl'). */
 export function cacheFileFor(cacheDir: string, ledgerPath: string, purpose: string): string {
   let real = ledgerPath;
-  try {
-    real = fs.realpathSync(ledgerPath);
-  } catch {
-    real = path.resolve(ledgerPath);
+  // A database URL (postgres://) names no file: it is its own key.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(ledgerPath)) {
+    try {
+      real = fs.realpathSync(ledgerPath);
+    } catch {
+      real = path.resolve(ledgerPath);
+    }
   }
   const hash = crypto.createHash('sha256').update(real).digest('hex').slice(0, 16);
   const base = path.basename(real).replace(/[^\w.-]/g, '_').slice(0, 40);

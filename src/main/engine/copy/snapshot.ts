@@ -10,8 +10,9 @@ import type { Query } from '../../../shared/ledger.ts';
 import { runCopier } from './file-copier.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { sqliteOf, type LedgerReader } from '../read/reader.ts';
-import { buildWhere } from '../read/query.ts';
+import { buildWhere, canonicalColumns } from '../read/query.ts';
 import { raw, sql, where } from '../base/sql.ts';
+import { NUMBER_SEQ } from '../format/schema.ts';
 import { BulkWriter } from '../write/bulk.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
@@ -86,23 +87,7 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
   const w = buildWhere(src, ledger.parseQuery(query));
   const c = src.col;
   const t = src.table;
-  // Canonical sources keep every column; other layouts fill the canonical defaults.
-  const native = src.layout === 'canonical' || src.layout === 'jsonl';
-  const select = [
-    c.offset,
-    `COALESCE(${c.id}, CAST(${c.offset} AS TEXT))`,
-    c.run_id,
-    native ? `${t}."turn"` : '0',
-    c.kind,
-    `COALESCE(${c.actor}, '')`,
-    `COALESCE(${c.payload}, '{}')`,
-    `COALESCE(${c.time}, '')`,
-    native ? `${t}."schema_version"` : '1',
-    c.session_id,
-    native ? `${t}."model_profile"` : 'NULL',
-    c.model_id,
-    c.seq,
-  ].join(', ');
+  const select = canonicalColumns(src, c.time).join(', ');
   const writer = new BulkWriter(dest);
   try {
     const total = ledger.count(query);
@@ -123,7 +108,7 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
     }
     // Layouts without a seq get one per run, in offset order, as an append would have given.
     if (!src.hasSeq)
-      writer.exec('UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o');
+      writer.exec(NUMBER_SEQ);
     writer.finish();
     progress.done(copied);
     return { events: copied };

@@ -116,6 +116,9 @@ export class TextIndex {
   }
 
   private *steps(ctl: JobControl): Generator<void> {
+    // The index joins the ledger's own rows in SQLite: for another store (a database
+    // server) it could never be used, so it is not built; searches there scan.
+    if (!this.ledger.sqlite) return;
     const total = this.pending();
     const progress = progressReporter(ctl, total, 'events');
     for (;;) {

@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS events (
     seq             INTEGER
 )`;
 
+/** Gives a copy's rows their per-run seq in offset order, as appends would have (for sources without one). */
+export const NUMBER_SEQ =
+  'UPDATE events SET seq = r.n FROM (SELECT offset AS o, row_number() OVER (PARTITION BY run_id ORDER BY offset) AS n FROM events) AS r WHERE events.offset = r.o';
+
 export const SEQ_INDEX = 'CREATE UNIQUE INDEX IF NOT EXISTS idx_run_seq ON events(run_id, seq)';
 
 export const CANONICAL_INDEXES = [

@@ -62,10 +62,15 @@ const looksJson = (v: unknown) => {
 };
 
 /** Scores one table as an event log: the guessed mapping, its score, and why it falls short. */
-function guessTable(db: DB, t: TableInfo): TableGuess {
+/** A table's first rows (at most `limit`), for scoring; a database server's reader gives its own. */
+export type SampleRows = (t: TableInfo, limit: number) => Array<Record<string, unknown>>;
+
+const sqliteSample = (db: DB): SampleRows => (t, limit) => db.prepare(`SELECT * FROM ${quoteIdent(t.name)} LIMIT ${limit}`).all() as Array<Record<string, unknown>>;
+
+function guessTable(sampleRows: SampleRows, t: TableInfo): TableGuess {
   let rows: Array<Record<string, unknown>> = [];
   try {
-    rows = db.prepare(`SELECT * FROM ${quoteIdent(t.name)} LIMIT ${SAMPLE}`).all() as Array<Record<string, unknown>>;
+    rows = sampleRows(t, SAMPLE);
   } catch {
     // A view over a missing table reads nothing; it scores on its names alone.
   }
@@ -110,8 +115,9 @@ function guessTable(db: DB, t: TableInfo): TableGuess {
 }
 
 /** Every table scored, best first; the best is `confident` when it passes the threshold clearly. */
-export function guessMappings(db: DB, tables: TableInfo[]): TableGuess[] {
-  const guesses = tables.map((t) => guessTable(db, t)).sort((a, b) => b.score - a.score || b.rows - a.rows);
+export function guessMappings(db: DB | SampleRows, tables: TableInfo[]): TableGuess[] {
+  const sampleRows = typeof db === 'function' ? db : sqliteSample(db);
+  const guesses = tables.map((t) => guessTable(sampleRows, t)).sort((a, b) => b.score - a.score || b.rows - a.rows);
   const [best, next] = guesses;
   if (best?.mapping && best.score >= THRESHOLD && (!next || best.score - next.score >= MARGIN || !next.mapping)) best.confident = true;
   return guesses;

@@ -109,7 +109,20 @@ export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
   const tables = listTables(db);
   const byName = new Map(tables.map((t) => [t.name, t]));
   if (mapping) return checkOrder(db, mappedSource(tables, mapping, file), file);
+  const named = namedSource(byName);
+  if (named) return named;
+  if (has(byName.get('checkpoints'), 'thread_id', 'checkpoint_id', 'checkpoint') && has(byName.get('writes'), 'thread_id', 'checkpoint_id', 'task_id', 'channel', 'value'))
+    return langgraphSource(db);
 
+  if (tables.length === 0) throw new LedgerError('not_a_ledger', 'the database has no tables', file);
+  const guesses = guessMappings(db, tables);
+  const best = guesses[0];
+  if (best?.confident && best.mapping) return { ...checkOrder(db, mappedSource(tables, best.mapping, file), file), how: 'detected' };
+  throw unrecognised(file, tables, guesses);
+}
+
+/** The named layouts that one table makes (canonical, supervisor, session_events, Emmett's), by its columns; null for none. */
+export function namedSource(byName: ReadonlyMap<string, TableInfo>): Source | null {
   const events = byName.get('events');
   if (has(events, 'offset', 'id', 'run_id', 'kind', 'payload')) return fromColumns('canonical', events, CANONICAL_PICK);
   if (has(events, 'id', 'workflow_id', 'event_type')) return supervisorSource(events);
@@ -128,14 +141,7 @@ export function detectSource(db: DB, file: string, mapping?: Mapping): Source {
 
   const emt = byName.get('emt_messages');
   if (has(emt, 'stream_id', 'stream_position', 'global_position', 'message_type', 'message_data')) return emmettSource(emt);
-  if (has(byName.get('checkpoints'), 'thread_id', 'checkpoint_id', 'checkpoint') && has(byName.get('writes'), 'thread_id', 'checkpoint_id', 'task_id', 'channel', 'value'))
-    return langgraphSource(db);
-
-  if (tables.length === 0) throw new LedgerError('not_a_ledger', 'the database has no tables', file);
-  const guesses = guessMappings(db, tables);
-  const best = guesses[0];
-  if (best?.confident && best.mapping) return { ...checkOrder(db, mappedSource(tables, best.mapping, file), file), how: 'detected' };
-  throw unrecognised(file, tables, guesses);
+  return null;
 }
 
 /**
@@ -193,7 +199,7 @@ function supervisorSource(events: TableInfo): Source {
   return src;
 }
 
-function mappedSource(tables: TableInfo[], raw: Mapping, file: string): Source {
+export function mappedSource(tables: TableInfo[], raw: Mapping, file: string): Source {
   const parsed = MappingSchema.safeParse(raw);
   if (!parsed.success) throw new LedgerError('invalid_argument', `bad column mapping: ${describeIssues(parsed.error.issues)}`, file);
   const m = parsed.data;

@@ -99,18 +99,50 @@ export function selectList(src: Source, payload: 'preview' | 'full'): string {
   // Truncation is told from the first PREVIEW_CHARS + 1 characters: length() of the whole text walks a long payload to its end.
   const p = payload === 'full' ? `${c.payload} AS payload, 0 AS truncated` :
     `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(substr(${c.payload}, 1, ${PREVIEW_CHARS + 1})) > ${PREVIEW_CHARS} AS truncated`;
+  return eventColumns(src, timeDisplay(src), p);
+}
+
+/** An event row's select list, given how the SQL dialect shows the time and the payload (whole or a preview). */
+export function eventColumns(src: Source, time: string, payload: string): string {
+  const c = src.col;
   return [
-    `${c.offset} AS offset`,
+    `${c.offset} AS "offset"`,
     `${c.id} AS id`,
     `${c.run_id} AS run_id`,
     `${c.seq} AS seq`,
     `${c.kind} AS kind`,
     `${c.actor} AS actor`,
-    `${timeDisplay(src)} AS time`,
+    `${time} AS time`,
     `${c.session_id} AS session_id`,
     `${c.model_id} AS model_id`,
     `${c.node_id} AS node_id`,
-    p,
+    payload,
     ...(src.archived ? [`${src.archived} AS archived`] : []),
   ].join(', ');
+}
+
+/**
+ * The canonical table's columns (CANONICAL_TABLE order) as read from a source, for
+ * copies into a canonical ledger: canonical sources keep every column, other layouts
+ * fill the canonical defaults. `time` is the time as the copy stores it.
+ */
+export function canonicalColumns(src: Source, time: string): string[] {
+  const c = src.col;
+  const t = src.table;
+  const native = src.layout === 'canonical' || src.layout === 'jsonl';
+  return [
+    c.offset,
+    `COALESCE(${c.id}, CAST(${c.offset} AS TEXT))`,
+    c.run_id,
+    native ? `${t}."turn"` : '0',
+    c.kind,
+    `COALESCE(${c.actor}, '')`,
+    `COALESCE(${c.payload}, '{}')`,
+    `COALESCE(${time}, '')`,
+    native ? `${t}."schema_version"` : '1',
+    c.session_id,
+    native ? `${t}."model_profile"` : 'NULL',
+    c.model_id,
+    c.seq,
+  ];
 }

@@ -4,10 +4,8 @@
 import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeIssues, LedgerError } from '../../../shared/errors.ts';
+import { LedgerError } from '../../../shared/errors.ts';
 import {
-  PageRequestSchema,
-  QuerySchema,
   type FacetField,
   type FacetValue,
   type Histogram,
@@ -19,12 +17,13 @@ import {
   type Query,
   type RulesSource,
 } from '../../../shared/ledger.ts';
-import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { listTables, openReadOnly, quoteIdent, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
 import { buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
+import { checkPageRequest, checkQuery, checkRules } from './checks.ts';
 import type { LedgerReader, StoredState } from './reader.ts';
 
 /** What the store behind a SQLite file adds to reading it: a JSONL store's indexing, its state.db. */
@@ -97,21 +96,10 @@ export class SqliteReader implements LedgerReader {
   /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
   useRules(given: [LedgerRules, RulesSource] | null): void {
     if (!given) return;
-    const parsed = RulesSchema.safeParse(given[0]);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, this.path);
-    try {
-      this.rules = compileRules(parsed.data);
-    } catch (e) {
-      throw new LedgerError('invalid_argument', (e as Error).message, this.path);
-    }
+    const table = this.source.table.replace(/^temp\./, '');
+    this.rules = checkRules(given[0], this.path, table, () => this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[]);
     this.rulesSource = given[1];
-    const column = this.rules.nodeColumn;
-    if (column) {
-      const table = this.source.table.replace(/^temp\./, '');
-      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[];
-      if (!columns.includes(column)) throw new LedgerError('invalid_argument', `the rules take node ids from column "${column}", which is not in ${table}; its columns: ${columns.join(', ')}`, this.path);
-      this.source.col.node_id = `${this.source.table}.${quoteIdent(column)}`;
-    }
+    if (this.rules.nodeColumn) this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
   }
 
   indexing(): IndexingState | null {
@@ -193,18 +181,12 @@ export class SqliteReader implements LedgerReader {
   }
 
   parseQuery(given: unknown): Query {
-    const parsed = QuerySchema.safeParse(given ?? {});
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, this.path);
-    if (parsed.data.since_seq !== undefined && !this.source.hasSeq)
-      throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${this.source.layout} ledger has none`, this.path);
-    return parsed.data;
+    return checkQuery(given, this.source, this.path);
   }
 
   /** One keyset page of events in ledger order. */
   page(given: PageRequest = {}, fts?: FtsUse): Page {
-    const parsed = PageRequestSchema.safeParse(given);
-    if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, this.path);
-    const req = parsed.data;
+    const req = checkPageRequest(given, this.path);
     const query = this.parseQuery(req.query);
     const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
     const backward = req.before !== undefined || req.from_end === true;

@@ -1,0 +1,153 @@
+// The thread side of SyncPg: one `pg` client, answering one request at a time. The
+// engine thread blocks on a shared flag until the answer is posted, so the engine
+// stays synchronous over an asynchronous driver. A dropped connection is noted and
+// the next request connects again: a server that comes back is used again.
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { PgReply, PgRequest } from './sync-client.ts';
+
+// Offsets and counts are bigints; as numbers they stay exact up to 2^53, far past any ledger.
+pg.types.setTypeParser(20, (v) => Number(v));
+// Times and JSON reach the engine as the server prints them: text, byte for byte.
+for (const oid of [114, 3802, 1082, 1114, 1184]) pg.types.setTypeParser(oid, (v) => v);
+
+const flag = new Int32Array(workerData.flag as SharedArrayBuffer);
+const port = workerData.port as MessagePort;
+const config = workerData.config as pg.ClientConfig;
+
+let client: pg.Client | null = null;
+
+async function connected(): Promise<pg.Client> {
+  if (client) return client;
+  const c = new pg.Client(config);
+  // A connection lost between requests must not end the thread: the next request reconnects.
+  c.on('error', () => {
+    if (client === c) client = null;
+  });
+  c.on('end', () => {
+    if (client === c) client = null;
+  });
+  await c.connect();
+  client = c;
+  return c;
+}
+
+/** A statement's rows, as arrays or as objects keyed by column. */
+async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean): Promise<unknown[]> {
+  return array ? (await c.query({ text: sql, values: params, rowMode: 'array' })).rows : (await c.query({ text: sql, values: params })).rows;
+}
+
+/**
+ * A COPY ... TO STDOUT under way: whole lines of its text output, handed over a block
+ * at a time (one string crosses threads far faster than rows of strings).
+ */
+let copy: { stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
+/** Text held before the stream is paused (UTF-16 units): memory stays bounded however big the table. */
+const COPY_HIGH_WATER = 8 * 2 ** 20;
+
+function startCopy(c: pg.Client, sql: string): void {
+  const stream = c.query(copyTo(sql)) as unknown as Readable;
+  const state = { stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
+  const wake = () => {
+    state.wake?.();
+    state.wake = null;
+  };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const text = state.rest + chunk;
+    const end = text.lastIndexOf('\n');
+    state.rest = text.slice(end + 1);
+    if (end < 0) return;
+    state.blocks.push(text.slice(0, end + 1));
+    state.chars += end + 1;
+    if (state.chars > COPY_HIGH_WATER) stream.pause();
+    wake();
+  });
+  stream.on('end', () => ((state.done = true), wake()));
+  stream.on('error', (e) => ((state.failed = e), (state.done = true), wake()));
+  copy = state;
+}
+
+/** The lines of the COPY received since the last read, waiting for some; done once it is over. */
+async function readCopy(): Promise<PgReply> {
+  const state = copy;
+  if (!state) return { rows: [], done: true };
+  while (!state.blocks.length && !state.done) await new Promise<void>((r) => (state.wake = r));
+  if (state.failed) {
+    copy = null;
+    throw state.failed;
+  }
+  const text = state.blocks.join('');
+  state.blocks = [];
+  state.chars = 0;
+  state.stream.resume();
+  if (!text && state.done) copy = null;
+  return { rows: [], text, done: !text && state.done };
+}
+
+async function handle(req: PgRequest): Promise<PgReply> {
+  if (req.op === 'copyRead') return readCopy();
+  if (req.op === 'copyStop') {
+    // A COPY stopped half way leaves the connection mid-protocol: it is dropped, and the next request connects afresh.
+    if (copy && !copy.done) {
+      copy = null;
+      const c = client;
+      client = null;
+      c?.end().catch(() => undefined);
+    }
+    copy = null;
+    return { rows: [] };
+  }
+  if (req.op === 'end') {
+    await client?.end().catch(() => undefined);
+    client = null;
+    return { rows: [] };
+  }
+  const c = await connected();
+  if (req.op === 'copyStart') {
+    startCopy(c, req.sql);
+    return { rows: [] };
+  }
+  if (req.op === 'batch') {
+    // Statements in one transaction: all or nothing.
+    const results: unknown[][] = [];
+    try {
+      await c.query('BEGIN');
+      for (const s of req.statements) results.push(await run(c, s.sql, s.params, true));
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return { rows: results };
+  }
+  if (req.long) {
+    // Background work (an exact count, a whole copy) is not cut by the interactive timeout.
+    try {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL statement_timeout = 0');
+      const rows = await run(c, req.sql, req.params, req.array);
+      await c.query('COMMIT');
+      return { rows };
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+  return { rows: await run(c, req.sql, req.params, req.array) };
+}
+
+port.on('message', async ({ id, req }: { id: number; req: PgRequest }) => {
+  let reply: PgReply;
+  try {
+    reply = await handle(req);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    reply = { error: { code: err.code ?? 'unknown', message: err.message || String(e) } };
+  }
+  port.postMessage({ id, reply });
+  Atomics.add(flag, 0, 1);
+  Atomics.notify(flag, 0);
+});

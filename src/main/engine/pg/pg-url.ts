@@ -1,0 +1,133 @@
+// What the user typed to reach a PostgreSQL ledger: a postgres:// URL, with the
+// libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER; PGPASSWORD and .pgpass are
+// read by the driver) filling what the URL leaves out. Everything shown or logged
+// names the server as host:port/db, never the password.
+import os from 'node:os';
+import type { ClientConfig } from 'pg';
+import { parse } from 'pg-connection-string';
+import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
+
+/** Interactive calls give up after this long on the server: a slow filter never hangs the app. */
+export const INTERACTIVE_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export interface Server {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** host:port/db: what every message about this server names. */
+  label: string;
+}
+
+export interface PgTarget {
+  server: Server;
+  /** The table the URL (?table=) or the caller named, or null to detect. */
+  table: string | null;
+  /** The URL without its password: what the app shows, keys caches on and saves. */
+  shown: string;
+  config: ClientConfig;
+}
+
+export const isPgUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
+
+/** Reads a postgres:// URL (a bad one is a clear error naming what is wrong, never echoing a password). */
+export function parsePgUrl(given: string, table?: string): PgTarget {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new LedgerError('invalid_argument', 'not a valid postgres:// URL', redact(given));
+  }
+  const fromUrl = url.searchParams.get('table');
+  url.searchParams.delete('table');
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse(url.toString());
+  } catch (e) {
+    throw new LedgerError('invalid_argument', `not a valid postgres:// URL: ${(e as Error).message}`, redact(given));
+  }
+  const env = process.env;
+  const user = opts.user || env.PGUSER || os.userInfo().username;
+  const host = opts.host || env.PGHOST || 'localhost';
+  const port = Number(opts.port || env.PGPORT || 5432);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new LedgerError('invalid_argument', `not a port: ${opts.port}`, redact(given));
+  const database = opts.database || env.PGDATABASE || user;
+  const label = `${host}:${port}/${database}`;
+  const shownUrl = new URL(url.toString());
+  shownUrl.password = '';
+  const name = table ?? fromUrl ?? null;
+  if (name) shownUrl.searchParams.set('table', name);
+  const { password, ...rest } = opts;
+  const config: ClientConfig = {
+    ...(rest as ClientConfig),
+    host,
+    port,
+    database,
+    user,
+    // Left out, the driver reads PGPASSWORD, then ~/.pgpass, as libpq does.
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+    application_name: 'ledger-inspector',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: INTERACTIVE_TIMEOUT_MS,
+    // Reading never changes the database, whatever a statement would try.
+    options: '-c default_transaction_read_only=on',
+  };
+  return { server: { host, port, database, user, label }, table: name, shown: shownUrl.toString(), config };
+}
+
+/** The URL naming a table (?table=), how a table reaches the engine through a path. */
+export function withTable(given: string, table: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new LedgerError('invalid_argument', 'not a valid postgres:// URL', redact(given));
+  }
+  url.searchParams.set('table', table);
+  return url.toString();
+}
+
+/** A URL as it may be shown: without its password. */
+export function redact(given: string): string {
+  return given.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/i, '$1@');
+}
+
+const CONNECTION_LOST = /terminat|ECONNRESET|EPIPE|Connection ended|not queryable/i;
+
+/** A driver or server error as one line naming the server. */
+export function pgError(e: { code: string; message: string }, server: Server): LedgerError {
+  const at = server.label;
+  const plain = (e.message.split('\n')[0] ?? '').replace(/^error:\s*/i, '');
+  const make = (code: ErrorCode, message: string) => new LedgerError(code, message, at);
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return make('not_found', 'cannot connect to the PostgreSQL server: connection refused (is it running, on this port?)');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return make('not_found', `cannot connect to the PostgreSQL server: no such host ${server.host}`);
+    case 'ETIMEDOUT':
+      return make('not_found', 'cannot connect to the PostgreSQL server: the connection timed out');
+    case '28P01':
+    case '28000':
+      return make('permission', `the server refused user "${server.user}": ${plain}`);
+    case '3D000':
+      return make('not_found', `no database "${server.database}" on the server`);
+    case '42P01':
+      return make('not_found', plain);
+    case '42501':
+      return make('permission', plain);
+    case '25006':
+      return make('read_only', plain);
+    case '57014':
+      return make('internal', `the server cancelled the statement (over the ${INTERACTIVE_TIMEOUT_MS / 1000} s interactive limit, or by an administrator)`);
+    case '57P01':
+    case '57P02':
+    case '57P03':
+      return make('source_changed', 'the PostgreSQL server went away; the next call reconnects');
+  }
+  if (e.code.startsWith('08') || CONNECTION_LOST.test(e.message) || /timeout expired/i.test(e.message))
+    return make('source_changed', 'lost the connection to the PostgreSQL server; the next call reconnects');
+  if (/password/i.test(e.message)) return make('permission', plain);
+  return make('internal', `PostgreSQL: ${plain}`);
+}

@@ -1,0 +1,38 @@
+// What every reader checks at its edge, whatever the store: queries, page requests
+// and projection rules, each refused with one line naming the ledger.
+import { describeIssues, LedgerError } from '../../../shared/errors.ts';
+import { PageRequestSchema, QuerySchema, type PageRequest, type Query } from '../../../shared/ledger.ts';
+import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import type { StoreShape } from './reader.ts';
+
+export function checkQuery(given: unknown, shape: StoreShape, path: string): Query {
+  const parsed = QuerySchema.safeParse(given ?? {});
+  if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, path);
+  if (parsed.data.since_seq !== undefined && !shape.hasSeq)
+    throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${shape.layout} ledger has none`, path);
+  return parsed.data;
+}
+
+export function checkPageRequest(given: PageRequest, path: string) {
+  const parsed = PageRequestSchema.safeParse(given);
+  if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, path);
+  return parsed.data;
+}
+
+/** Projection rules checked and compiled; a node column they name must be one of the table's. */
+export function checkRules(given: LedgerRules, path: string, table: string, columnsOf: () => string[]): Rules {
+  const parsed = RulesSchema.safeParse(given);
+  if (!parsed.success) throw new LedgerError('invalid_argument', `bad rules: ${describeIssues(parsed.error.issues)}`, path);
+  let rules: Rules;
+  try {
+    rules = compileRules(parsed.data);
+  } catch (e) {
+    throw new LedgerError('invalid_argument', (e as Error).message, path);
+  }
+  const column = rules.nodeColumn;
+  if (column) {
+    const columns = columnsOf();
+    if (!columns.includes(column)) throw new LedgerError('invalid_argument', `the rules take node ids from column "${column}", which is not in ${table}; its columns: ${columns.join(', ')}`, path);
+  }
+  return rules;
+}

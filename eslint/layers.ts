@@ -19,7 +19,7 @@ export const ENGINE: Record<string, string[]> = {
   pg: ['base', 'format', 'layout', 'settings', 'read', 'write'],
   open: ['base', 'format', 'layout', 'settings', 'read', 'write', 'jsonl', 'pg'],
 };
-const ENGINE_PACKAGES = ['better-sqlite3', 'env-paths', 'tinyqueue', 'uuid', 'zod', 'pg', 'pg-cursor', 'pg-copy-streams', 'pg-connection-string'];
+const ENGINE_PACKAGES = ['better-sqlite3', 'env-paths', 'tinyqueue', 'uuid', 'zod', 'pg', 'pg-copy-streams', 'pg-connection-string'];
 const SHARED_PACKAGES = ['zod', 'pretty-bytes', 'pretty-ms', 'string-width'];
 const ELECTRON_USERS = ['main/index.ts', 'preload/index.ts'];
 

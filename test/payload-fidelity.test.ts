@@ -48,6 +48,9 @@ describe('payload fidelity', () => {
     expect(memberText('{"pay\\u006coad":12345678901234567890}', 'payload')).toBe('12345678901234567890');
     expect(memberText('{"s":"\\"payload\\":1","payload":"a\\\\"}', 'payload')).toBe('"a\\\\"');
     expect(memberText('{"payload":1,"payload":[2]}', 'payload')).toBe('[2]');
+    // A later member of the name, written with an escape, is still the one kept.
+    expect(memberText('{"payload":1,"x":2,"pay\\u006coad":3}', 'payload')).toBe('3');
+    expect(memberText('{"payload":1,"x":"payload"}', 'payload')).toBe('1');
     expect(memberText('{"x":1}', 'payload')).toBeUndefined();
     expect(memberText('[1]', 'payload')).toBeUndefined();
   });

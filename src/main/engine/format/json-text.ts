@@ -62,16 +62,26 @@ export function memberText(json: string, key: string): string | undefined {
   let found: string | undefined;
   while (json.charCodeAt(i) === QUOTE) {
     const keyEnd = skipString(json, i);
-    const raw = json.slice(i + 1, keyEnd - 1);
-    const name = raw.includes('\\') ? (JSON.parse(json.slice(i, keyEnd)) as string) : raw;
     const start = skipSpace(json, skipSpace(json, keyEnd) + 1); // past the colon
     const end = skipValue(json, start);
-    if (name === key) found = json.slice(start, end);
+    if (isKey(json, i, keyEnd, key)) {
+      found = json.slice(start, end);
+      // A later member of the same name is the one JSON.parse keeps; without its name
+      // (or an escape that could spell it) in the rest of the line, there is none.
+      if (json.indexOf(`"${key}"`, end) === -1 && json.indexOf('\\', end) === -1) return found;
+    }
     i = skipSpace(json, end);
     if (json.charCodeAt(i) !== 0x2c) break;
     i = skipSpace(json, i + 1);
   }
   return found;
+}
+
+/** Whether the string json[start, end) (quotes included) is `key`, compared in place when it has no escape. */
+function isKey(json: string, start: number, end: number, key: string): boolean {
+  if (end - start - 2 === key.length && json.startsWith(key, start + 1)) return true;
+  const raw = json.slice(start + 1, end - 1);
+  return raw.includes('\\') && JSON.parse(json.slice(start, end)) === key;
 }
 
 /** Whether `text` is JSON that can sit inside one JSONL line as it is (valid, no line breaks). */

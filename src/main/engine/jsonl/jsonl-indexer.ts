@@ -3,6 +3,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
 import type { JobControl } from '../base/jobs.ts';
+import { ROW_THREAD_LIMITS } from '../base/threads.ts';
 import { POLL_MS, readIndexState } from './jsonl-index-state.ts';
 import type { IndexResult, JsonlSource } from './jsonl-store.ts';
 
@@ -11,7 +12,7 @@ export function startIndexer(src: JsonlSource, cacheFile: string, ctl?: JobContr
   const flags = new Int32Array(new SharedArrayBuffer(12));
   const { port1, port2 } = new MessageChannel();
   const file = import.meta.url.endsWith('.ts') ? './jsonl-index-worker.ts' : './jsonl-index-worker.js';
-  const worker = new Worker(new URL(file, import.meta.url), { workerData: { src, cacheFile, flags: flags.buffer, replies: port2 }, transferList: [port2] });
+  const worker = new Worker(new URL(file, import.meta.url), { workerData: { src, cacheFile, flags: flags.buffer, replies: port2 }, transferList: [port2], resourceLimits: ROW_THREAD_LIMITS });
   worker.unref();
   const stop = () => {
     Atomics.store(flags, INDEXER_CANCEL, 1);

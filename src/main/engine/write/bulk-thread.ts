@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
 import { BulkWriter, type Counts, type Statement, type WriterOptions } from './bulk.ts';
+import { ROW_THREAD_LIMITS } from '../base/threads.ts';
 import type { CanonicalRow } from '../format/schema.ts';
 
 const BATCH = 10_000;
@@ -47,6 +48,7 @@ export class BulkWriterThread {
     this.worker = new Worker(url, {
       workerData: { dest, opts, counters: this.counters.buffer, replies: port2 },
       transferList: [port2],
+      resourceLimits: ROW_THREAD_LIMITS,
     });
     this.worker.unref();
     this.sent = 1;

@@ -2,6 +2,7 @@
 // Runs the CLI: the built JavaScript (out/main/cli.js) when installed; in a checkout
 // the TypeScript source itself (Node 22.18+ strips types), so it is never stale.
 import fs from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 
 const NEEDS = [22, 12]; // the package's "engines" (what commander 15 needs)
@@ -20,5 +21,9 @@ if (!fromSource && !fs.existsSync(built)) {
   console.error('ledger-inspector: the CLI is not built; run "npm run build" (or use Node 22.18+, which runs it from source)');
   process.exit(1);
 }
+// Compiled code kept on disk (under the temp folder): later starts skip compiling the CLI and
+// its dependencies. The engine's threads inherit it through the environment.
+const cache = module.enableCompileCache?.();
+if (cache?.directory) process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import(fromSource ? source : built);
 process.exitCode = await main(process.argv.slice(2));

@@ -16,7 +16,6 @@ import { Projector } from '../engine/derive/projector.ts';
 import { Replay } from '../engine/derive/replay.ts';
 import { Follower } from '../engine/derive/tail.ts';
 import { TextIndex } from '../engine/derive/text-index.ts';
-import { serve } from '../serve/server.ts';
 import { UsageError, whole } from './flags.ts';
 import { HostJobs } from './host-jobs.ts';
 import { formatOf, listEvents, listRecords, pagesOf } from './listing.ts';
@@ -485,6 +484,8 @@ export function buildProgram(): Command {
     .option('--json', 'print {url} as JSON')
     .action(async (p: string, _o, cmd: Command) => {
       const o = common(cmd);
+      // Loaded here: the web server and its WebSocket library cost every other command's start-up time.
+      const { serve } = await import('../serve/server.ts');
       const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir, allowDirs: o.allowDir as string[] | undefined });
       if (o.json) console.log(JSON.stringify({ url }));
       else console.log(`Ledger Inspector is serving ${p}\nopen ${url}\n(Ctrl+C stops it)`);

@@ -2,12 +2,18 @@
 // summaries, folds and indexes; jobs that write files), so a multi-GB export never
 // stalls scrolling, and a fold never stalls an export. Requests are correlated by id;
 // jobs report progress and are cancelled through a shared flag; slow calls are logged.
+// A lane's worker starts at its first call (a CLI command uses one or two lanes, and
+// each worker costs a start of the engine), then takes in the opens it missed.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
+import { ROW_THREAD_LIMITS } from '../engine/base/threads.ts';
 
 const SLOTS = 256;
+type WorkerLane = 'interactive' | 'background' | 'export';
+/** The workers that follow the interactive one's opens and closes. */
+const FOLLOWERS = ['background', 'export'] as const;
 const SLOW_MS = 250;
 
 export interface HostOptions {
@@ -25,7 +31,7 @@ class WorkerChannel {
   constructor(flags: SharedArrayBuffer, cacheDir: string | undefined, onPush: (p: Push) => void) {
     // Built, the host sits in out/main/index.js beside worker.js; from source it is host.ts beside worker.ts.
     const file = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js';
-    this.worker = new Worker(new URL(file, import.meta.url), { workerData: { cancelFlags: flags, cacheDir } });
+    this.worker = new Worker(new URL(file, import.meta.url), { workerData: { cancelFlags: flags, cacheDir }, resourceLimits: ROW_THREAD_LIMITS });
     let ready!: () => void;
     this.ready = new Promise((resolve) => (ready = resolve));
     this.worker.once('exit', () => ready());
@@ -56,14 +62,24 @@ export class EngineHost {
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
   private readonly jobs = new Map<string, number>();
   private readonly listeners = new Set<(p: Push) => void>();
-  private readonly workers: Record<'interactive' | 'background' | 'export', WorkerChannel>;
+  private readonly workers: Partial<Record<WorkerLane, WorkerChannel>> = {};
+  /** The opens and closes every worker takes in, in order: a worker started later replays them first. */
+  private readonly everywhere: Array<Omit<WorkerRequest, 'id'>> = [];
+  private readonly cacheDir: string | undefined;
   private readonly log: (line: string) => void;
 
   constructor(opts: HostOptions = {}) {
-    const onPush = (p: Push) => this.listeners.forEach((l) => l(p));
-    const channel = () => new WorkerChannel(this.flags, opts.cacheDir, onPush);
-    this.workers = { interactive: channel(), background: channel(), export: channel() };
+    this.cacheDir = opts.cacheDir;
     this.log = opts.log ?? ((line) => console.warn(line));
+  }
+
+  private worker(lane: WorkerLane): WorkerChannel {
+    let w = this.workers[lane];
+    if (!w) {
+      w = this.workers[lane] = new WorkerChannel(this.flags, this.cacheDir, (p) => this.emit(p));
+      for (const req of this.everywhere) void w.send(req);
+    }
+    return w;
   }
 
   subscribe(listener: (p: Push) => void): () => void {
@@ -92,9 +108,13 @@ export class EngineHost {
         // index once, with progress); the others follow without being waited for, since they
         // may be busy with a long job, and a worker takes its messages in order.
         const ledgerId = method === 'open' ? crypto.randomUUID() : undefined;
-        res = await this.workers.interactive.send({ ...base, ledgerId });
-        if (res.ok) for (const w of [this.workers.background, this.workers.export]) void w.send({ ...base, job: undefined, slot: undefined, ledgerId });
-      } else res = await this.workers[lane].send(base);
+        res = await this.worker('interactive').send({ ...base, ledgerId });
+        if (res.ok) {
+          const follow = { ...base, job: undefined, slot: undefined, ledgerId };
+          this.everywhere.push(follow);
+          for (const lane of FOLLOWERS) void this.workers[lane]?.send(follow);
+        }
+      } else res = await this.worker(lane).send(base);
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);
       if (job) this.emit({ event: 'jobDone', payload: { job, method, ok: res.ok, ...(res.ok ? {} : { code: res.error.code, error: res.error.message }) } });

@@ -1,4 +1,5 @@
 // Timing helpers: every figure is printed beside a baseline measured in the same run.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,4 +59,25 @@ export function benchDir(): string {
   const d = path.join(os.tmpdir(), 'ledger-inspector-bench');
   fs.mkdirSync(d, { recursive: true });
   return d;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/**
+ * The CLI as a user has it installed: the built JavaScript under a package of its
+ * own (bin, out, package.json; node_modules linked), started by the real bin
+ * script, compile cache and all. From a checkout the bin runs the TypeScript
+ * source instead, which starts several times slower. Built once per bench run.
+ */
+let installed: string | null = null;
+export function installedCli(dir: string): string {
+  if (installed) return installed;
+  execFileSync(path.join(ROOT, 'node_modules/.bin/electron-vite'), ['build'], { cwd: ROOT, stdio: 'ignore' });
+  const pkg = path.join(dir, 'installed-cli');
+  fs.rmSync(pkg, { recursive: true, force: true });
+  fs.mkdirSync(pkg);
+  for (const part of ['bin', 'out/main', 'package.json']) fs.cpSync(path.join(ROOT, part), path.join(pkg, part), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+  installed = path.join(pkg, 'bin/ledger-inspector.js');
+  return installed;
 }

@@ -1,6 +1,7 @@
 // A JSONL store not yet indexed opens in the browser with its first rows at once,
 // the total shown as an estimate with how far indexing got, then the exact total.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATA, expect, ledgerOf, shot, startServe, test } from './serve.ts';
@@ -14,8 +15,8 @@ test('the first rows show while a JSONL store is indexed, with "≈N, indexing N
   const source = ledgerOf(events);
   // A store of its own, so that its cache index is cold.
   const store = path.join(DATA, `jsonl-store-${process.pid}-${Date.now()}`);
-  const r = spawnSync(process.execPath, [BIN, 'export-jsonl', source, store], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
+  // Not a blocking spawn: were the export ever to hang, the test's timeout would still fire and name this step.
+  await test.step('export the ledger as a JSONL store', () => promisify(execFile)(process.execPath, [BIN, 'export-jsonl', source, store]));
   const served = await startServe(store);
   try {
     await page.goto(served.url);
@@ -28,7 +29,7 @@ test('the first rows show while a JSONL store is indexed, with "≈N, indexing N
     await page.close();
     const exited = new Promise((r) => served.child.once('exit', r));
     served.stop();
-    await exited;
+    await test.step('serve stops on Ctrl+C while indexing', () => exited);
     fs.rmSync(store, { recursive: true, force: true });
   }
 });

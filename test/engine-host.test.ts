@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateRequest, type Response } from '../src/shared/contract.ts';
+import { validateRequest, type Request, type Response } from '../src/shared/contract.ts';
 import { EngineHost } from '../src/main/host/host.ts';
 import { tempDir, writeSeed004, type SeedEvent } from './fixtures.ts';
 
@@ -13,8 +13,8 @@ let host: EngineHost;
 let id = 0;
 
 async function call(method: string, args: unknown): Promise<unknown> {
-  const req = validateRequest({ id: ++id, method, args });
-  const res: Response = await host.request(req);
+  const req = { id: ++id, method, args };
+  const res: Response = await host.request({ ...req, args: validateRequest(req).args } as Request);
   if (!res.ok) throw new Error(`${method}: ${res.error.message}`);
   return res.result;
 }

@@ -3,7 +3,7 @@
 // stalls scrolling, and a fold never stalls an export. Requests are correlated by id;
 // jobs report progress and are cancelled through a shared flag; slow calls are logged.
 // A lane's worker starts at its first call (a CLI command uses one or two lanes, and
-// each worker costs a start of the engine), then takes in the opens it missed.
+// each worker costs a start of the engine), then takes in the ledgers open by then.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
@@ -63,8 +63,8 @@ export class EngineHost {
   private readonly jobs = new Map<string, number>();
   private readonly listeners = new Set<(p: Push) => void>();
   private readonly workers: Partial<Record<WorkerLane, WorkerChannel>> = {};
-  /** The opens and closes every worker takes in, in order: a worker started later replays them first. */
-  private readonly everywhere: Array<Omit<WorkerRequest, 'id'>> = [];
+  /** The opens of the ledgers still open: a worker started later takes them in first. */
+  private everywhere: Array<Omit<WorkerRequest, 'id'>> = [];
   private readonly cacheDir: string | undefined;
   private readonly log: (line: string) => void;
 
@@ -111,8 +111,10 @@ export class EngineHost {
         res = await this.worker('interactive').send({ ...base, ledgerId });
         if (res.ok) {
           const follow = { ...base, job: undefined, slot: undefined, ledgerId };
-          this.everywhere.push(follow);
           for (const lane of FOLLOWERS) void this.workers[lane]?.send(follow);
+          // A worker started later needs the ledgers still open, not the ones since closed.
+          if (method === 'open') this.everywhere.push(follow);
+          else this.everywhere = this.everywhere.filter((o) => o.ledgerId !== (req.args as { ledger: string }).ledger);
         }
       } else res = await this.worker(lane).send(base);
       const ms = performance.now() - started;

@@ -72,7 +72,9 @@ export class BulkWriter {
       // next opener sees is unfinished (the cache's own state) and rebuilds.
       this.db.pragma(`journal_mode = ${this.inPlace ? 'WAL' : 'OFF'}`);
       this.db.pragma('synchronous = OFF');
-      this.db.pragma('cache_size = -131072');
+      // 32 MiB: inserts measured as fast as with 128 (the OS keeps the file's pages), and a
+      // JSONL store of 50,000 stream files stays near 1 GiB at its peak.
+      this.db.pragma('cache_size = -32768');
       this.db.exec(CANONICAL_TABLE);
     });
     const insert = (n: number) => this.db.prepare(`${insertSql(n)} ON CONFLICT(id) DO NOTHING`);

@@ -48,6 +48,14 @@ describe('JSONL store', () => {
     fs.appendFileSync(f, 'n\n');
     const resumed = new LineReader(f, ends[4]!, 6, 4);
     expect([resumed.next(), resumed.lineNo, resumed.next()]).toEqual(['torn', 6, null]);
+    // A first line longer than the small first read, with the buffer sizes a merge of many files uses.
+    const wide = path.join(store, 'b.jsonl');
+    const lines2 = ['y'.repeat(1023), 'z'.repeat(5000), 'w', 'v'.repeat(4097)];
+    fs.writeFileSync(wide, `${lines2.join('\n')}\n`);
+    for (const size of [4096, 1 << 20]) {
+      const r = new LineReader(wide, 0, 1, size);
+      expect([r.next(), r.next(), r.next(), r.next(), r.next()]).toEqual([...lines2, null]);
+    }
   });
 
   it('stops with a named error when the file being read is replaced or deleted', () => {

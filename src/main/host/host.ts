@@ -11,10 +11,10 @@ import type { WorkerReply, WorkerRequest } from './protocol.ts';
 import { ROW_THREAD_LIMITS } from '../engine/base/threads.ts';
 
 const SLOTS = 256;
+const SLOW_MS = 250;
 type WorkerLane = 'interactive' | 'background' | 'export';
 /** The workers that follow the interactive one's opens and closes. */
 const FOLLOWERS = ['background', 'export'] as const;
-const SLOW_MS = 250;
 
 export interface HostOptions {
   cacheDir?: string;

@@ -82,6 +82,24 @@ describe.each([
   });
 });
 
+describe('the estimate while indexing', () => {
+  it('of a store of many small stream files comes from the lines written, not the next line read ahead in each file', () => {
+    const db = path.join(dir, 'many.db');
+    generateLedger(db, { events: 40_000, runs: 2_000, seed: 9 });
+    const l = Ledger.open(db);
+    const many = path.join(dir, 'many-store');
+    exportJsonl(l, many);
+    l.close();
+    expect(fs.readdirSync(many)).toHaveLength(2_000);
+    const opened = Ledger.open(many, { cacheDir: freshCache(), progressive: true });
+    const { indexing } = opened.page({ limit: 50 });
+    // Counted with the 2,000 lines read ahead, the first thousand rows looked like a third of the store.
+    expect(indexing?.estimated_events).toBeGreaterThan(40_000 * 0.8);
+    expect(indexing?.estimated_events).toBeLessThan(40_000 * 1.25);
+    opened.close();
+  });
+});
+
 describe('an interrupted indexing', () => {
   it('closed while indexing: the build stops and removes its file, and the next open rebuilds it whole', () => {
     const cacheDir = freshCache();

@@ -172,6 +172,8 @@ interface Head {
   file: number;
   line: number;
   row: CanonicalRow;
+  /** The file's byte position just past this line. */
+  end: number;
 }
 const byKey = (a: Head, b: Head) => a.key - b.key || a.file - b.file || a.line - b.line;
 
@@ -203,7 +205,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       if (!parsed) continue;
       const key = Math.max(runningMax[file]!, parsed.offset ?? (Date.parse(parsed.row[F.created_at]) || 0));
       runningMax[file] = key;
-      return { key, file, line: reader.lineNo, row: parsed.row };
+      return { key, file, line: reader.lineNo, row: parsed.row, end: reader.end };
     }
     return null;
   };
@@ -226,14 +228,21 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
       for (const [k, v] of Object.entries(meta)) writer.exec('INSERT INTO jsonl_meta VALUES (?, ?)', k, v);
     }
     let n = 0;
+    // The bytes of the lines written so far, each file's up to its last written line: the
+    // lines merely read ahead (every file's next one) do not count, or the share indexed,
+    // and the estimate of the store's size drawn from it, would be off by thousands of lines.
+    const writtenTo = src.files.map(() => 0);
+    let written = 0;
     while (heads.length) {
       const head = heads.pop()!;
       n++;
       writer.add(head.row);
+      written += head.end - writtenTo[head.file]!;
+      writtenTo[head.file] = head.end;
       const next = pull(head.file);
       if (next) heads.push(next);
       if ((n & 0x3fff) === 0 || n === FIRST_ROWS) {
-        told(readers.reduce((sum, r) => sum + r.end, 0));
+        told(written);
         throwIfCancelled(ctl?.signal, dest);
       }
     }

@@ -22,8 +22,11 @@ test('the first rows show while a JSONL store is indexed, with "≈N, indexing N
     await page.goto(served.url);
     await expect(page.locator('.row[data-position="0"]')).toHaveAttribute('data-offset', '1');
     await expect(page.getByTestId('status')).toContainText(/\/ ≈[\d,]+, indexing \d+%/);
+    // The top bar gives the same estimate, not the count indexed so far.
+    await expect(page.getByTestId('ledger-meta')).toContainText(/≈[\d,]+ events/);
     await shot(page, '20-jsonl-indexing');
     await expect(page.getByTestId('status')).toHaveText(`1 / ${events.toLocaleString('en-US')}`, { timeout: 180_000 });
+    await expect(page.getByTestId('ledger-meta')).toContainText(`${events.toLocaleString('en-US')} events`);
   } finally {
     // Its indexer thread goes with it: nothing of this test keeps a core busy for the next ones.
     await page.close();

@@ -34,7 +34,9 @@ export function Toolbar({ mapping, connect }: { mapping: MappingStore; connect: 
         <>
           <span className="ledger-meta" data-testid="ledger-meta">
             <span className="layout">{info.layout}</span>
-            {info.mapping.how !== 'layout' && <span className="mapping-how"> ({info.mapping.how} mapping of {info.mapping.mapping?.table})</span>} {n(info.events)} events
+            {info.mapping.how !== 'layout' && <span className="mapping-how"> ({info.mapping.how} mapping of {info.mapping.mapping?.table})</span>}{' '}
+            {/* While a JSONL store is indexed, the count so far would understate it: the estimate, as the status bar gives. */}
+            {info.indexing ? `≈${n(Math.max(info.events, info.indexing.estimated_events))} events` : `${n(info.events)} events`}
           </span>
           {info.layout === 'mapped' ? (
             <button onClick={() => void mapping.getState().start(info.path)} data-testid="mapping-open" title="Change which columns hold the events, and the ledger's own rules">

@@ -74,12 +74,21 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 /** Integers beyond 2^53 cannot be told apart once read: such a field makes the line bad, not a wrong number. */
 const int = (v: unknown): number | null | 'unsafe' => (Number.isSafeInteger(v) ? (v as number) : Number.isInteger(v) ? 'unsafe' : null);
 
-/** The first field of a role's candidates that the line has, with its name. */
-function pick(o: Record<string, unknown>, role: FieldRole): [name: string, value: unknown] | null {
-  for (const name of FIELD_CANDIDATES[role]) if (o[name] !== undefined && o[name] !== null) return [name, o[name]];
+/** The name of the first field of a role's candidates that the line has (not null), or null. */
+function pick(o: Record<string, unknown>, role: FieldRole): string | null {
+  for (const name of FIELD_CANDIDATES[role]) if (o[name] !== undefined && o[name] !== null) return name;
   return null;
 }
+/** The value of that field, or undefined. */
+const valueOf = (o: Record<string, unknown>, role: FieldRole): unknown => {
+  const name = pick(o, role);
+  return name === null ? undefined : o[name];
+};
 const list = (role: FieldRole) => FIELD_CANDIDATES[role].map((n) => `"${n}"`).join(', ');
+
+// Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
+const lone = (name: string, v: string | null) => (v && hasLoneSurrogate(v) ? `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct` : null);
+const unsafe = (name: string, v: number | null | 'unsafe') => (v === 'unsafe' ? `"${name}" is an integer beyond 2^53, which cannot be kept exactly` : null);
 
 /**
  * A parsed line as a canonical row, or a reason it is not one. The seed store's
@@ -91,42 +100,41 @@ const list = (role: FieldRole) => FIELD_CANDIDATES[role].map((n) => `"${n}"`).jo
 export function lineToRow(obj: unknown, text: string, fallbackStream: string, lineNo: number): CanonicalRow | string {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return 'not a JSON object';
   const o = obj as Record<string, unknown>;
-  const kind = pick(o, 'kind');
-  if (typeof kind?.[1] !== 'string') return `no event kind (a text field ${list('kind')})`;
-  const time = pick(o, 'time');
-  if (!time) return `no time (a field ${list('time')})`;
-  const created = timeToIso(time[1]);
-  if (!created) return `"${time[0]}" is not a time in years 1-9999: ${JSON.stringify(time[1]).slice(0, 40)}`;
-  const run = pick(o, 'run');
-  const stream = typeof run?.[1] === 'string' ? run[1] : fallbackStream;
+  const kind = valueOf(o, 'kind');
+  if (typeof kind !== 'string') return `no event kind (a text field ${list('kind')})`;
+  const timeField = pick(o, 'time');
+  if (!timeField) return `no time (a field ${list('time')})`;
+  const created = timeToIso(o[timeField]);
+  if (!created) return `"${timeField}" is not a time in years 1-9999: ${JSON.stringify(o[timeField]).slice(0, 40)}`;
+  const run = valueOf(o, 'run');
+  const stream = typeof run === 'string' ? run : fallbackStream;
   const payloadField = pick(o, 'payload');
   let payload: unknown;
-  if (payloadField) payload = payloadField[1];
+  if (payloadField) payload = o[payloadField];
   else {
     const mapped = new Set<string>(ROW_FIELDS);
-    for (const role of Object.keys(FIELD_CANDIDATES) as FieldRole[]) mapped.add(pick(o, role)?.[0] ?? '');
+    for (const role of Object.keys(FIELD_CANDIDATES) as FieldRole[]) mapped.add(pick(o, role) ?? '');
     payload = Object.fromEntries(Object.entries(o).filter(([k]) => !mapped.has(k)));
   }
-  const id = str(pick(o, 'id')?.[1]);
-  // Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
-  for (const [name, v] of [['id', id], ['stream', stream], ['kind', kind[1]]] as const)
-    if (v && hasLoneSurrogate(v)) return `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct`;
-  const ints = { turn: int(o.turn), schema_version: int(o.schema_version), seq: int(pick(o, 'seq')?.[1]) };
-  for (const [name, v] of Object.entries(ints)) if (v === 'unsafe') return `"${name}" is an integer beyond 2^53, which cannot be kept exactly`;
-  const p = payload as Record<string, unknown> | null;
+  const id = str(valueOf(o, 'id'));
+  const turn = int(o.turn);
+  const schemaVersion = int(o.schema_version);
+  const seq = int(valueOf(o, 'seq'));
+  const bad = lone('id', id) ?? lone('stream', stream) ?? lone('kind', kind) ?? unsafe('turn', turn) ?? unsafe('schema_version', schemaVersion) ?? unsafe('seq', seq);
+  if (bad) return bad;
   return [
     id ?? `${stream}:${lineNo}`,
     stream,
-    (ints.turn as number | null) ?? 0,
-    kind[1],
-    str(pick(o, 'actor')?.[1]) ?? str(p?.actor) ?? stream,
-    str(o.payload_text) ?? (payloadField ? memberText(text, payloadField[0]) : undefined) ?? JSON.stringify(payload),
+    (turn as number | null) ?? 0,
+    kind,
+    str(valueOf(o, 'actor')) ?? str((payload as Record<string, unknown> | null)?.actor) ?? stream,
+    str(o.payload_text) ?? (payloadField ? memberText(text, payloadField) : undefined) ?? JSON.stringify(payload),
     created,
-    (ints.schema_version as number | null) ?? 1,
+    (schemaVersion as number | null) ?? 1,
     str(o.session_id),
     str(o.model_profile),
     str(o.model_id),
-    ints.seq as number | null,
+    seq as number | null,
   ];
 }
 

@@ -19,6 +19,7 @@ import { progressReporter, throwIfCancelled, type JobControl } from '../base/job
 import { quoteIdent } from '../base/sqlite.ts';
 import { checkPageRequest, checkQuery, checkRules } from '../read/checks.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
+import { notifyChannel } from './pg-notify.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { pgSelectList, pgTimeMs, pgWhere, Sql, whereSql } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
@@ -104,9 +105,20 @@ export class PgReader implements LedgerReader {
     return 0;
   }
 
-  /** No watch (LISTEN/NOTIFY is not used yet): a follower polls by offset. */
-  watch(): null {
-    return null;
+  /**
+   * Where the table has a trigger that notifies on insert, LISTENs on its channel and
+   * calls `onChange` on each notification; else null, and a follower polls by offset
+   * alone (it polls anyway, so a channel connection that dies loses nothing).
+   */
+  watch(onChange: () => void): (() => void) | null {
+    const channel = notifyChannel(this.pg, this.oid, this.source.tableName);
+    if (!channel) return null;
+    try {
+      return this.pg.listen(channel, onChange);
+    } catch {
+      // Listening is only a shortcut: where it fails, polling carries on.
+      return null;
+    }
   }
 
   storedState(): StoredState | null {

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
 
 // Offsets and counts are bigints; as numbers they stay exact up to 2^53, far past any ledger.
@@ -32,6 +32,43 @@ async function connected(): Promise<pg.Client> {
   await c.connect();
   client = c;
   return c;
+}
+
+/**
+ * A connection of its own that LISTENs on one channel: each notification is told to
+ * the engine thread at once (not an answer to a call); if the connection dies, that
+ * is told once, and following goes on by polling alone.
+ */
+let listener: pg.Client | null = null;
+
+async function listen(channel: string): Promise<PgReply> {
+  await unlisten();
+  const c = new pg.Client(config);
+  const lost = () => {
+    if (listener !== c) return;
+    listener = null;
+    parentPort!.postMessage({ listen: 'lost' });
+  };
+  c.on('error', lost);
+  c.on('end', lost);
+  c.on('notification', () => parentPort!.postMessage({ listen: 'notify' }));
+  try {
+    await c.connect();
+    // A channel is an identifier: quoted, as the trigger's own text names it, case and all.
+    await c.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+  } catch (e) {
+    c.end().catch(() => undefined);
+    throw e;
+  }
+  listener = c;
+  return { rows: [] };
+}
+
+async function unlisten(): Promise<PgReply> {
+  const c = listener;
+  listener = null;
+  await c?.end().catch(() => undefined);
+  return { rows: [] };
 }
 
 /** A statement's rows, as arrays or as objects keyed by column. */
@@ -100,7 +137,10 @@ async function handle(req: PgRequest): Promise<PgReply> {
     copy = null;
     return { rows: [] };
   }
+  if (req.op === 'listen') return listen(req.channel);
+  if (req.op === 'unlisten') return unlisten();
   if (req.op === 'end') {
+    await unlisten();
     await client?.end().catch(() => undefined);
     client = null;
     return { rows: [] };

@@ -12,6 +12,8 @@ export type PgRequest =
   | { op: 'copyStart'; sql: string }
   | { op: 'copyRead' }
   | { op: 'copyStop' }
+  | { op: 'listen'; channel: string }
+  | { op: 'unlisten' }
   | { op: 'end' };
 export type PgReply = { rows: unknown[]; text?: string; done?: boolean } | { error: { code: string; message: string } };
 
@@ -26,6 +28,8 @@ export class SyncPg {
   private closed = false;
   /** Calls made: each answer names the call it answers. */
   private sent = 0;
+  /** Told of each notification on the channel listened to (see listen). */
+  private onNotify: (() => void) | null = null;
 
   constructor(server: Server, config: ClientConfig) {
     this.server = server;
@@ -38,6 +42,11 @@ export class SyncPg {
       transferList: [port2],
     });
     this.worker.unref();
+    // Notifications come as the thread's own messages, apart from the answers to calls.
+    this.worker.on('message', (m: { listen: 'notify' | 'lost' }) => {
+      if (m.listen === 'notify') this.onNotify?.();
+      else this.onNotify = null;
+    });
   }
 
   private call(req: PgRequest): { rows: unknown[]; text?: string; done?: boolean } {
@@ -100,6 +109,21 @@ export class SyncPg {
     } finally {
       if (!finished) this.call({ op: 'copyStop' });
     }
+  }
+
+  /**
+   * LISTENs on a channel over a connection of its own (one channel at a time); calls
+   * `onNotify` on each notification until the returned stop is called or that
+   * connection dies. Throws when the LISTEN fails.
+   */
+  listen(channel: string, onNotify: () => void): () => void {
+    this.call({ op: 'listen', channel });
+    this.onNotify = onNotify;
+    return () => {
+      if (this.onNotify !== onNotify) return;
+      this.onNotify = null;
+      if (!this.closed) this.call({ op: 'unlisten' });
+    };
   }
 
   close(): void {

@@ -212,18 +212,21 @@ export class PgReader implements LedgerReader {
     return r && r.n >= 0 ? r.n : null;
   }
 
-  /** Distinct values with counts, most frequent first; for a big table unfiltered, the planner's most common values, marked as estimates. */
-  facets(field: FacetField, raw: unknown = {}, limit = 100): FacetValue[] {
+  /** Distinct values with counts, most frequent first; for a big table unfiltered, the planner's most common values, marked as estimates, unless `exact`. */
+  facets(field: FacetField, raw: unknown = {}, limit = 100, opts: { exact?: boolean } = {}): FacetValue[] {
     const query = this.parseQuery(raw);
     const expr = this.source.col[field];
     if (expr === 'NULL') return [];
-    if (Object.keys(query).length === 0) {
+    if (!opts.exact && Object.keys(query).length === 0) {
       const estimate = this.facetEstimate(expr, limit);
       if (estimate) return estimate;
     }
     const sql = new Sql();
     const parts = pgWhere(this.source, query, sql);
-    return this.pg.rows<FacetValue>(`SELECT ${expr} AS value, count(*) AS count FROM ${this.source.table} ${whereSql(parts)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${sql.p(limit)}`, sql.params);
+    return this.pg.rows<FacetValue>(`SELECT ${expr} AS value, count(*) AS count FROM ${this.source.table} ${whereSql(parts)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${sql.p(limit)}`, sql.params, {
+      // Asked for exact counts, the background lane waits for the whole table's.
+      long: opts.exact,
+    });
   }
 
   private facetEstimate(expr: string, limit: number): FacetValue[] | null {

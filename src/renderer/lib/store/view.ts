@@ -22,7 +22,11 @@ export function decodeView(hash: string): ViewState | null {
 }
 
 /** Facet counts for a field ignore the filter's own condition on that field. */
-function without(query: Query, field: 'kind' | 'run_id' | 'actor'): Query {
+type FacetMenu = 'kind' | 'run_id' | 'actor';
+/** Values each filter menu lists. */
+const FACET_LIMITS: Record<FacetMenu, number> = { kind: 200, run_id: 200, actor: 100 };
+
+function without(query: Query, field: FacetMenu): Query {
   const c = { ...query };
   if (field === 'kind') {
     delete c.kinds;
@@ -76,7 +80,7 @@ export interface ViewSlice {
   rowsVersion: number;
   selected: number | null;
   detail: LedgerEvent | null;
-  facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
+  facets: Partial<Record<FacetMenu, FacetValue[]>>;
   histogram: Histogram | null;
   /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
   summariesLoading: boolean;
@@ -210,14 +214,18 @@ export const createViewSlice =
         if (!info) return;
         const ledger = info.ledger;
         set({ summariesLoading: true });
-        const [kind, run_id, actor, histogram] = await Promise.all([
-          client.facets({ ledger, field: 'kind', query: without(query, 'kind'), limit: 200 }),
-          client.facets({ ledger, field: 'run_id', query: without(query, 'run_id'), limit: 200 }),
-          client.facets({ ledger, field: 'actor', query: without(query, 'actor'), limit: 100 }),
-          client.histogram({ ledger, query, buckets: 160 }),
-        ]).catch(() => [undefined, undefined, undefined, null] as const);
-        const now = get();
-        if (now.info?.ledger === ledger && now.query === query) set({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
+        const facets = (field: FacetMenu, exact?: boolean) => client.facets({ ledger, field, query: without(query, field), limit: FACET_LIMITS[field], exact });
+        const [kind, run_id, actor, histogram] = await Promise.all([facets('kind'), facets('run_id'), facets('actor'), client.histogram({ ledger, query, buckets: 160 })]).catch(
+          () => [undefined, undefined, undefined, null] as const,
+        );
+        const current = () => get().info?.ledger === ledger && get().query === query;
+        if (!current()) return;
+        set({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
+        // The planner's estimates (a big PostgreSQL table) are shown first; the counts replace them when the background lane has them.
+        const estimated = (['kind', 'run_id', 'actor'] as const).filter((f) => get().facets[f]?.some((v) => v.estimate));
+        if (!estimated.length) return;
+        const exact = await Promise.all(estimated.map((f) => facets(f, true))).catch(() => null);
+        if (exact && current()) set({ facets: { ...get().facets, ...Object.fromEntries(estimated.map((f, i) => [f, exact[i]])) } });
       },
 
       async setFollow(on) {

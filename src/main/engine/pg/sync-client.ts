@@ -4,6 +4,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ClientConfig } from 'pg';
 import { LedgerError } from '../../../shared/errors.ts';
+import { toPg, type Sql } from '../base/sql.ts';
 import { pgError, type Server } from './pg-url.ts';
 
 export type PgRequest =
@@ -69,18 +70,18 @@ export class SyncPg {
     }
   }
 
-  /** Rows as objects keyed by column name. */
-  rows<T>(sql: string, params: unknown[] = [], opts: { long?: boolean } = {}): T[] {
-    return this.call({ op: 'query', sql, params, long: opts.long }).rows as T[];
+  /** Rows as objects keyed by column name, of a statement built with `sql` or given as text with its `$n` parameters. */
+  rows<T>(q: Sql | string, params: unknown[] = [], opts: { long?: boolean } = {}): T[] {
+    return this.call({ op: 'query', ...statement(q, params), long: opts.long }).rows as T[];
   }
 
   /** Rows as arrays in select order. */
-  arrays(sql: string, params: unknown[] = [], opts: { long?: boolean } = {}): unknown[][] {
-    return this.call({ op: 'query', sql, params, array: true, long: opts.long }).rows as unknown[][];
+  arrays(q: Sql | string, params: unknown[] = [], opts: { long?: boolean } = {}): unknown[][] {
+    return this.call({ op: 'query', ...statement(q, params), array: true, long: opts.long }).rows as unknown[][];
   }
 
-  one<T>(sql: string, params: unknown[] = []): T | undefined {
-    return this.rows<T>(sql, params)[0];
+  one<T>(q: Sql | string, params: unknown[] = []): T | undefined {
+    return this.rows<T>(q, params)[0];
   }
 
   /** Statements in one transaction, all or nothing; each one's rows as arrays. */
@@ -137,6 +138,8 @@ export class SyncPg {
     void this.worker.terminate();
   }
 }
+
+const statement = (q: Sql | string, params: unknown[]) => (typeof q === 'string' ? { sql: q, params } : { sql: toPg(q), params: [...q.params] });
 
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 

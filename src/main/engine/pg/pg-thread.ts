@@ -80,13 +80,20 @@ async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean
  * A COPY ... TO STDOUT under way: whole lines of its text output, handed over a block
  * at a time (one string crosses threads far faster than rows of strings).
  */
-let copy: { stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
+let copy: { client: pg.Client; stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
 /** Text held before the stream is paused (UTF-16 units): memory stays bounded however big the table. */
 const COPY_HIGH_WATER = 8 * 2 ** 20;
 
-function startCopy(c: pg.Client, sql: string): void {
+/**
+ * Starts the COPY in a transaction of its own without the interactive timeout: a big
+ * table's copy lasts as long as its reader takes (the server waits while the stream
+ * is paused), far past the limit meant for interactive calls.
+ */
+async function startCopy(c: pg.Client, sql: string): Promise<void> {
+  await c.query('BEGIN');
+  await c.query('SET LOCAL statement_timeout = 0');
   const stream = c.query(copyTo(sql)) as unknown as Readable;
-  const state = { stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
+  const state = { client: c, stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
   const wake = () => {
     state.wake?.();
     state.wake = null;
@@ -114,14 +121,19 @@ async function readCopy(): Promise<PgReply> {
   while (!state.blocks.length && !state.done) await new Promise<void>((r) => (state.wake = r));
   if (state.failed) {
     copy = null;
+    await state.client.query('ROLLBACK').catch(() => undefined);
     throw state.failed;
   }
   const text = state.blocks.join('');
   state.blocks = [];
   state.chars = 0;
   state.stream.resume();
-  if (!text && state.done) copy = null;
-  return { rows: [], text, done: !text && state.done };
+  const done = !text && state.done;
+  if (done) {
+    copy = null;
+    await state.client.query('COMMIT');
+  }
+  return { rows: [], text, done };
 }
 
 async function handle(req: PgRequest): Promise<PgReply> {
@@ -147,7 +159,7 @@ async function handle(req: PgRequest): Promise<PgReply> {
   }
   const c = await connected();
   if (req.op === 'copyStart') {
-    startCopy(c, req.sql);
+    await startCopy(c, req.sql);
     return { rows: [] };
   }
   if (req.op === 'batch') {

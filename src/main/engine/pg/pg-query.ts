@@ -43,9 +43,13 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 export function pgWhere(src: PgSource, query: Query): Sql[] {
   const c = src.col;
   const parts: Sql[] = [];
-  // One array parameter however long the list: no parameter limit, one plan.
-  const inList = (expr: string, values: string[], negate = false) =>
-    parts.push(negate ? sql`NOT (${raw(expr)} = ANY (${values}::text[]))` : sql`${raw(expr)} = ANY (${values}::text[])`);
+  // One array parameter however long the list: no parameter limit, one plan. A single
+  // value is a plain `=`: PostgreSQL 15 reads an index in order under `=` but not under
+  // `= ANY`, so a page of one run would sort the whole run first.
+  const inList = (expr: string, values: string[], negate = false) => {
+    const test = values.length === 1 ? sql`${raw(expr)} = ${values[0]}` : sql`${raw(expr)} = ANY (${values}::text[])`;
+    parts.push(negate ? sql`NOT (${test})` : test);
+  };
   if (query.runs) inList(c.run_id, query.runs);
   if (query.kinds) inList(c.kind, query.kinds);
   if (query.exclude_kinds) inList(c.kind, query.exclude_kinds, true);

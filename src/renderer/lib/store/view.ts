@@ -128,6 +128,9 @@ export const createViewSlice =
     let detailRequest = 0;
     /** Ledgers whose full-text index this window has had built. */
     const indexed = new Set<string>();
+    /** The ledger and filter the shown facets are of, and the one whose exact counts are being made (one at a time). */
+    let facetsOf: string | null = null;
+    let countingFor: string | null = null;
     const saveOwn = (key: 'bookmarks' | 'views', value: number[] | SavedView[]) => {
       const info = get().info;
       if (info) client.setPref({ scope: ledgerScope(info), key, value: asJson(value) }).catch((e) => set({ notice: message(e) }));
@@ -220,11 +223,20 @@ export const createViewSlice =
         );
         const current = () => get().info?.ledger === ledger && get().query === query;
         if (!current()) return;
-        set({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
-        // The planner's estimates (a big PostgreSQL table) are shown first; the counts replace them when the background lane has them.
-        const estimated = (['kind', 'run_id', 'actor'] as const).filter((f) => get().facets[f]?.some((v) => v.estimate));
-        if (!estimated.length) return;
+        // The planner's estimates (a big PostgreSQL table) are shown first; the counts replace them
+        // when the background lane has them. Refreshed while followed, counts already shown for this
+        // filter stay until newer ones come, and only one round of counting runs at a time.
+        const key = `${ledger}\n${JSON.stringify(query)}`;
+        const fresh: ViewSlice['facets'] = { kind, run_id, actor };
+        const estimated = (['kind', 'run_id', 'actor'] as const).filter((f) => fresh[f]?.some((v) => v.estimate));
+        const shown = get().facets;
+        if (facetsOf === key) for (const f of estimated) if (shown[f] && !shown[f].some((v) => v.estimate)) fresh[f] = shown[f];
+        facetsOf = key;
+        set({ facets: fresh, histogram, summariesLoading: false });
+        if (!estimated.length || countingFor === key) return;
+        countingFor = key;
         const exact = await Promise.all(estimated.map((f) => facets(f, true))).catch(() => null);
+        if (countingFor === key) countingFor = null;
         if (exact && current()) set({ facets: { ...get().facets, ...Object.fromEntries(estimated.map((f, i) => [f, exact[i]])) } });
       },
 

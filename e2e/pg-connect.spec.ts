@@ -1,11 +1,12 @@
 // Connecting to a real PostgreSQL server in the app (Chromium against serve mode):
 // served straight from a postgres:// URL, and through the Connect dialog's URL field
-// and table chooser. The password never reaches the page's view of the ledger.
+// and table chooser. The password never reaches the page's view of the ledger. A big
+// table's facets show the planner's estimates (≈) until the exact counts arrive.
 import { test } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalFromSqlite } from '../test/helpers/pg-fixtures.ts';
+import { canonicalFromSqlite, generatedCanonical } from '../test/helpers/pg-fixtures.ts';
 import { PG_PASSWORD, startPgServer, type PgServer } from '../test/helpers/pg-server.ts';
 import { expect, ledgerOf, shot, startServe } from './serve.ts';
 
@@ -18,6 +19,9 @@ test.beforeAll(async () => {
   server.createDb('team');
   canonicalFromSqlite(server, 'team', ledgerOf(5_000, 4));
   server.psql('CREATE TABLE users (id serial PRIMARY KEY, name text)', 'team');
+  // Past the 200,000 rows from which the planner's statistics answer first.
+  server.createDb('big');
+  generatedCanonical(server, 'big', 210_000);
 });
 
 test.afterAll(() => {
@@ -66,6 +70,36 @@ test('File > Connect: a URL, the table chooser, and the rows', async ({ page }) 
     await expect(page.getByTestId('path-input')).toHaveValue(`postgres://postgres@127.0.0.1:${server.port}/team?table=events`);
     await expect(page.locator('[data-testid="event-list"] .row').first()).toBeVisible();
     expect(decodeURIComponent(page.url())).not.toContain(PG_PASSWORD);
+  } finally {
+    s.stop();
+  }
+});
+
+test("a big table's facets show the planner's estimates, then the exact counts", async ({ page }) => {
+  // The exact counts are held back at the socket until the estimates were seen, so neither state is missed.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    const app = ws.connectToServer();
+    ws.onMessage(async (m) => {
+      if (String(m).includes('"exact":true')) await held;
+      app.send(m);
+    });
+  });
+  const s = await startServe(`${server.url('big')}?table=events`, { LEDGER_INSPECTOR_DATA: path.join(dir, 'data-3') });
+  try {
+    await page.goto(s.url);
+    await expect(page.getByTestId('ledger-meta')).toContainText('210,000 events');
+    const menu = page.getByTestId('kind-menu');
+    await menu.locator('summary').click();
+    const log = menu.locator('[data-kind="log"] .facet-count');
+    await expect(log).toHaveText(/^≈[\d,]+$/);
+    await expect(log).toHaveAttribute('title', /the database planner's estimate/);
+    const exact = Number(server.psql(`SELECT count(*) FROM events WHERE kind = 'log'`, 'big').trim());
+    release();
+    await expect(log).toHaveText(exact.toLocaleString('en-US'));
+    await expect(log).not.toHaveAttribute('title', /.*/);
+    await expect(menu.getByTestId('facet-estimate')).toHaveCount(0);
   } finally {
     s.stop();
   }

@@ -86,6 +86,7 @@ describe('the CLI over PostgreSQL', () => {
       [['query', `postgres://postgres:${PG_PASSWORD}@127.0.0.1:1/team`], /cannot connect .*connection refused.*\(127\.0\.0\.1:1\/team\)/],
       [['query', `postgres://postgres:${PG_PASSWORD}@[bad/team`], /not a valid postgres:\/\/ URL \(postgres:\/\/postgres@\[bad\/team\)/],
       [['query', `postgres://postgres:${PG_PASSWORD}@127.0.0.1:99999/team`], /not a valid postgres:\/\/ URL/],
+      [['query', `${server.url('team')}?statement_timeout=soon`], new RegExp(`statement_timeout must be a number of milliseconds; it is "soon" \\(${at}/team\\)`)],
     ];
     for (const [args, message] of cases) {
       const r = cli(args);

@@ -11,10 +11,12 @@ import type { LedgerEvent } from '../src/shared/ledger.ts';
 import { Follower } from '../src/main/engine/derive/tail.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
+import { pgSnapshot } from '../src/main/engine/pg/pg-snapshot.ts';
+import type { SyncPg } from '../src/main/engine/pg/sync-client.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 import { canonicalFromSqlite } from './helpers/pg-fixtures.ts';
-import { startPgServer, type PgServer } from './helpers/pg-server.ts';
+import { PG_BIN, startPgServer, type PgServer } from './helpers/pg-server.ts';
 
 let server: PgServer;
 let dir: string;
@@ -86,6 +88,27 @@ describe('copies of a PostgreSQL ledger', () => {
     expect(fs.existsSync(dest)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('cancelled'))).toEqual([]);
     expect(pg.page({ limit: 3, after: 100 }).events.map((e) => e.offset)).toEqual([101, 102, 103]);
+  });
+
+  it("outlasts the interactive statement limit (the URL's statement_timeout): a copy takes as long as it takes", async () => {
+    const slow = PgLedger.open(`${server.url('team')}?statement_timeout=1000`, { cacheDir: cacheDir() });
+    const locker = spawn(path.join(PG_BIN, 'psql'), ['-X', '-q', '-d', server.url('team'), '-c', 'BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2.5); COMMIT;']);
+    const ended = new Promise((resolve) => locker.on('close', resolve));
+    try {
+      const conn = (slow as unknown as { pg: SyncPg }).pg;
+      expect(() => conn.rows('SELECT pg_sleep(2)')).toThrow(/^the server cancelled the statement \(over the 1 s interactive limit/);
+      // Another client holds the table for 2.5 s: the copy waits for it, past the limit.
+      const held = `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'events' AND l.mode = 'AccessExclusiveLock' AND l.granted`;
+      while (server.psql(held, 'team').trim() !== '1') await new Promise((r) => setTimeout(r, 20));
+      const dest = path.join(dir, 'outlasting.db');
+      expect(pgSnapshot(conn, slow.source, 1, dest, {}).events).toBe(pg.count());
+      expect(server.psql(held, 'team').trim()).toBe('0');
+      // The limit is back for what follows on the same connection.
+      expect(() => conn.rows('SELECT pg_sleep(2)')).toThrow(/over the 1 s interactive limit/);
+    } finally {
+      await ended;
+      slow.close();
+    }
   });
 
   it('exports JSONL through the reader', () => {

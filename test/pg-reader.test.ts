@@ -9,9 +9,10 @@ import { Replay } from '../src/main/engine/derive/replay.ts';
 import { TextIndex } from '../src/main/engine/derive/text-index.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
+import { canonicalSelect } from '../src/main/engine/pg/pg-snapshot.ts';
 import { View } from '../src/main/engine/read/view.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
-import { canonicalFromSqlite } from './helpers/pg-fixtures.ts';
+import { canonicalFromSqlite, generatedCanonical } from './helpers/pg-fixtures.ts';
 import { startPgServer, type PgServer } from './helpers/pg-server.ts';
 
 let server: PgServer;
@@ -150,5 +151,46 @@ describe('a canonical PostgreSQL ledger', () => {
     const sessions = server.psql("SELECT setting FROM pg_settings WHERE name = 'default_transaction_read_only'", 'team');
     expect(sessions.trim()).toBe('off'); // psql's own session; the reader's is checked through its own connection below
     expect(() => (pg as unknown as { pg: { rows(s: string): unknown } }).pg.rows("INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at) VALUES ('x','r',0,'k','a','{}','t')")).toThrow(/read-only/);
+  });
+});
+
+describe('a big PostgreSQL table (past 200,000 rows by the planner)', () => {
+  let big: PgLedger;
+  beforeAll(() => {
+    server.createDb('big');
+    generatedCanonical(server, 'big', 210_000);
+    big = PgLedger.open(server.url('big'), { cacheDir: path.join(dir, 'cache-big') });
+  });
+  afterAll(() => big?.close());
+
+  it("answers totals and unfiltered facets from the planner's statistics, marked, and counts when asked", () => {
+    const counted = Object.fromEntries(
+      server
+        .psql('SELECT kind, count(*) FROM events GROUP BY 1', 'big')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('|'))
+        .map(([k, n]) => [k, Number(n)]),
+    );
+    const estimated = big.facets('kind');
+    expect(estimated.length).toBe(Object.keys(counted).length);
+    expect(estimated.every((f) => f.estimate === true && f.count > 0)).toBe(true);
+    const exact = big.facets('kind', {}, 100, { exact: true });
+    expect(exact.every((f) => f.estimate === undefined)).toBe(true);
+    expect(Object.fromEntries(exact.map((f) => [f.value, f.count]))).toEqual(counted);
+    // A filter is counted in any case.
+    expect(big.facets('kind', { runs: ['run-7'] }).every((f) => f.estimate === undefined)).toBe(true);
+    const stats = big.stats();
+    expect(stats.estimate).toBe(true);
+    expect(stats.events).toBeGreaterThan(150_000);
+  });
+
+  it('reads one run in the order of its (run_id, offset) index, without sorting the run', () => {
+    // As `run_id = $1` lets it, the planner walks the index in order and stops at the limit (on
+    // PostgreSQL 15, `= ANY (array)` always sorts the whole run first). The runs here are small
+    // (42 rows), so a small limit is what shows the planner's choice.
+    const plan = server.psql(`EXPLAIN ${canonicalSelect(big.source, { runs: ['run-7'], offset_from: 1000 })} LIMIT 5`, 'big');
+    expect(plan).toMatch(/Index Scan using events_run_offset/);
+    expect(plan).not.toMatch(/Sort/);
   });
 });

@@ -171,3 +171,45 @@ describe('scaled scroll space', () => {
     expect(small).toEqual({ virtual: 24_000, physical: 24_000, ratio: 1 });
   });
 });
+
+describe("a big table's facets", () => {
+  it('show the estimates, then the counts; refreshed, the counts stay and one counting runs at a time', async () => {
+    let exactCalls = 0;
+    // The counting waits at a gate the test opens.
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((r) => (release = r));
+    const open = () => {
+      release();
+      gate = new Promise<void>((r) => (release = r));
+    };
+    const { client } = fakeClient({
+      open: ({ path }) => info(path),
+      rows: ({ start, count }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length, exact: true }),
+      facets: async ({ field, exact }) => {
+        if (!exact) return [{ value: `${field}-a`, count: 1000, estimate: true }];
+        exactCalls++;
+        await gate;
+        return [{ value: `${field}-a`, count: 987 }];
+      },
+      histogram: () => ({ from: null, to: null, bucket_ms: 0, counts: [] }),
+    });
+    const store = createAppStore(client);
+    await store.getState().open('/data/big');
+    await settle();
+    expect(store.getState().facets.kind).toEqual([{ value: 'kind-a', count: 1000, estimate: true }]);
+    // A refresh (the ledger grew) while the counting runs starts no second one.
+    await store.getState().refreshSummaries();
+    expect(exactCalls).toBe(3);
+    open();
+    await settle();
+    await settle();
+    expect(store.getState().facets.kind).toEqual([{ value: 'kind-a', count: 987 }]);
+    // Refreshed again, the estimates do not replace the counts shown; the new counts do.
+    const refreshed = store.getState().refreshSummaries();
+    await settle();
+    expect(store.getState().facets.run_id).toEqual([{ value: 'run_id-a', count: 987 }]);
+    expect(exactCalls).toBe(6);
+    open();
+    await refreshed;
+  });
+});

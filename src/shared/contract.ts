@@ -119,7 +119,8 @@ export const CALLS = {
   event: call<LedgerEvent | null>()(z.object({ ledger, offset: int }).strict()),
   count: call<number>()(z.object({ ledger, query: QuerySchema.optional() }).strict(), { job: true, lane: 'background' }),
   facets: call<FacetValue[]>()(
-    z.object({ ledger, field: z.enum(FACET_FIELDS), query: QuerySchema.optional(), limit: int.min(1).max(10_000).optional() }).strict(),
+    // exact: counts even where the store first answers with the planner's estimates (a big PostgreSQL table).
+    z.object({ ledger, field: z.enum(FACET_FIELDS), query: QuerySchema.optional(), limit: int.min(1).max(10_000).optional(), exact: z.boolean().optional() }).strict(),
     { lane: 'background' },
   ),
   histogram: call<Histogram>()(z.object({ ledger, query: QuerySchema.optional(), buckets: int.min(1).max(2000).optional() }).strict(), {

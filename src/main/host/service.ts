@@ -130,7 +130,7 @@ export class EngineService {
     page: ({ ledger, request }) => this.get(ledger).ledger.page(request),
     event: ({ ledger, offset }) => this.get(ledger).ledger.event(offset),
     count: ({ ledger, query }, ctl) => this.get(ledger).ledger.count(query ?? {}, ctl),
-    facets: ({ ledger, field, query, limit }) => this.get(ledger).ledger.facets(field, query ?? {}, limit),
+    facets: ({ ledger, field, query, limit, exact }) => this.get(ledger).ledger.facets(field, query ?? {}, limit, { exact }),
     histogram: ({ ledger, query, buckets }) => this.get(ledger).ledger.histogram(query ?? {}, buckets),
     append: ({ ledger, events }) => this.get(ledger).ledger.append(events),
     runs: ({ ledger, status }, ctl) => this.get(ledger).projector.runs({ status, ...ctl }),

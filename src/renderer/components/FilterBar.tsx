@@ -17,6 +17,16 @@ function clean(q: Query): Query {
   return out as Query;
 }
 
+/** A value's count; the database planner's estimate (a big PostgreSQL table) is marked ≈ until the count replaces it. */
+function FacetCount({ facet }: { facet: FacetValue }) {
+  if (!facet.estimate) return <span className="facet-count">{n(facet.count)}</span>;
+  return (
+    <span className="facet-count estimate" title="the database planner's estimate; the exact count replaces it when it is ready" data-testid="facet-estimate">
+      ≈{n(facet.count)}
+    </span>
+  );
+}
+
 function KindMenu({ facets, query, apply, rules }: { facets: FacetValue[] | undefined; query: Query; apply: (q: Query) => void; rules: Rules }) {
   const inc = new Set(query.kinds ?? []);
   const exc = new Set(query.exclude_kinds ?? []);
@@ -43,7 +53,7 @@ function KindMenu({ facets, query, apply, rules }: { facets: FacetValue[] | unde
               <span className="facet-mark">{state === 'in' ? '✓' : state === 'out' ? '−' : ''}</span>
               <i className="kind-dot" style={{ background: kindColor(k, rules) }} />
               <span className="facet-name">{k}</span>
-              <span className="facet-count">{n(f.count)}</span>
+              <FacetCount facet={f} />
             </button>
           );
         })}
@@ -69,7 +79,7 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
             <button key={v} className={`facet ${chosen.includes(v) ? 'in' : 'any'}`} onClick={() => onToggle(v)}>
               <span className="facet-mark">{chosen.includes(v) ? '✓' : ''}</span>
               <span className="facet-name">{v}</span>
-              <span className="facet-count">{n(f.count)}</span>
+              <FacetCount facet={f} />
             </button>
           );
         })}

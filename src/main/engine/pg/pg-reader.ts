@@ -19,8 +19,10 @@ import { progressReporter, throwIfCancelled, type JobControl } from '../base/job
 import { quoteIdent } from '../base/sqlite.ts';
 import { checkPageRequest, checkQuery, checkRules } from '../read/checks.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
+import { notifyChannel } from './pg-notify.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
-import { pgSelectList, pgTimeMs, pgWhere, Sql, whereSql } from './pg-query.ts';
+import { raw, sql, where } from '../base/sql.ts';
+import { pgSelectList, pgTimeMs, pgWhere } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
 
@@ -104,9 +106,20 @@ export class PgReader implements LedgerReader {
     return 0;
   }
 
-  /** No watch (LISTEN/NOTIFY is not used yet): a follower polls by offset. */
-  watch(): null {
-    return null;
+  /**
+   * Where the table has a trigger that notifies on insert, LISTENs on its channel and
+   * calls `onChange` on each notification; else null, and a follower polls by offset
+   * alone (it polls anyway, so a channel connection that dies loses nothing).
+   */
+  watch(onChange: () => void): (() => void) | null {
+    const channel = notifyChannel(this.pg, this.oid, this.source.tableName);
+    if (!channel) return null;
+    try {
+      return this.pg.listen(channel, onChange);
+    } catch {
+      // Listening is only a shortcut: where it fails, polling carries on.
+      return null;
+    }
   }
 
   storedState(): StoredState | null {
@@ -126,21 +139,20 @@ export class PgReader implements LedgerReader {
     this.pg.close();
   }
 
-  parseQuery(raw: unknown): Query {
-    return checkQuery(raw, this.source, this.path);
+  parseQuery(given: unknown): Query {
+    return checkQuery(given, this.source, this.path);
   }
 
-  page(raw: PageRequest = {}): Page {
-    const req = checkPageRequest(raw, this.path);
+  page(given: PageRequest = {}): Page {
+    const req = checkPageRequest(given, this.path);
     const { col, table } = this.source;
-    const sql = new Sql();
-    const parts = pgWhere(this.source, this.parseQuery(req.query), sql);
+    const parts = pgWhere(this.source, this.parseQuery(req.query));
     const backward = req.before !== undefined || req.from_end === true;
-    if (req.after !== undefined) parts.push(`${col.offset} > ${sql.p(req.after)}`);
-    if (req.before !== undefined) parts.push(`${col.offset} < ${sql.p(req.before)}`);
+    const offset = raw(col.offset);
+    if (req.after !== undefined) parts.push(sql`${offset} > ${req.after}`);
+    if (req.before !== undefined) parts.push(sql`${offset} < ${req.before}`);
     const rows = this.pg.rows<Row>(
-      `SELECT ${pgSelectList(this.source, req.payload)} FROM ${table} ${whereSql(parts)} ORDER BY ${col.offset} ${backward ? 'DESC' : 'ASC'} LIMIT ${sql.p(req.limit + 1)}`,
-      sql.params,
+      sql`SELECT ${raw(pgSelectList(this.source, req.payload))} FROM ${raw(table)} ${where(...parts)} ORDER BY ${offset} ${raw(backward ? 'DESC' : 'ASC')} LIMIT ${req.limit + 1}`,
     );
     const has_more = rows.length > req.limit;
     if (has_more) rows.pop();
@@ -150,13 +162,13 @@ export class PgReader implements LedgerReader {
   }
 
   event(offset: number): LedgerEvent | null {
-    const row = this.pg.rows<Row>(`SELECT ${pgSelectList(this.source, 'full')} FROM ${this.source.table} WHERE ${this.source.col.offset} = $1`, [offset])[0];
+    const row = this.pg.rows<Row>(sql`SELECT ${raw(pgSelectList(this.source, 'full'))} FROM ${raw(this.source.table)} WHERE ${raw(this.source.col.offset)} = ${offset}`)[0];
     return row ? toEvent(row) : null;
   }
 
   /** Every matching event in ledger order, a keyset batch at a time: no transaction held open between batches. */
-  *iterate(raw: unknown = {}, fromOffset?: number): Generator<LedgerEvent> {
-    const query = this.parseQuery(raw);
+  *iterate(given: unknown = {}, fromOffset?: number): Generator<LedgerEvent> {
+    const query = this.parseQuery(given);
     let after = fromOffset;
     for (;;) {
       const page = this.page({ query, after, limit: ITERATE_BATCH, payload: 'full' });
@@ -166,17 +178,17 @@ export class PgReader implements LedgerReader {
     }
   }
 
-  *iterateOffsets(raw: unknown = {}, after?: number, _fts?: unknown, limit = -1): Generator<number> {
-    const query = this.parseQuery(raw);
+  *iterateOffsets(given: unknown = {}, after?: number, _fts?: unknown, limit = -1): Generator<number> {
+    const query = this.parseQuery(given);
     const { col, table } = this.source;
     let left = limit < 0 ? Infinity : limit;
     let from = after;
     while (left > 0) {
-      const sql = new Sql();
-      const parts = pgWhere(this.source, query, sql);
-      if (from !== undefined) parts.push(`${col.offset} > ${sql.p(from)}`);
+      const parts = pgWhere(this.source, query);
+      const offset = raw(col.offset);
+      if (from !== undefined) parts.push(sql`${offset} > ${from}`);
       const n = Math.min(left, OFFSETS_BATCH);
-      const offsets = this.pg.arrays(`SELECT ${col.offset} FROM ${table} ${whereSql(parts)} ORDER BY ${col.offset} LIMIT ${sql.p(n)}`, sql.params).map((r) => r[0] as number);
+      const offsets = this.pg.arrays(sql`SELECT ${offset} FROM ${raw(table)} ${where(...parts)} ORDER BY ${offset} LIMIT ${n}`).map((r) => r[0] as number);
       yield* offsets;
       if (offsets.length < n) return;
       left -= offsets.length;
@@ -200,18 +212,19 @@ export class PgReader implements LedgerReader {
     return r && r.n >= 0 ? r.n : null;
   }
 
-  /** Distinct values with counts, most frequent first; for a big table unfiltered, the planner's most common values, marked as estimates. */
-  facets(field: FacetField, raw: unknown = {}, limit = 100): FacetValue[] {
-    const query = this.parseQuery(raw);
+  /** Distinct values with counts, most frequent first; for a big table unfiltered, the planner's most common values, marked as estimates, unless `exact`. */
+  facets(field: FacetField, given: unknown = {}, limit = 100, opts: { exact?: boolean } = {}): FacetValue[] {
+    const query = this.parseQuery(given);
     const expr = this.source.col[field];
     if (expr === 'NULL') return [];
-    if (Object.keys(query).length === 0) {
+    if (!opts.exact && Object.keys(query).length === 0) {
       const estimate = this.facetEstimate(expr, limit);
       if (estimate) return estimate;
     }
-    const sql = new Sql();
-    const parts = pgWhere(this.source, query, sql);
-    return this.pg.rows<FacetValue>(`SELECT ${expr} AS value, count(*) AS count FROM ${this.source.table} ${whereSql(parts)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${sql.p(limit)}`, sql.params);
+    return this.pg.rows<FacetValue>(sql`SELECT ${raw(expr)} AS value, count(*) AS count FROM ${raw(this.source.table)} ${where(...pgWhere(this.source, query))} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`, [], {
+      // Asked for exact counts, the background lane waits for the whole table's.
+      long: opts.exact,
+    });
   }
 
   private facetEstimate(expr: string, limit: number): FacetValue[] | null {
@@ -226,13 +239,11 @@ export class PgReader implements LedgerReader {
     return st.vals.slice(0, limit).map((value, i) => ({ value, count: Math.round(st.freqs![i]! * rows), estimate: true }));
   }
 
-  count(raw: unknown = {}, ctl?: JobControl): number {
-    const query = this.parseQuery(raw);
+  count(given: unknown = {}, ctl?: JobControl): number {
+    const query = this.parseQuery(given);
     const { col, table } = this.source;
     if (!ctl) {
-      const sql = new Sql();
-      const parts = pgWhere(this.source, query, sql);
-      return this.pg.rows<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${table} ${whereSql(parts)}`, sql.params, { long: true })[0]!.n;
+      return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query))}`, [], { long: true })[0]!.n;
     }
     const lo = this.page({ limit: 1 }).first_offset;
     const hi = this.lastOffset();
@@ -241,36 +252,30 @@ export class PgReader implements LedgerReader {
     let n = 0;
     for (let from = lo; from <= hi; from += COUNT_WINDOW) {
       throwIfCancelled(ctl.signal, this.path);
-      const sql = new Sql();
-      const parts = pgWhere(this.source, query, sql);
-      parts.push(`${col.offset} >= ${sql.p(from)}`, `${col.offset} < ${sql.p(from + COUNT_WINDOW)}`);
-      n += this.pg.rows<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${table} ${whereSql(parts)}`, sql.params, { long: true })[0]!.n;
+      const window = sql`${raw(col.offset)} >= ${from} AND ${raw(col.offset)} < ${from + COUNT_WINDOW}`;
+      n += this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query), window)}`, [], { long: true })[0]!.n;
       progress.report(Math.min(hi, from + COUNT_WINDOW) - lo);
     }
     progress.done();
     return n;
   }
 
-  histogram(raw: unknown = {}, buckets = 120): Histogram {
-    const query = this.parseQuery(raw);
+  histogram(given: unknown = {}, buckets = 120): Histogram {
+    const query = this.parseQuery(given);
     const { col, table } = this.source;
     const none = { from: null, to: null, bucket_ms: 0, counts: [] };
     if (col.time === 'NULL') return none;
-    const t = pgTimeMs(this.source);
-    const spanSql = new Sql();
+    const t = raw(pgTimeMs(this.source));
     const span = this.pg.rows<{ lo: number | null; hi: number | null }>(
-      `SELECT round(min(${t}))::float8 AS lo, round(max(${t}))::float8 AS hi FROM ${table} ${whereSql(pgWhere(this.source, query, spanSql))}`,
-      spanSql.params,
+      sql`SELECT round(min(${t}))::float8 AS lo, round(max(${t}))::float8 AS hi FROM ${raw(table)} ${where(...pgWhere(this.source, query))}`,
     )[0]!;
     if (span.lo === null || span.hi === null) return none;
     const bucketMs = Math.max(1, Math.ceil((span.hi - span.lo + 1) / buckets));
-    const sql = new Sql();
-    const parts = pgWhere(this.source, query, sql);
-    parts.push(`${col.time} IS NOT NULL`);
+    const parts = pgWhere(this.source, query);
+    parts.push(sql`${raw(col.time)} IS NOT NULL`);
     const counts = new Array<number>(buckets).fill(0);
     for (const r of this.pg.rows<{ b: number; n: number }>(
-      `SELECT floor((round(${t}) - ${sql.p(span.lo)}) / ${sql.p(bucketMs)})::bigint AS b, count(*)::bigint AS n FROM ${table} ${whereSql(parts)} GROUP BY 1`,
-      sql.params,
+      sql`SELECT floor((round(${t}) - ${span.lo}) / ${bucketMs})::bigint AS b, count(*)::bigint AS n FROM ${raw(table)} ${where(...parts)} GROUP BY 1`,
     ))
       if (r.b >= 0 && r.b < buckets) counts[r.b] = r.n;
     return { from: new Date(span.lo).toISOString(), to: new Date(span.hi).toISOString(), bucket_ms: bucketMs, counts };

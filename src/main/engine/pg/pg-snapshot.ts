@@ -8,7 +8,8 @@ import { progressReporter, throwIfCancelled, type JobControl } from '../base/job
 import { NUMBER_SEQ } from '../format/schema.ts';
 import { canonicalColumns } from '../read/query.ts';
 import { BulkWriter } from '../write/bulk.ts';
-import { pgTimeDisplay, pgWhere, Sql, whereSql } from './pg-query.ts';
+import { pgTimeDisplay, pgWhere } from './pg-query.ts';
+import { raw, render, sql, where } from '../base/sql.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
 
@@ -22,18 +23,10 @@ function literal(v: unknown): string {
   return `'${String(v).replaceAll("'", "''")}'`;
 }
 
-/** The statement with its $n parameters written in, highest first so $1 never eats $10. */
-export function inline(sql: string, params: unknown[]): string {
-  let out = sql;
-  for (let i = params.length; i >= 1; i--) out = out.replaceAll(`$${i}`, literal(params[i - 1]));
-  return out;
-}
-
-/** The SELECT of the canonical columns, in CANONICAL_TABLE order, for the chosen events of any layout. */
+/** The SELECT of the canonical columns, in CANONICAL_TABLE order, for the chosen events of any layout, its parameters written in. */
 export function canonicalSelect(src: PgSource, query: Query): string {
-  const sql = new Sql();
-  const where = whereSql(pgWhere(src, query, sql));
-  return inline(`SELECT ${canonicalColumns(src, pgTimeDisplay(src)).join(', ')} FROM ${src.table} ${where} ORDER BY ${src.col.offset}`, sql.params);
+  const q = sql`SELECT ${raw(canonicalColumns(src, pgTimeDisplay(src)).join(', '))} FROM ${raw(src.table)} ${where(...pgWhere(src, query))} ORDER BY ${raw(src.col.offset)}`;
+  return render(q, (_, v) => literal(v));
 }
 
 export function pgSnapshot(pg: SyncPg, src: PgSource, total: number, dest: string, query: Query, ctl: JobControl = {}): { events: number } {

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
 
 // Offsets and counts are bigints; as numbers they stay exact up to 2^53, far past any ledger.
@@ -34,6 +34,43 @@ async function connected(): Promise<pg.Client> {
   return c;
 }
 
+/**
+ * A connection of its own that LISTENs on one channel: each notification is told to
+ * the engine thread at once (not an answer to a call); if the connection dies, that
+ * is told once, and following goes on by polling alone.
+ */
+let listener: pg.Client | null = null;
+
+async function listen(channel: string): Promise<PgReply> {
+  await unlisten();
+  const c = new pg.Client(config);
+  const lost = () => {
+    if (listener !== c) return;
+    listener = null;
+    parentPort!.postMessage({ listen: 'lost' });
+  };
+  c.on('error', lost);
+  c.on('end', lost);
+  c.on('notification', () => parentPort!.postMessage({ listen: 'notify' }));
+  try {
+    await c.connect();
+    // A channel is an identifier: quoted, as the trigger's own text names it, case and all.
+    await c.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+  } catch (e) {
+    c.end().catch(() => undefined);
+    throw e;
+  }
+  listener = c;
+  return { rows: [] };
+}
+
+async function unlisten(): Promise<PgReply> {
+  const c = listener;
+  listener = null;
+  await c?.end().catch(() => undefined);
+  return { rows: [] };
+}
+
 /** A statement's rows, as arrays or as objects keyed by column. */
 async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean): Promise<unknown[]> {
   return array ? (await c.query({ text: sql, values: params, rowMode: 'array' })).rows : (await c.query({ text: sql, values: params })).rows;
@@ -43,13 +80,20 @@ async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean
  * A COPY ... TO STDOUT under way: whole lines of its text output, handed over a block
  * at a time (one string crosses threads far faster than rows of strings).
  */
-let copy: { stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
+let copy: { client: pg.Client; stream: Readable; blocks: string[]; chars: number; rest: string; done: boolean; failed: Error | null; wake: (() => void) | null } | null = null;
 /** Text held before the stream is paused (UTF-16 units): memory stays bounded however big the table. */
 const COPY_HIGH_WATER = 8 * 2 ** 20;
 
-function startCopy(c: pg.Client, sql: string): void {
+/**
+ * Starts the COPY in a transaction of its own without the interactive timeout: a big
+ * table's copy lasts as long as its reader takes (the server waits while the stream
+ * is paused), far past the limit meant for interactive calls.
+ */
+async function startCopy(c: pg.Client, sql: string): Promise<void> {
+  await c.query('BEGIN');
+  await c.query('SET LOCAL statement_timeout = 0');
   const stream = c.query(copyTo(sql)) as unknown as Readable;
-  const state = { stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
+  const state = { client: c, stream, blocks: [] as string[], chars: 0, rest: '', done: false, failed: null as Error | null, wake: null as (() => void) | null };
   const wake = () => {
     state.wake?.();
     state.wake = null;
@@ -77,14 +121,19 @@ async function readCopy(): Promise<PgReply> {
   while (!state.blocks.length && !state.done) await new Promise<void>((r) => (state.wake = r));
   if (state.failed) {
     copy = null;
+    await state.client.query('ROLLBACK').catch(() => undefined);
     throw state.failed;
   }
   const text = state.blocks.join('');
   state.blocks = [];
   state.chars = 0;
   state.stream.resume();
-  if (!text && state.done) copy = null;
-  return { rows: [], text, done: !text && state.done };
+  const done = !text && state.done;
+  if (done) {
+    copy = null;
+    await state.client.query('COMMIT');
+  }
+  return { rows: [], text, done };
 }
 
 async function handle(req: PgRequest): Promise<PgReply> {
@@ -100,14 +149,17 @@ async function handle(req: PgRequest): Promise<PgReply> {
     copy = null;
     return { rows: [] };
   }
+  if (req.op === 'listen') return listen(req.channel);
+  if (req.op === 'unlisten') return unlisten();
   if (req.op === 'end') {
+    await unlisten();
     await client?.end().catch(() => undefined);
     client = null;
     return { rows: [] };
   }
   const c = await connected();
   if (req.op === 'copyStart') {
-    startCopy(c, req.sql);
+    await startCopy(c, req.sql);
     return { rows: [] };
   }
   if (req.op === 'batch') {

@@ -7,7 +7,7 @@ import type { ClientConfig } from 'pg';
 import { parse } from 'pg-connection-string';
 import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
 
-/** Interactive calls give up after this long on the server: a slow filter never hangs the app. */
+/** Interactive calls give up after this long on the server (the URL's statement_timeout, in ms, overrides it): a slow filter never hangs the app. */
 export const INTERACTIVE_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -18,6 +18,8 @@ export interface Server {
   user: string;
   /** host:port/db: what every message about this server names. */
   label: string;
+  /** The interactive statement timeout, in ms (0: none). */
+  timeoutMs: number;
 }
 
 export interface PgTarget {
@@ -59,6 +61,9 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
   const name = table ?? fromUrl ?? null;
   if (name) shownUrl.searchParams.set('table', name);
   const { password, ...rest } = opts;
+  const asked = (rest as { statement_timeout?: string }).statement_timeout;
+  const timeoutMs = asked === undefined ? INTERACTIVE_TIMEOUT_MS : Number(asked);
+  if (!/^\d+$/.test(asked ?? '0')) throw new LedgerError('invalid_argument', `statement_timeout must be a number of milliseconds; it is "${asked}"`, label);
   const config: ClientConfig = {
     ...(rest as ClientConfig),
     host,
@@ -69,11 +74,11 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
     ...(password ? { password: decodeURIComponent(password) } : {}),
     application_name: 'ledger-inspector',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: INTERACTIVE_TIMEOUT_MS,
+    statement_timeout: timeoutMs,
     // Reading never changes the database, whatever a statement would try.
     options: '-c default_transaction_read_only=on',
   };
-  return { server: { host, port, database, user, label }, table: name, shown: shownUrl.toString(), config };
+  return { server: { host, port, database, user, label, timeoutMs }, table: name, shown: shownUrl.toString(), config };
 }
 
 /** The URL naming a table (?table=), how a table reaches the engine through a path. */
@@ -120,7 +125,7 @@ export function pgError(e: { code: string; message: string }, server: Server): L
     case '25006':
       return make('read_only', plain);
     case '57014':
-      return make('internal', `the server cancelled the statement (over the ${INTERACTIVE_TIMEOUT_MS / 1000} s interactive limit, or by an administrator)`);
+      return make('internal', `the server cancelled the statement (over the ${server.timeoutMs / 1000} s interactive limit, or by an administrator)`);
     case '57P01':
     case '57P02':
     case '57P03':

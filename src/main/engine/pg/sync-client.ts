@@ -4,6 +4,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ClientConfig } from 'pg';
 import { LedgerError } from '../../../shared/errors.ts';
+import { toPg, type Sql } from '../base/sql.ts';
 import { pgError, type Server } from './pg-url.ts';
 
 export type PgRequest =
@@ -12,6 +13,8 @@ export type PgRequest =
   | { op: 'copyStart'; sql: string }
   | { op: 'copyRead' }
   | { op: 'copyStop' }
+  | { op: 'listen'; channel: string }
+  | { op: 'unlisten' }
   | { op: 'end' };
 export type PgReply = { rows: unknown[]; text?: string; done?: boolean } | { error: { code: string; message: string } };
 
@@ -26,6 +29,8 @@ export class SyncPg {
   private closed = false;
   /** Calls made: each answer names the call it answers. */
   private sent = 0;
+  /** Told of each notification on the channel listened to (see listen). */
+  private onNotify: (() => void) | null = null;
 
   constructor(server: Server, config: ClientConfig) {
     this.server = server;
@@ -38,6 +43,11 @@ export class SyncPg {
       transferList: [port2],
     });
     this.worker.unref();
+    // Notifications come as the thread's own messages, apart from the answers to calls.
+    this.worker.on('message', (m: { listen: 'notify' | 'lost' }) => {
+      if (m.listen === 'notify') this.onNotify?.();
+      else this.onNotify = null;
+    });
   }
 
   private call(req: PgRequest): { rows: unknown[]; text?: string; done?: boolean } {
@@ -60,18 +70,18 @@ export class SyncPg {
     }
   }
 
-  /** Rows as objects keyed by column name. */
-  rows<T>(sql: string, params: unknown[] = [], opts: { long?: boolean } = {}): T[] {
-    return this.call({ op: 'query', sql, params, long: opts.long }).rows as T[];
+  /** Rows as objects keyed by column name, of a statement built with `sql` or given as text with its `$n` parameters. */
+  rows<T>(q: Sql | string, params: unknown[] = [], opts: { long?: boolean } = {}): T[] {
+    return this.call({ op: 'query', ...statement(q, params), long: opts.long }).rows as T[];
   }
 
   /** Rows as arrays in select order. */
-  arrays(sql: string, params: unknown[] = [], opts: { long?: boolean } = {}): unknown[][] {
-    return this.call({ op: 'query', sql, params, array: true, long: opts.long }).rows as unknown[][];
+  arrays(q: Sql | string, params: unknown[] = [], opts: { long?: boolean } = {}): unknown[][] {
+    return this.call({ op: 'query', ...statement(q, params), array: true, long: opts.long }).rows as unknown[][];
   }
 
-  one<T>(sql: string, params: unknown[] = []): T | undefined {
-    return this.rows<T>(sql, params)[0];
+  one<T>(q: Sql | string, params: unknown[] = []): T | undefined {
+    return this.rows<T>(q, params)[0];
   }
 
   /** Statements in one transaction, all or nothing; each one's rows as arrays. */
@@ -102,6 +112,21 @@ export class SyncPg {
     }
   }
 
+  /**
+   * LISTENs on a channel over a connection of its own (one channel at a time); calls
+   * `onNotify` on each notification until the returned stop is called or that
+   * connection dies. Throws when the LISTEN fails.
+   */
+  listen(channel: string, onNotify: () => void): () => void {
+    this.call({ op: 'listen', channel });
+    this.onNotify = onNotify;
+    return () => {
+      if (this.onNotify !== onNotify) return;
+      this.onNotify = null;
+      if (!this.closed) this.call({ op: 'unlisten' });
+    };
+  }
+
   close(): void {
     if (this.closed) return;
     try {
@@ -113,6 +138,8 @@ export class SyncPg {
     void this.worker.terminate();
   }
 }
+
+const statement = (q: Sql | string, params: unknown[]) => (typeof q === 'string' ? { sql: q, params } : { sql: toPg(q), params: [...q.params] });
 
 const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 

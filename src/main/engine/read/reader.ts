@@ -72,7 +72,12 @@ export interface LedgerReader {
   iterateOffsets(query?: unknown, after?: number, fts?: FtsUse, limit?: number): Iterable<number>;
   /** The highest offset now in the store (cheap). */
   lastOffset(): number | null;
-  facets(field: FacetField, query?: unknown, limit?: number): FacetValue[];
+  /**
+   * Distinct values with counts, most frequent first. A store may answer with estimates
+   * (marked) where counting is slow, a big PostgreSQL table's planner statistics;
+   * `exact` asks for counts regardless.
+   */
+  facets(field: FacetField, query?: unknown, limit?: number, opts?: { exact?: boolean }): FacetValue[];
   /** How many events match; with a job control it reports progress and hears a cancel. */
   count(query?: unknown, ctl?: JobControl): number;
   histogram(query?: unknown, buckets?: number): Histogram;

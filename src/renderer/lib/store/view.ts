@@ -22,7 +22,11 @@ export function decodeView(hash: string): ViewState | null {
 }
 
 /** Facet counts for a field ignore the filter's own condition on that field. */
-function without(query: Query, field: 'kind' | 'run_id' | 'actor'): Query {
+type FacetMenu = 'kind' | 'run_id' | 'actor';
+/** Values each filter menu lists. */
+const FACET_LIMITS: Record<FacetMenu, number> = { kind: 200, run_id: 200, actor: 100 };
+
+function without(query: Query, field: FacetMenu): Query {
   const c = { ...query };
   if (field === 'kind') {
     delete c.kinds;
@@ -76,7 +80,7 @@ export interface ViewSlice {
   rowsVersion: number;
   selected: number | null;
   detail: LedgerEvent | null;
-  facets: Partial<Record<'kind' | 'run_id' | 'actor', FacetValue[]>>;
+  facets: Partial<Record<FacetMenu, FacetValue[]>>;
   histogram: Histogram | null;
   /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
   summariesLoading: boolean;
@@ -124,6 +128,9 @@ export const createViewSlice =
     let detailRequest = 0;
     /** Ledgers whose full-text index this window has had built. */
     const indexed = new Set<string>();
+    /** The ledger and filter the shown facets are of, and the one whose exact counts are being made (one at a time). */
+    let facetsOf: string | null = null;
+    let countingFor: string | null = null;
     const saveOwn = (key: 'bookmarks' | 'views', value: number[] | SavedView[]) => {
       const info = get().info;
       if (info) client.setPref({ scope: ledgerScope(info), key, value: asJson(value) }).catch((e) => set({ notice: message(e) }));
@@ -210,14 +217,27 @@ export const createViewSlice =
         if (!info) return;
         const ledger = info.ledger;
         set({ summariesLoading: true });
-        const [kind, run_id, actor, histogram] = await Promise.all([
-          client.facets({ ledger, field: 'kind', query: without(query, 'kind'), limit: 200 }),
-          client.facets({ ledger, field: 'run_id', query: without(query, 'run_id'), limit: 200 }),
-          client.facets({ ledger, field: 'actor', query: without(query, 'actor'), limit: 100 }),
-          client.histogram({ ledger, query, buckets: 160 }),
-        ]).catch(() => [undefined, undefined, undefined, null] as const);
-        const now = get();
-        if (now.info?.ledger === ledger && now.query === query) set({ facets: { kind, run_id, actor }, histogram, summariesLoading: false });
+        const facets = (field: FacetMenu, exact?: boolean) => client.facets({ ledger, field, query: without(query, field), limit: FACET_LIMITS[field], exact });
+        const [kind, run_id, actor, histogram] = await Promise.all([facets('kind'), facets('run_id'), facets('actor'), client.histogram({ ledger, query, buckets: 160 })]).catch(
+          () => [undefined, undefined, undefined, null] as const,
+        );
+        const current = () => get().info?.ledger === ledger && get().query === query;
+        if (!current()) return;
+        // The planner's estimates (a big PostgreSQL table) are shown first; the counts replace them
+        // when the background lane has them. Refreshed while followed, counts already shown for this
+        // filter stay until newer ones come, and only one round of counting runs at a time.
+        const key = `${ledger}\n${JSON.stringify(query)}`;
+        const fresh: ViewSlice['facets'] = { kind, run_id, actor };
+        const estimated = (['kind', 'run_id', 'actor'] as const).filter((f) => fresh[f]?.some((v) => v.estimate));
+        const shown = get().facets;
+        if (facetsOf === key) for (const f of estimated) if (shown[f] && !shown[f].some((v) => v.estimate)) fresh[f] = shown[f];
+        facetsOf = key;
+        set({ facets: fresh, histogram, summariesLoading: false });
+        if (!estimated.length || countingFor === key) return;
+        countingFor = key;
+        const exact = await Promise.all(estimated.map((f) => facets(f, true))).catch(() => null);
+        if (countingFor === key) countingFor = null;
+        if (exact && current()) set({ facets: { ...get().facets, ...Object.fromEntries(estimated.map((f, i) => [f, exact[i]])) } });
       },
 
       async setFollow(on) {

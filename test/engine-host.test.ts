@@ -1,5 +1,5 @@
-// The engine host starts a lane's worker at its first call: a worker started after a
-// ledger was opened takes in that open first, so its answers are those of a worker
+// The CLI's engine host starts a lane's worker at its first call: a worker started after
+// a ledger was opened takes in that open first, so its answers are those of a worker
 // that was there all along.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,7 @@ const threads = () => fs.readdirSync('/proc/self/task').length;
 
 beforeAll(() => {
   dir = tempDir();
-  host = new EngineHost({ cacheDir: path.join(dir, 'cache'), log: () => {} });
+  host = new EngineHost({ cacheDir: path.join(dir, 'cache'), log: () => {}, lanesOnDemand: true });
 });
 afterAll(async () => {
   await host.close();
@@ -49,5 +49,13 @@ describe('engine host', () => {
     expect(stats.events).toBe(30);
     expect(threads()).toBeGreaterThan(withInteractive);
     await expect(call('stats', { ledger: second.ledger })).rejects.toThrow();
+  });
+
+  it("the app's host starts every lane's worker at once", async () => {
+    const before = threads();
+    const eager = new EngineHost({ cacheDir: path.join(dir, 'cache'), log: () => {} });
+    // Each worker is a thread of this process from its construction on.
+    expect(threads()).toBeGreaterThanOrEqual(before + 3);
+    await eager.close();
   });
 });

@@ -20,7 +20,7 @@ export class HostJobs {
 
   private connect(): Client {
     if (this.client) return this.client;
-    const host = (this.host = new EngineHost({ cacheDir: this.cacheDir, log: () => {} }));
+    const host = (this.host = new EngineHost({ cacheDir: this.cacheDir, log: () => {}, lanesOnDemand: true }));
     this.client = createClient({
       request: (req) => host.request({ ...req, args: validateRequest(req).args }),
       subscribe: (handler) => host.subscribe(handler),

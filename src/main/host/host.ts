@@ -2,8 +2,8 @@
 // summaries, folds and indexes; jobs that write files), so a multi-GB export never
 // stalls scrolling, and a fold never stalls an export. Requests are correlated by id;
 // jobs report progress and are cancelled through a shared flag; slow calls are logged.
-// A lane's worker starts at its first call (a CLI command uses one or two lanes, and
-// each worker costs a start of the engine), then takes in the ledgers open by then.
+// In the CLI a lane's worker starts at its first call (a command uses one or two lanes,
+// and each worker costs a start of the engine), then takes in the ledgers open by then.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
@@ -19,6 +19,8 @@ const FOLLOWERS = ['background', 'export'] as const;
 export interface HostOptions {
   cacheDir?: string;
   log?: (line: string) => void;
+  /** Start each lane's worker at its first call (the CLI: a command uses one or two lanes), not all at once (the app uses every lane from its first open). */
+  lanesOnDemand?: boolean;
 }
 
 class WorkerChannel {
@@ -71,6 +73,7 @@ export class EngineHost {
   constructor(opts: HostOptions = {}) {
     this.cacheDir = opts.cacheDir;
     this.log = opts.log ?? ((line) => console.warn(line));
+    if (!opts.lanesOnDemand) for (const lane of ['interactive', ...FOLLOWERS] as const) this.worker(lane);
   }
 
   private worker(lane: WorkerLane): WorkerChannel {

@@ -95,6 +95,7 @@ test("a big table's facets show the planner's estimates, then the exact counts",
     const log = menu.locator('[data-kind="log"] .facet-count');
     await expect(log).toHaveText(/^≈[\d,]+$/);
     await expect(log).toHaveAttribute('title', /the database planner's estimate/);
+    await shot(page, 'pg-facet-estimates');
     const exact = Number(server.psql(`SELECT count(*) FROM events WHERE kind = 'log'`, 'big').trim());
     release();
     await expect(log).toHaveText(exact.toLocaleString('en-US'));

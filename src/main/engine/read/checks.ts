@@ -2,7 +2,8 @@
 // and projection rules, each refused with one line naming the ledger.
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import { PageRequestSchema, QuerySchema, type PageRequest, type Query } from '../../../shared/ledger.ts';
-import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { RulesSchema } from '../../../shared/rules-schema.ts';
 import type { StoreShape } from './reader.ts';
 
 export function checkQuery(given: unknown, shape: StoreShape, path: string): Query {

@@ -80,6 +80,39 @@ export const PageRequestSchema = z
     message: 'give at most one of after, before, from_end',
   });
 export type PageRequest = z.input<typeof PageRequestSchema>;
+export type ParsedPageRequest = z.output<typeof PageRequestSchema>;
+
+const QUICK_QUERY_LISTS = ['runs', 'kinds', 'exclude_kinds', 'actors', 'sessions', 'models'] as const;
+const QUICK_QUERY_KEYS = new Set<string>([...QUICK_QUERY_LISTS, 'offset_from', 'offset_to']);
+const PAGE_KEYS = new Set(Object.keys(PageRequestSchema.shape));
+const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const optionalInt = (v: unknown, min = -Infinity, max = Infinity) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max);
+const nameList = (v: unknown) => {
+  if (v === undefined) return true;
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_FILTER_VALUES) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string' || v[i].length < 1) return false;
+  return true;
+};
+
+/**
+ * What PageRequestSchema gives for a request it certainly accepts, by plain checks: a list
+ * scrolled through a million rows asks for a page per window, and the schema's parse was
+ * half of a page's own cost. Only value lists and offset bounds in the query; null where
+ * in doubt (text, times, seq, a JSON path, anything unusual), and the schema then decides.
+ */
+export function quickParsePageRequest(raw: unknown): ParsedPageRequest | null {
+  if (!plainObject(raw)) return null;
+  for (const k in raw) if (!PAGE_KEYS.has(k)) return null;
+  const { query = {}, after, before, from_end, limit = 200, payload = 'preview' } = raw;
+  if (!plainObject(query)) return null;
+  for (const k in query) if (!QUICK_QUERY_KEYS.has(k)) return null;
+  for (const k of QUICK_QUERY_LISTS) if (!nameList(query[k])) return null;
+  if (!optionalInt(query.offset_from, 0) || !optionalInt(query.offset_to, 0)) return null;
+  if (!optionalInt(after) || !optionalInt(before) || !(from_end === undefined || typeof from_end === 'boolean')) return null;
+  if (!optionalInt(limit, 1, 10_000) || (payload !== 'preview' && payload !== 'full')) return null;
+  if ((after !== undefined ? 1 : 0) + (before !== undefined ? 1 : 0) + (from_end ? 1 : 0) > 1) return null;
+  return { query: query as Query, after: after as number | undefined, before: before as number | undefined, from_end: from_end as boolean | undefined, limit: limit as number, payload };
+}
 
 /**
  * A JSONL store whose cache index is still being built: what is read of it so far.

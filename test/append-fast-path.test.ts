@@ -24,6 +24,10 @@ const variants: Array<[string, unknown]> = [
   ['payload text', { ...base, payload: '{}' }],
   ['created_at not a time', { ...base, created_at: 'yesterday' }],
   ['created_at a number', { ...base, created_at: 5 }],
+  ...['2026-02-28T23:59:59Z', '2026-02-29T00:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z',
+    '2026-01-00T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T23:59:60Z', '2026-01-01T00:00:00.123456789Z', '2026-01-01T00:00:00.Z',
+    '2026-01-01T00:00:00+02:00', '2026-01-01T00:00:00z', '2026-01-01 00:00:00Z', '0000-01-01T00:00:00Z', '+012026-01-01T00:00:00Z', '2026-1-01T00:00:00Z']
+    .map((t): [string, unknown] => [`created_at ${t}`, { ...base, created_at: t }]),
   ['turn negative', { ...base, turn: -1 }],
   ['turn fractional', { ...base, turn: 1.5 }],
   ['turn past 2^53', { ...base, turn: 2 ** 53 }],

@@ -197,9 +197,10 @@ export interface TableGuess {
 /**
  * A lone UTF-16 surrogate is not Unicode: SQLite would store it as U+FFFD, so two
  * distinct ids (or run ids) would become one. Such a string is refused, never merged
- * (for appends, by the engine's toRows: one test per event, not one check per field).
+ * (for appends, by the engine's toRows). isWellFormed() says it in one pass of native code,
+ * several times quicker than a regular expression: appends ask it of each event's text fields.
  */
-export const hasLoneSurrogate = (s: string) => /[\uD800-\uDFFF]/u.test(s);
+export const hasLoneSurrogate = (s: string) => !s.isWellFormed();
 /** The lengths an appended event's text fields may have: the schema and its fast path both read them. */
 const APPEND_MAX = { id: 200, run_id: 500, kind: 200, actor: 200, meta: 500 } as const;
 /** What an appended event may carry; the engine fills in the rest. */
@@ -226,6 +227,16 @@ const text = (v: unknown, min: number, max: number) => typeof v === 'string' && 
 const meta = (v: unknown) => v === undefined || v === null || text(v, 0, APPEND_MAX.meta);
 const count = (v: unknown, min: number) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= min);
 
+const ISO_UTC = /^\d{4}-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?Z$/;
+/**
+ * A UTC ISO-8601 time that Date.parse certainly takes, by its digits alone (a tenth of
+ * Date.parse's cost); days past the 28th, and every other form, are left to Date.parse.
+ */
+function plainIsoTime(s: string): boolean {
+  const m = ISO_UTC.exec(s);
+  return m !== null && +m[1]! >= 1 && +m[1]! <= 12 && +m[2]! >= 1 && +m[2]! <= 28 && +m[3]! <= 23 && +m[4]! <= 59 && +m[5]! <= 59;
+}
+
 /**
  * What AppendEventSchema gives for an event it certainly accepts, by plain checks: appends
  * run this per event, and zod's general parse was most of an append's own cost. Null
@@ -239,7 +250,7 @@ export function quickParseAppendEvent(raw: unknown): ParsedAppendEvent | null {
   if (!(id === undefined || text(id, 1, APPEND_MAX.id)) || !text(run_id, 1, APPEND_MAX.run_id) || !text(kind, 1, APPEND_MAX.kind)) return null;
   if (!(actor === undefined || text(actor, 1, APPEND_MAX.actor))) return null;
   if (!(payload === undefined || (typeof payload === 'object' && payload !== null && !Array.isArray(payload)))) return null;
-  if (!(created_at === undefined || (typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at))))) return null;
+  if (!(created_at === undefined || (typeof created_at === 'string' && (plainIsoTime(created_at) || !Number.isNaN(Date.parse(created_at)))))) return null;
   if (!count(turn, 0) || !count(schema_version, 1) || !meta(session_id) || !meta(model_profile) || !meta(model_id)) return null;
   return {
     id: id as string | undefined,

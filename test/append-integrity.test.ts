@@ -46,6 +46,9 @@ describe('lone surrogates', () => {
     l.append([{ id: 's', run_id: 'r', kind: 'k' }]);
     for (const bad of [{ id: 's\ud800', run_id: 'r', kind: 'k' }, { id: 's\udbff', run_id: 'r', kind: 'k' }, { id: 'x', run_id: 'r\udc00', kind: 'k' }, { id: 'y', run_id: 'r', kind: 'k\ud83d' }])
       expect(() => l.append([bad])).toThrow(/lone UTF-16 surrogate/);
+    // Every text field is looked at, and the error names the one.
+    for (const field of ['id', 'run_id', 'kind', 'actor', 'session_id', 'model_profile', 'model_id'])
+      expect(() => l.append([{ id: 'z', run_id: 'r', kind: 'k', [field]: 'v\udc00' }]), field).toThrow(new RegExp(`event 1.*: ${field}: has a lone UTF-16 surrogate`));
     // A well-formed pair (an emoji) is text like any other, and a surrogate inside a payload is kept as its escape.
     l.append([{ id: 's\ud83d\ude00', run_id: 'r', kind: 'k', payload: { v: 'a\ud800b' } }]);
     expect(ids(l)).toEqual(['s', 's😀']);

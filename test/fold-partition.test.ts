@@ -60,6 +60,20 @@ describe('fold on several threads', () => {
     l.close();
   });
 
+  it("equals the fold on one thread under a ledger's own rules, which each thread compiles for itself", () => {
+    const file = path.join(dir, 'gen.db');
+    // Tool calls become node attempts named by their tool, logs end them: a fold the word tables alone would not give.
+    const rules = { kinds: [{ match: 'tool_call', entity: 'node' as const, transition: 'running' as const }, { match: '/^log$/', entity: 'node' as const, transition: 'completed' as const }], node: '$.tool' };
+    const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache'), rules });
+    const last = l.lastOffset()!;
+    const expected = oneThread(l);
+    const plain = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+    expect([...expected.values()].map((s) => s.node_runs.length)).not.toEqual([...oneThread(plain).values()].map((s) => s.node_runs.length));
+    plain.close();
+    expect([...foldInParallel(l, foldBounds(l, 1, last, 2), last)]).toEqual([...expected]);
+    l.close();
+  });
+
   it('hears a cancel while its threads fold', () => {
     const file = path.join(dir, 'gen.db');
     const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });

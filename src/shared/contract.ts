@@ -18,7 +18,8 @@ import {
   type Page,
   type TableGuess,
 } from './ledger.ts';
-import { RulesSchema, type DriftRow, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
+import type { DriftRow, ReplayPosition, RunDetail, RunProjection } from './projection.ts';
+import { RulesSchema } from './rules-schema.ts';
 
 const id = z.string().min(1).max(100);
 const ledger = id;

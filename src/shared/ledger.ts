@@ -80,6 +80,39 @@ export const PageRequestSchema = z
     message: 'give at most one of after, before, from_end',
   });
 export type PageRequest = z.input<typeof PageRequestSchema>;
+export type ParsedPageRequest = z.output<typeof PageRequestSchema>;
+
+const QUICK_QUERY_LISTS = ['runs', 'kinds', 'exclude_kinds', 'actors', 'sessions', 'models'] as const;
+const QUICK_QUERY_KEYS = new Set<string>([...QUICK_QUERY_LISTS, 'offset_from', 'offset_to']);
+const PAGE_KEYS = new Set(Object.keys(PageRequestSchema.shape));
+const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const optionalInt = (v: unknown, min = -Infinity, max = Infinity) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max);
+const nameList = (v: unknown) => {
+  if (v === undefined) return true;
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_FILTER_VALUES) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string' || v[i].length < 1) return false;
+  return true;
+};
+
+/**
+ * What PageRequestSchema gives for a request it certainly accepts, by plain checks: a list
+ * scrolled through a million rows asks for a page per window, and the schema's parse was
+ * half of a page's own cost. Only value lists and offset bounds in the query; null where
+ * in doubt (text, times, seq, a JSON path, anything unusual), and the schema then decides.
+ */
+export function quickParsePageRequest(raw: unknown): ParsedPageRequest | null {
+  if (!plainObject(raw)) return null;
+  for (const k in raw) if (!PAGE_KEYS.has(k)) return null;
+  const { query = {}, after, before, from_end, limit = 200, payload = 'preview' } = raw;
+  if (!plainObject(query)) return null;
+  for (const k in query) if (!QUICK_QUERY_KEYS.has(k)) return null;
+  for (const k of QUICK_QUERY_LISTS) if (!nameList(query[k])) return null;
+  if (!optionalInt(query.offset_from, 0) || !optionalInt(query.offset_to, 0)) return null;
+  if (!optionalInt(after) || !optionalInt(before) || !(from_end === undefined || typeof from_end === 'boolean')) return null;
+  if (!optionalInt(limit, 1, 10_000) || (payload !== 'preview' && payload !== 'full')) return null;
+  if ((after !== undefined ? 1 : 0) + (before !== undefined ? 1 : 0) + (from_end ? 1 : 0) > 1) return null;
+  return { query: query as Query, after: after as number | undefined, before: before as number | undefined, from_end: from_end as boolean | undefined, limit: limit as number, payload };
+}
 
 /**
  * A JSONL store whose cache index is still being built: what is read of it so far.
@@ -164,9 +197,10 @@ export interface TableGuess {
 /**
  * A lone UTF-16 surrogate is not Unicode: SQLite would store it as U+FFFD, so two
  * distinct ids (or run ids) would become one. Such a string is refused, never merged
- * (for appends, by the engine's toRows: one test per event, not one check per field).
+ * (for appends, by the engine's toRows). isWellFormed() says it in one pass of native code,
+ * several times quicker than a regular expression: appends ask it of each event's text fields.
  */
-export const hasLoneSurrogate = (s: string) => /[\uD800-\uDFFF]/u.test(s);
+export const hasLoneSurrogate = (s: string) => !s.isWellFormed();
 /** The lengths an appended event's text fields may have: the schema and its fast path both read them. */
 const APPEND_MAX = { id: 200, run_id: 500, kind: 200, actor: 200, meta: 500 } as const;
 /** What an appended event may carry; the engine fills in the rest. */
@@ -193,6 +227,30 @@ const text = (v: unknown, min: number, max: number) => typeof v === 'string' && 
 const meta = (v: unknown) => v === undefined || v === null || text(v, 0, APPEND_MAX.meta);
 const count = (v: unknown, min: number) => v === undefined || (Number.isSafeInteger(v) && (v as number) >= min);
 
+/** A digit's value, or far below zero for any other character. */
+const digitAt = (s: string, i: number) => {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1000;
+};
+const twoDigits = (s: string, i: number) => digitAt(s, i) * 10 + digitAt(s, i + 1);
+/**
+ * A UTC time `YYYY-MM-DDTHH:MM:SS[.fraction]Z` that Date.parse certainly takes, read
+ * character by character (a match with groups cost more than Date.parse itself); days
+ * past the 28th, and every other form, are left to Date.parse.
+ */
+function plainIsoTime(s: string): boolean {
+  const n = s.length;
+  if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90 /* Z */) return false;
+  if (digitAt(s, 0) < 0 || digitAt(s, 1) < 0 || digitAt(s, 2) < 0 || digitAt(s, 3) < 0) return false;
+  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return false;
+  const [month, day, hour, minute, second] = [twoDigits(s, 5), twoDigits(s, 8), twoDigits(s, 11), twoDigits(s, 14), twoDigits(s, 17)];
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59)) return false;
+  if (n === 20) return true;
+  if (s[19] !== '.' || n < 22) return false;
+  for (let i = 20; i < n - 1; i++) if (digitAt(s, i) < 0) return false;
+  return true;
+}
+
 /**
  * What AppendEventSchema gives for an event it certainly accepts, by plain checks: appends
  * run this per event, and zod's general parse was most of an append's own cost. Null
@@ -206,7 +264,7 @@ export function quickParseAppendEvent(raw: unknown): ParsedAppendEvent | null {
   if (!(id === undefined || text(id, 1, APPEND_MAX.id)) || !text(run_id, 1, APPEND_MAX.run_id) || !text(kind, 1, APPEND_MAX.kind)) return null;
   if (!(actor === undefined || text(actor, 1, APPEND_MAX.actor))) return null;
   if (!(payload === undefined || (typeof payload === 'object' && payload !== null && !Array.isArray(payload)))) return null;
-  if (!(created_at === undefined || (typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at))))) return null;
+  if (!(created_at === undefined || (typeof created_at === 'string' && (plainIsoTime(created_at) || !Number.isNaN(Date.parse(created_at)))))) return null;
   if (!count(turn, 0) || !count(schema_version, 1) || !meta(session_id) || !meta(model_profile) || !meta(model_id)) return null;
   return {
     id: id as string | undefined,

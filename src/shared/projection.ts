@@ -1,7 +1,8 @@
 // The run and node-run projection rules of docs/projections.md, in one place.
 // Pure functions over events: the engine folds whole ledgers with them, the replay
 // stepper folds one run step by step, and the renderer can use the same types.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { RulesSchema } from './rules-schema.ts';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'retrying' | 'skipped';
@@ -96,32 +97,9 @@ function readWords(kind: string): KindReading {
 
 const onEntity = (entity: Entity | null, t: Transition | null) => (entity === 'run' && t && NODE_ONLY.has(t) ? null : t);
 
-const TRANSITIONS = ['pending', 'running', 'completed', 'failed', 'cancelled', 'retrying', 'skipped'] as const;
+export const TRANSITIONS = ['pending', 'running', 'completed', 'failed', 'cancelled', 'retrying', 'skipped'] as const;
 
-/**
- * A ledger's own rules (docs/projections.md): kind patterns tried in order before
- * the word tables, and where its node id lives. A pattern is an exact kind, a glob
- * (* and ?) or a /regular expression/flags. A rule without a transition reads it
- * from the kind's words; entity null means the kind changes no status.
- */
-export const RulesSchema = z
-  .object({
-    kinds: z
-      .array(
-        z
-          .object({
-            match: z.string().min(1),
-            entity: z.enum(['run', 'node']).nullable(),
-            transition: z.enum(TRANSITIONS).nullable().optional(),
-          })
-          .strict(),
-      )
-      .max(1000)
-      .default([]),
-    /** A payload path ($.a.b) or a column of the ledger's table. */
-    node: z.string().min(1).optional(),
-  })
-  .strict();
+/** A ledger's own rules, as RulesSchema (rules-schema.ts) takes them. */
 export type LedgerRules = z.input<typeof RulesSchema>;
 
 /** The rules compiled for the fold: how a kind reads and where a node id is found. */

@@ -8,9 +8,10 @@
 // The caller blocks, as the engine's jobs do, hearing cancels and reporting progress.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
-import { applyEvent, emptyRun, type FoldEvent, type LedgerRules, type Rules, type RunState } from '../../../shared/projection.ts';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { LedgerError } from '../../../shared/errors.ts';
+import type { FoldEvent, RunState } from '../../../shared/projection.ts';
+import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-task.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { EMPTY, raw, sql, where, type Sql } from '../base/sql.ts';
 import { sqliteError, wrap } from '../base/sqlite.ts';
@@ -32,23 +33,6 @@ export interface Partition {
 /** Run ids sampled at this many offsets place the bounds. */
 const SAMPLES = 64;
 
-/** What a fold thread is given: the SQLite file, the query of its range, and the rules. */
-export interface FoldTask {
-  file: string;
-  sql: string;
-  params: unknown[];
-  rules: LedgerRules | null;
-  /** Its slot in `progress`, where it notes the last offset it folded. */
-  slot: number;
-  /** Shared: [FINISHED] threads finished, [STARTED] threads started. */
-  flags: SharedArrayBuffer;
-  progress: SharedArrayBuffer;
-  replies: MessagePort;
-}
-export type FoldReply = { states: Map<string, RunState> } | { error: { code: ErrorCode; message: string; file?: string } };
-export const FINISHED = 0;
-export const STARTED = 1;
-
 /** The query of a fold over a SQLite-backed ledger: the events after `after` up to `upto`, only what a fold reads, optionally one partition's runs. */
 function foldQuery(src: Source, range: { after: number | null; upto: number }, partition: Partition | null): Sql {
   const c = src.col;
@@ -61,20 +45,6 @@ function foldQuery(src: Source, range: { after: number | null; upto: number }, p
   const after = range.after === null ? EMPTY : sql`${offset} > ${range.after}`;
   return sql`SELECT ${offset} AS offset, ${raw(c.run_id)} AS run_id, ${raw(c.kind)} AS kind, ${raw(timeDisplay(src))} AS time, ${raw(c.node_id)} AS node_id, ${raw(c.payload)} AS payload
     FROM ${raw(src.table)} ${where(buildWhere(src, {}), after, sql`${offset} <= ${range.upto}`, ...part)} ORDER BY ${offset}`;
-}
-
-/** Folds rows into `states` (by run id, in the order runs first appear); `onEvent` hears every 65,536th offset (progress, cancel). */
-export function foldRows(rows: Iterable<FoldEvent>, states: Map<string, RunState>, rules: Rules, onEvent: (offset: number) => void): void {
-  let n = 0;
-  for (const e of rows) {
-    let s = states.get(e.run_id);
-    if (!s) {
-      s = emptyRun(e);
-      states.set(e.run_id, s);
-    }
-    applyEvent(s, e, rules);
-    if ((++n & 0xffff) === 0) onEvent(e.offset);
-  }
 }
 
 /**

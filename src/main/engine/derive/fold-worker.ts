@@ -5,7 +5,7 @@ import { workerData } from 'node:worker_threads';
 import { LedgerError } from '../../../shared/errors.ts';
 import { compileRules, type FoldEvent, type RunState } from '../../../shared/projection.ts';
 import { loadSqlite, openReadOnly, sqliteError } from '../base/sqlite.ts';
-import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-partition.ts';
+import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-task.ts';
 
 const task = workerData as FoldTask;
 const flags = new Int32Array(task.flags);

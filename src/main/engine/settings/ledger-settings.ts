@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeIssues, LedgerError } from '../../../shared/errors.ts';
 import { MappingSchema, type Mapping } from '../../../shared/ledger.ts';
-import { RulesSchema, type LedgerRules } from '../../../shared/projection.ts';
+import type { LedgerRules } from '../../../shared/projection.ts';
+import { RulesSchema } from '../../../shared/rules-schema.ts';
 import { writeTextWhole } from '../base/atomic-write.ts';
 
 export interface LedgerSettings {

@@ -56,9 +56,16 @@ export function toRows(events: unknown[], file: string, maxPayloadBytes = DEFAUL
       if (!parsed.success) throw new LedgerError('invalid_argument', `${label(raw, i)}: ${describeIssues(parsed.error.issues)}`, file);
       e = parsed.data;
     }
-    const texts = [e.id, e.run_id, e.kind, e.actor, e.session_id, e.model_profile, e.model_id];
-    // One test for all the fields; the separator keeps two halves of a pair in different fields apart.
-    if (hasLoneSurrogate(texts.join('\0'))) {
+    if (
+      hasLoneSurrogate(e.run_id) ||
+      hasLoneSurrogate(e.kind) ||
+      hasLoneSurrogate(e.actor) ||
+      (e.id && hasLoneSurrogate(e.id)) ||
+      (e.session_id && hasLoneSurrogate(e.session_id)) ||
+      (e.model_profile && hasLoneSurrogate(e.model_profile)) ||
+      (e.model_id && hasLoneSurrogate(e.model_id))
+    ) {
+      const texts = [e.id, e.run_id, e.kind, e.actor, e.session_id, e.model_profile, e.model_id];
       const field = TEXT_FIELDS[texts.findIndex((t) => t && hasLoneSurrogate(t))];
       throw new LedgerError('invalid_argument', `${label(raw, i)}: ${field}: has a lone UTF-16 surrogate (not valid Unicode, so it cannot be stored as given)`, file);
     }

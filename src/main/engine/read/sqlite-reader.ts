@@ -178,11 +178,12 @@ export class SqliteReader implements LedgerReader {
     return s;
   }
 
-  private all<T>(q: Sql): T[] {
+  // SQLite runs the `?` text: a kept page statement (BuiltPage) has no dialect pieces.
+  private all<T>(q: Pick<Sql, 'text' | 'params'>): T[] {
     return wrap(this.path, () => this.stmt(q.text).all(...q.params) as T[]);
   }
 
-  private get<T>(q: Sql): T | undefined {
+  private get<T>(q: Pick<Sql, 'text' | 'params'>): T | undefined {
     return wrap(this.path, () => this.stmt(q.text).get(...q.params) as T | undefined);
   }
 

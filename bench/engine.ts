@@ -75,7 +75,8 @@ export function benchOpen(big: string, small: string): void {
   openPage(small);
   const b = median(samples(30, () => openPage(big)));
   const s = median(samples(30, () => openPage(small)));
-  report('open + first page of 200: large vs 10k-event ledger', ms(b), ms(s), b / s, '<= 2', b / s <= 2);
+  // Issue 19 tightened issue 2's <= 2.
+  report('open + first page of 200: large vs 10k-event ledger', ms(b), ms(s), b / s, '<= 1.1', b / s <= 1.1);
 }
 
 export function benchPages(file: string, events: number): void {
@@ -93,13 +94,21 @@ export function benchPages(file: string, events: number): void {
   ];
   for (const c of cases) {
     const stmt = db.prepare(c.sql);
-    // Interleaved, so that cache warmth favours neither.
+    // Interleaved, each first every other time: the first to read a position pays for its cold
+    // pages (at 10M the file is not yet in the OS cache), so cache warmth favours neither.
     const ours: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < 300; i++) {
       const p = c.at(i);
-      bare.push(...samples(1, () => stmt.all(...c.args, p)));
-      ours.push(...samples(1, () => ledger.page({ query: c.query, after: p, limit: 200 })));
+      const runBare = () => bare.push(...samples(1, () => stmt.all(...c.args, p)));
+      const runOurs = () => ours.push(...samples(1, () => ledger.page({ query: c.query, after: p, limit: 200 })));
+      if (i % 2) {
+        runOurs();
+        runBare();
+      } else {
+        runBare();
+        runOurs();
+      }
     }
     const r = median(ours) / median(bare);
     report(`page of 200 at a random position, ${c.name}: engine vs bare keyset SQL`, ms(median(ours)), ms(median(bare)), r, '<= 1.2', r <= 1.2);

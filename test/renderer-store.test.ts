@@ -213,3 +213,37 @@ describe("a big table's facets", () => {
     await refreshed;
   });
 });
+
+describe('summaries of a new filter', () => {
+  it('show the histogram as soon as it comes, without waiting for the facet counts, and ask for it first', async () => {
+    const asked: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const histogram = { from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:01:00.000Z', bucket_ms: 1000, counts: [3] };
+    const { client } = fakeClient({
+      open: ({ path }) => info(path),
+      rows: ({ start, count }) => ({ start, events: EVENTS.slice(start, start + count), total: EVENTS.length, exact: true }),
+      facets: async ({ field }) => {
+        asked.push(`facets ${field}`);
+        await gate;
+        return [{ value: `${field}-a`, count: 1 }];
+      },
+      histogram: () => {
+        asked.push('histogram');
+        return histogram;
+      },
+    });
+    const store = createAppStore(client);
+    void store.getState().open('/data/a');
+    await settle();
+    // The facets are still being counted: the histogram is in, and no longer marked as loading.
+    expect(asked[0]).toBe('histogram');
+    expect(store.getState().histogram).toEqual(histogram);
+    expect(store.getState().histogramLoading).toBe(false);
+    expect(store.getState().facets.kind).toBeUndefined();
+    release();
+    await settle();
+    await settle();
+    expect(store.getState().facets.kind).toEqual([{ value: 'kind-a', count: 1 }]);
+  });
+});

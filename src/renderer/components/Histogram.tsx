@@ -12,7 +12,7 @@ const MIN_DRAG_PX = 4;
 
 export function Histogram() {
   const h = useApp((s) => s.histogram);
-  const loading = useApp((s) => s.summariesLoading);
+  const loading = useApp((s) => s.histogramLoading);
   const query = useApp((s) => s.query);
   const setQuery = useApp((s) => s.setQuery);
   const box = useRef<HTMLDivElement>(null);

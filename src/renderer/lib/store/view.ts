@@ -56,7 +56,7 @@ const VIEW_RESET = {
   detail: null as LedgerEvent | null,
   facets: {} as ViewSlice['facets'],
   histogram: null as Histogram | null,
-  summariesLoading: false,
+  histogramLoading: false,
   rows: null as RowCache | null,
   updating: false,
   sample: [] as LedgerEvent[],
@@ -82,8 +82,8 @@ export interface ViewSlice {
   detail: LedgerEvent | null;
   facets: Partial<Record<FacetMenu, FacetValue[]>>;
   histogram: Histogram | null;
-  /** The facets and histogram of the current filter are still being counted (the old ones stay shown). */
-  summariesLoading: boolean;
+  /** The histogram of the current filter is still being counted (the old one stays shown, dimmed). */
+  histogramLoading: boolean;
   rows: RowCache | null;
   /** True from a new filter until its first rows arrive: the old rows stay on screen, marked. */
   updating: boolean;
@@ -216,12 +216,15 @@ export const createViewSlice =
         const { info, query } = get();
         if (!info) return;
         const ledger = info.ledger;
-        set({ summariesLoading: true });
-        const facets = (field: FacetMenu, exact?: boolean) => client.facets({ ledger, field, query: without(query, field), limit: FACET_LIMITS[field], exact });
-        const [kind, run_id, actor, histogram] = await Promise.all([facets('kind'), facets('run_id'), facets('actor'), client.histogram({ ledger, query, buckets: 160 })]).catch(
-          () => [undefined, undefined, undefined, null] as const,
-        );
+        set({ histogramLoading: true });
         const current = () => get().info?.ledger === ledger && get().query === query;
+        // The histogram is asked for first and shown when it comes: the background worker takes
+        // calls in order, and behind three facet counts of a big ledger it came seconds later.
+        const histogram = client.histogram({ ledger, query, buckets: 160 }).catch(() => null);
+        void histogram.then((h) => current() && set({ histogram: h, histogramLoading: false }));
+        const facets = (field: FacetMenu, exact?: boolean) => client.facets({ ledger, field, query: without(query, field), limit: FACET_LIMITS[field], exact });
+        const [kind, run_id, actor] = await Promise.all([facets('kind'), facets('run_id'), facets('actor')]).catch(() => [undefined, undefined, undefined] as const);
+        await histogram;
         if (!current()) return;
         // The planner's estimates (a big PostgreSQL table) are shown first; the counts replace them
         // when the background lane has them. Refreshed while followed, counts already shown for this
@@ -232,7 +235,7 @@ export const createViewSlice =
         const shown = get().facets;
         if (facetsOf === key) for (const f of estimated) if (shown[f] && !shown[f].some((v) => v.estimate)) fresh[f] = shown[f];
         facetsOf = key;
-        set({ facets: fresh, histogram, summariesLoading: false });
+        set({ facets: fresh });
         if (!estimated.length || countingFor === key) return;
         countingFor = key;
         const exact = await Promise.all(estimated.map((f) => facets(f, true))).catch(() => null);

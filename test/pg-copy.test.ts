@@ -88,6 +88,8 @@ describe('copies of a PostgreSQL ledger', () => {
     expect(fs.existsSync(dest)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('cancelled'))).toEqual([]);
     expect(pg.page({ limit: 3, after: 100 }).events.map((e) => e.offset)).toEqual([101, 102, 103]);
+    // The copy's transaction is not left open: it would hold the table against other clients' DDL.
+    expect(server.psql(`SELECT count(*) FROM pg_stat_activity WHERE datname = 'team' AND state LIKE 'idle in transaction%'`, 'team').trim()).toBe('0');
   });
 
   it("outlasts the interactive statement limit (the URL's statement_timeout): a copy takes as long as it takes", async () => {

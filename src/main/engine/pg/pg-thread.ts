@@ -139,14 +139,18 @@ async function readCopy(): Promise<PgReply> {
 async function handle(req: PgRequest): Promise<PgReply> {
   if (req.op === 'copyRead') return readCopy();
   if (req.op === 'copyStop') {
-    // A COPY stopped half way leaves the connection mid-protocol: it is dropped, and the next request connects afresh.
-    if (copy && !copy.done) {
-      copy = null;
+    const state = copy;
+    copy = null;
+    if (state && !state.done) {
+      // A COPY stopped half way leaves the connection mid-protocol: it is dropped, and the next request connects afresh.
       const c = client;
       client = null;
       c?.end().catch(() => undefined);
+    } else if (state) {
+      // All sent, not all read (a cancel): its transaction is still open, holding the table's
+      // lock against other clients' DDL and keeping the copy's unlimited statement time.
+      await state.client.query('ROLLBACK').catch(() => undefined);
     }
-    copy = null;
     return { rows: [] };
   }
   if (req.op === 'listen') return listen(req.channel);

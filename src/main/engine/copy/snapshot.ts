@@ -12,7 +12,6 @@ import { progressReporter, throwIfCancelled, type JobControl } from '../base/job
 import { sqliteOf, type LedgerReader } from '../read/reader.ts';
 import { buildWhere, canonicalColumns } from '../read/query.ts';
 import { raw, sql, where } from '../base/sql.ts';
-import { NUMBER_SEQ } from '../format/schema.ts';
 import { BulkWriter } from '../write/bulk.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
@@ -106,10 +105,7 @@ export function partialSnapshot(ledger: LedgerReader, dest: string, opts: Partia
       after = rows.at(-1)![0] as number;
       progress.report(copied);
     }
-    // Layouts without a seq get one per run, in offset order, as an append would have given.
-    if (!src.hasSeq)
-      writer.exec(NUMBER_SEQ);
-    writer.finish();
+    writer.finishCopy(src.hasSeq);
     progress.done(copied);
     return { events: copied };
   } catch (e) {

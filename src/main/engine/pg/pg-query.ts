@@ -3,7 +3,7 @@
 // (rendered with numbered parameters by toPg).
 import type { Query } from '../../../shared/ledger.ts';
 import { raw, sql, type Sql } from '../base/sql.ts';
-import { eventColumns, PREVIEW_CHARS } from '../read/query.ts';
+import { eventColumns, listFilters, PREVIEW_CHARS } from '../read/query.ts';
 import type { PgSource } from './pg-source.ts';
 
 const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -50,12 +50,7 @@ export function pgWhere(src: PgSource, query: Query): Sql[] {
     const test = values.length === 1 ? sql`${raw(expr)} = ${values[0]}` : sql`${raw(expr)} = ANY (${values}::text[])`;
     parts.push(negate ? sql`NOT (${test})` : test);
   };
-  if (query.runs) inList(c.run_id, query.runs);
-  if (query.kinds) inList(c.kind, query.kinds);
-  if (query.exclude_kinds) inList(c.kind, query.exclude_kinds, true);
-  if (query.actors) inList(c.actor, query.actors);
-  if (query.sessions) inList(c.session_id, query.sessions);
-  if (query.models) inList(c.model_id, query.models);
+  for (const [column, values, exclude] of listFilters(query, c)) inList(column, values, exclude);
   const offset = raw(c.offset);
   if (query.offset_from !== undefined) parts.push(sql`${offset} >= ${query.offset_from}`);
   if (query.offset_to !== undefined) parts.push(sql`${offset} <= ${query.offset_to}`);

@@ -5,7 +5,6 @@
 import { LedgerError } from '../../../shared/errors.ts';
 import type { Query } from '../../../shared/ledger.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { NUMBER_SEQ } from '../format/schema.ts';
 import { canonicalColumns } from '../read/query.ts';
 import { BulkWriter } from '../write/bulk.ts';
 import { pgTimeDisplay, pgWhere } from './pg-query.ts';
@@ -47,8 +46,7 @@ export function pgSnapshot(pg: SyncPg, src: PgSource, total: number, dest: strin
       copied += rows.length;
       progress.report(Math.min(copied, total));
     }
-    if (!src.hasSeq) writer.exec(NUMBER_SEQ);
-    writer.finish();
+    writer.finishCopy(src.hasSeq);
     progress.done(copied);
     return { events: copied };
   } catch (e) {

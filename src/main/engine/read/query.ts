@@ -37,6 +37,22 @@ export interface FtsUse {
   ftsMatch: string;
 }
 
+/** The filters that test one column against a list of values (either dialect builds the test): column, values, whether they are excluded. */
+export function listFilters(
+  query: Query,
+  c: { run_id: string; kind: string; actor: string; session_id: string; model_id: string },
+): Array<[column: string, values: string[], exclude: boolean]> {
+  const lists: Array<[string, string[] | undefined, boolean]> = [
+    [c.run_id, query.runs, false],
+    [c.kind, query.kinds, false],
+    [c.kind, query.exclude_kinds, true],
+    [c.actor, query.actors, false],
+    [c.session_id, query.sessions, false],
+    [c.model_id, query.models, false],
+  ];
+  return lists.filter((l): l is [string, string[], boolean] => l[1] !== undefined);
+}
+
 /** The conditions of a query over a source, as one SQL fragment (empty for none). */
 export function buildWhere(src: Source, query: Query, fts?: FtsUse): Sql {
   const c = src.col;
@@ -47,12 +63,7 @@ export function buildWhere(src: Source, query: Query, fts?: FtsUse): Sql {
     if (values.length > IN_LIST_PARAMS) parts.push(sql`${raw(expr)} ${op} (SELECT value FROM json_each(${JSON.stringify(values)}))`);
     else parts.push(sql`${raw(expr)} ${op} (${join(values.map((v) => sql`${v}`), ', ')})`);
   };
-  if (query.runs) inList(c.run_id, query.runs);
-  if (query.kinds) inList(c.kind, query.kinds);
-  if (query.exclude_kinds) inList(c.kind, query.exclude_kinds, true);
-  if (query.actors) inList(c.actor, query.actors);
-  if (query.sessions) inList(c.session_id, query.sessions);
-  if (query.models) inList(c.model_id, query.models);
+  for (const [column, values, exclude] of listFilters(query, c)) inList(column, values, exclude);
   const offset = raw(c.offset);
   if (query.offset_from !== undefined) parts.push(sql`${offset} >= ${query.offset_from}`);
   if (query.offset_to !== undefined) parts.push(sql`${offset} <= ${query.offset_to}`);

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerError } from '../../../shared/errors.ts';
-import { CANONICAL_INDEXES, CANONICAL_TABLE, F, INSERT_COLUMNS, insertSql, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
+import { CANONICAL_INDEXES, CANONICAL_TABLE, F, INSERT_COLUMNS, insertSql, NUMBER_SEQ, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
 import { progressReporter, type JobControl } from '../base/jobs.ts';
 import { wrap, type DB } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
@@ -157,6 +157,12 @@ export class BulkWriter {
     this.flush();
     wrap(this.dest, () => this.copyBatch(rows));
     this.rows += rows.length;
+  }
+
+  /** Ends a copy (see copy()): rows of a layout without seq get one per run in offset order, as an append would have given, then finish(). */
+  finishCopy(hadSeq: boolean): void {
+    if (!hadSeq) this.exec(NUMBER_SEQ);
+    this.finish();
   }
 
   /** Writes what is pending and says how many rows so far were duplicates or took another seq. */

@@ -3,10 +3,12 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunState } from '../src/shared/projection.ts';
+import { DEFAULT_RULES, type RunState } from '../src/shared/projection.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { foldBounds, foldInParallel, foldInto } from '../src/main/engine/derive/fold-partition.ts';
+import { foldRows } from '../src/main/engine/derive/fold-task.ts';
+import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
 import { tempDir } from './fixtures.ts';
 
 let dir: string;
@@ -20,6 +22,75 @@ const oneThread = (l: Ledger) => {
   foldInto(l, states, { after: null, upto: l.lastOffset()! }, null, () => {});
   return states;
 };
+
+/** The fold of every event as the reader gives them, the rule the SQLite fold's shortcuts must keep. */
+const everyEvent = (l: Ledger, after: number | null, upto: number, states = new Map<string, RunState>()) => {
+  foldRows(l.iterate({ offset_to: upto }, after ?? undefined), states, l.rules, () => {});
+  return states;
+};
+
+describe('fold of a SQLite ledger, which reads only the events it needs', () => {
+  it('equals folding every event, from scratch and extended, on a generated ledger and under own rules', () => {
+    const file = path.join(dir, 'sparse-gen.db');
+    generateLedger(file, { events: 20_000, runs: 300, seed: 5 });
+    const rules = { kinds: [{ match: 'tool_call', entity: 'node' as const, transition: 'running' as const }], node: '$.tool' };
+    for (const opts of [{}, { rules }]) {
+      const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache'), ...opts });
+      const last = l.lastOffset()!;
+      const expected = everyEvent(l, null, last);
+      // Some runs' meta fields are found past their first event, and some never: the search for them is exercised.
+      expect([...expected.values()].some((s) => s.missing.length)).toBe(true);
+      expect([...oneThread(l)]).toEqual([...expected]);
+      // Extended: folded to a middle offset, then on from there, as a growing ledger is.
+      const half = new Map<string, RunState>();
+      foldInto(l, half, { after: null, upto: 7_777 }, null, () => {});
+      expect([...half]).toEqual([...everyEvent(l, null, 7_777)]);
+      foldInto(l, half, { after: 7_777, upto: last }, null, () => {});
+      expect([...half]).toEqual([...expected]);
+      l.close();
+    }
+  });
+
+  it('takes each meta field from the first event that carries it, whatever its kind, and counts events it never reads', () => {
+    const file = path.join(dir, 'sparse-meta.db');
+    createCanonical(file);
+    const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+    const long = 'x'.repeat(400);
+    const events: Array<{ run_id: string; kind: string; payload?: object }> = [
+      // a: the first carrier is a log before run.started, which names another value.
+      { run_id: 'a', kind: 'log', payload: { note: 'hello' } },
+      { run_id: 'a', kind: 'log', payload: { workflow_id: 'from-log' } },
+      { run_id: 'a', kind: 'run.started', payload: { workflow_id: 'from-start', version: 'v1', schedule_id: null } },
+      // b: run.started names schedule_id as null; a tool call later carries it, then a node event names another.
+      { run_id: 'b', kind: 'run.started', payload: { workflow_id: 'w', version: 2, schedule_id: null } },
+      { run_id: 'b', kind: 'tool_call', payload: { schedule_id: '', note: 'empty does not count' } },
+      { run_id: 'b', kind: 'tool_call', payload: { schedule_id: 'nightly' } },
+      { run_id: 'b', kind: 'node.started', payload: { node_id: 'n', schedule_id: 'later' } },
+      // c: only chatter, one long payload carrying a field and one whose text names it only inside a value.
+      { run_id: 'c', kind: 'metric', payload: { text: 'the "version" key is not here' } },
+      { run_id: 'c', kind: 'metric', payload: { blob: long, version: 'long' } },
+      { run_id: 'c', kind: 'metric', payload: { workflow_id: { nested: 'not a string' } } },
+      { run_id: 'a', kind: 'node.completed', payload: { node_id: 'm' } },
+      { run_id: 'b', kind: 'run.completed' },
+    ];
+    l.append(events.map((e, i) => ({ id: `m${i}`, created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), ...e })));
+    const last = l.lastOffset()!;
+    const got = oneThread(l);
+    expect([...got]).toEqual([...everyEvent(l, null, last)]);
+    const meta = [...got.values()].map((s) => [s.run.run_id, s.run.workflow_id, s.run.version, s.run.schedule_id, s.run.event_count, s.run.started_at, s.run.last_offset]);
+    expect(meta).toEqual([
+      ['a', 'from-log', 'v1', null, 4, '2026-01-01T00:00:00.000Z', 11],
+      ['b', 'w', '2', 'nightly', 5, '2026-01-01T00:00:03.000Z', 12],
+      ['c', null, 'long', null, 3, '2026-01-01T00:00:07.000Z', 10],
+    ]);
+    // Extended one event at a time, each fold a range of its own.
+    const stepwise = new Map<string, RunState>();
+    for (let o = 1; o <= last; o++) foldInto(l, stepwise, { after: o - 1, upto: o }, null, () => {});
+    expect([...stepwise]).toEqual([...got]);
+    expect(DEFAULT_RULES.read('metric').entity).toBeNull();
+    l.close();
+  });
+});
 
 describe('fold on several threads', () => {
   it('equals the fold on one thread, on a generated ledger with failures and retries, for 2, 3 and 4 threads', () => {

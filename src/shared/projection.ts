@@ -167,7 +167,8 @@ export function normaliseStatus(word: string | null | undefined): string | null 
 }
 
 const NODE_KEYS = ['node_id', 'step_id', 'task_id', 'component_id', 'node', 'step', 'task', 'name'];
-const META_KEYS = ['workflow_id', 'version', 'schedule_id'] as const;
+/** The run fields read from the first payload that carries them. */
+export const META_KEYS = ['workflow_id', 'version', 'schedule_id'] as const;
 const ENDED: ReadonlySet<NodeStatus> = new Set(['completed', 'failed', 'cancelled', 'skipped', 'retrying']);
 const OPENS_NEXT: ReadonlySet<NodeStatus> = new Set(['failed', 'cancelled', 'retrying']);
 const RUN_ENDED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
@@ -257,6 +258,18 @@ export const nodeOf = (e: FoldEvent, rules: Rules = DEFAULT_RULES) => nodeIdFrom
 
 const errorOf = (p: Record<string, unknown>) => str(p.error) ?? str(p.message) ?? (p.error != null ? JSON.stringify(p.error) : null);
 
+/** Takes the meta fields the run still lacks from an event's payload, where it carries them: the run's first event that does gives each. */
+export function takeMeta(s: RunState, payload: string, parsed: () => Record<string, unknown> = () => parse(payload)): void {
+  if (!s.missing.length || !s.missing.some((k) => payload.includes(`"${k}"`))) return;
+  const pl = parsed();
+  s.missing = s.missing.filter((k) => {
+    const v = str(pl[k]);
+    if (v === null) return true;
+    (s.run as unknown as Record<string, unknown>)[k] = v;
+    return false;
+  });
+}
+
 /** Applies one event of the run to its state, in place. */
 export function applyEvent(s: RunState, e: FoldEvent, rules: Rules = DEFAULT_RULES): void {
   const run = s.run;
@@ -266,15 +279,7 @@ export function applyEvent(s: RunState, e: FoldEvent, rules: Rules = DEFAULT_RUL
   // Payloads are parsed only when something may be read from them.
   let p: Record<string, unknown> | null = null;
   const payload = () => (p ??= parse(e.payload));
-  if (s.missing.length && s.missing.some((k) => e.payload.includes(`"${k}"`))) {
-    const pl = payload();
-    s.missing = s.missing.filter((k) => {
-      const v = str(pl[k]);
-      if (v === null) return true;
-      (run as unknown as Record<string, unknown>)[k] = v;
-      return false;
-    });
-  }
+  takeMeta(s, e.payload, payload);
   if (entity === 'run') {
     if (!transition) return;
     s.explicit = true;

@@ -10,10 +10,10 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { LedgerError } from '../../../shared/errors.ts';
-import type { FoldEvent, RunState } from '../../../shared/projection.ts';
-import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-task.ts';
+import { META_KEYS, type RunState } from '../../../shared/projection.ts';
+import { FINISHED, foldRows, foldTable, STARTED, type FoldQueries, type FoldReply, type FoldTask, type SqlText } from './fold-task.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { EMPTY, raw, sql, where, type Sql } from '../base/sql.ts';
+import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
 import { sqliteError, wrap } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { buildWhere, timeDisplay } from '../read/query.ts';
@@ -33,32 +33,73 @@ export interface Partition {
 /** Run ids sampled at this many offsets place the bounds. */
 const SAMPLES = 64;
 
-/** The query of a fold over a SQLite-backed ledger: the events after `after` up to `upto`, only what a fold reads, optionally one partition's runs. */
-function foldQuery(src: Source, range: { after: number | null; upto: number }, partition: Partition | null): Sql {
+/** A ledger with more kinds than this is folded event by event (its kinds are not listed). */
+const MAX_KINDS = 10_000;
+/** A payload this long may carry a meta field and goes to the fold unsearched: SQLite's search is slower than JavaScript's on long text. */
+const SEARCHED_BYTES = 256;
+
+/**
+ * The kinds among the events after `after` that the rules read (a run or node entity):
+ * the events of other kinds the fold only counts. Null where that cannot be listed.
+ */
+export function kindsRead(ledger: LedgerReader, after: number | null): unknown[] | null {
+  const { db, source: src } = sqliteOf(ledger, 'a fold');
+  const q = sql`SELECT DISTINCT ${raw(src.col.kind)} FROM ${raw(src.table)} ${where(buildWhere(src, {}), after === null ? EMPTY : sql`${raw(src.col.offset)} > ${after}`)} LIMIT ${MAX_KINDS + 1}`;
+  const kinds = wrap(ledger.path, () => db.prepare(q.text).pluck().all(...q.params));
+  if (kinds.length > MAX_KINDS) return null;
+  const read = kinds.filter((k) => ledger.rules.read(k as string).entity !== null);
+  // A kind JSON cannot carry as it is (a blob, or none) is folded event by event.
+  return read.every((k) => typeof k === 'string' || typeof k === 'number') ? read : null;
+}
+
+/**
+ * The queries of a fold over a SQLite-backed ledger (see foldTable): the events after
+ * `after` up to `upto`, only what a fold reads, optionally one partition's runs; with
+ * `kinds` (kindsRead) only the events the fold reads, else every event.
+ */
+function foldQueries(src: Source, range: { after: number | null; upto: number }, partition: Partition | null, kinds: unknown[] | null): FoldQueries {
   const c = src.col;
   const offset = raw(c.offset);
-  // Compared where the ids are, not looked up: `+` keeps SQLite from walking the run index out of ledger order.
-  const below = (bound: unknown) => sql`coalesce(+${raw(c.run_id)} < ${bound}, 1)`;
-  const part = partition
-    ? [...partition.bounds.slice(0, partition.part).map((b) => sql`NOT ${below(b)}`), ...(partition.part < partition.bounds.length ? [below(partition.bounds[partition.part])] : [])]
-    : [];
-  const after = range.after === null ? EMPTY : sql`${offset} > ${range.after}`;
-  return sql`SELECT ${offset} AS offset, ${raw(c.run_id)} AS run_id, ${raw(c.kind)} AS kind, ${raw(timeDisplay(src))} AS time, ${raw(c.node_id)} AS node_id, ${raw(c.payload)} AS payload
-    FROM ${raw(src.table)} ${where(buildWhere(src, {}), after, sql`${offset} <= ${range.upto}`, ...part)} ORDER BY ${offset}`;
+  const runId = raw(c.run_id);
+  // Where the runs are read in ledger order, `+` keeps SQLite from walking the run index
+  // instead; counting them, it may (a run whose id sorts at or past a bound has one).
+  const part = (walk: boolean) => {
+    if (!partition) return [];
+    const id = walk ? runId : sql`+${runId}`;
+    const { bounds, part: p } = partition;
+    return [...bounds.slice(0, p).map((b) => sql`${id} >= ${b}`), ...(p < bounds.length ? [sql`coalesce(${id} < ${bounds[p]}, 1)`] : [])];
+  };
+  const span = [buildWhere(src, {}), range.after === null ? EMPTY : sql`${offset} > ${range.after}`, sql`${offset} <= ${range.upto}`];
+  const rows = where(...span, ...part(false));
+  const select = sql`SELECT ${offset} AS offset, ${runId} AS run_id, ${raw(c.kind)} AS kind, ${raw(timeDisplay(src))} AS time, ${raw(c.node_id)} AS node_id, ${raw(c.payload)} AS payload FROM ${raw(src.table)}`;
+  const text = (q: Sql): SqlText => ({ text: q.text, params: [...q.params] });
+  if (!kinds) return { runs: null, events: text(sql`${select} ${rows} ORDER BY ${offset}`), meta: null };
+  // The events of a read kind found by its index where there is one, and each run's first: looked up in ledger order.
+  const read = sql`SELECT ${offset} FROM ${raw(src.table)} ${where(...span, sql`${raw(c.kind)} IN (SELECT value FROM json_each(${JSON.stringify(kinds)}))`)} UNION ALL SELECT value FROM json_each(@firsts)`;
+  // takeMeta's own test, where a payload is short enough to search here: the field's quoted name in it.
+  const names = META_KEYS.map((k, i) => sql`(${raw(`@k${i}`)} AND instr(${raw(c.payload)}, ${`"${k}"`}) > 0)`);
+  return {
+    runs: text(sql`SELECT ${runId} AS run_id, count(*) AS n, min(${offset}) AS first, max(${offset}) AS last FROM ${raw(src.table)} ${where(...span, ...part(true))} GROUP BY ${runId}`),
+    events: text(sql`${select} ${rows} AND ${offset} IN (${read}) ORDER BY ${offset}`),
+    meta: text(
+      sql`SELECT ${runId} AS run_id, ${raw(c.payload)} AS payload FROM ${raw(src.table)} ${rows}
+        AND (+${runId} IN (SELECT value FROM json_each(@runs)) OR (@nulls AND +${runId} IS NULL))
+        AND (octet_length(${raw(c.payload)}) > ${SEARCHED_BYTES} OR ${join(names, ' OR ')}) ORDER BY ${offset}`,
+    ),
+  };
 }
 
 /**
  * Folds the ledger's events after `after` up to `upto` into `states`, on this thread,
  * optionally one partition's runs. A SQLite-backed ledger is read for just the columns
- * a fold needs; any other store through its reader (and never partitioned).
+ * and events a fold needs; any other store through its reader (and never partitioned).
  */
-export function foldInto(ledger: LedgerReader, states: Map<string, RunState>, range: { after: number | null; upto: number }, partition: Partition | null, onEvent: (offset: number) => void): void {
+export function foldInto(ledger: LedgerReader, states: Map<string, RunState>, range: { after: number | null; upto: number }, partition: Partition | null, onEvent: (offset: number) => void, kinds = ledger.sqlite ? kindsRead(ledger, range.after) : null): void {
   const file = ledger.sqlite;
   if (!file) return foldRows(ledger.iterate({ offset_to: range.upto }, range.after ?? undefined), states, ledger.rules, onEvent);
-  const q = foldQuery(file.source, range, partition);
-  const rows = wrap(ledger.path, () => file.db.prepare(q.text).iterate(...q.params)) as IterableIterator<FoldEvent>;
+  const queries = foldQueries(file.source, range, partition, kinds);
   try {
-    foldRows(rows, states, ledger.rules, onEvent);
+    wrap(ledger.path, () => foldTable(file.db, queries, states, ledger.rules, onEvent));
   } catch (e) {
     throw e instanceof LedgerError ? e : sqliteError(e, ledger.path);
   }
@@ -100,12 +141,13 @@ export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: nu
   const progress = new Float64Array(new SharedArrayBuffer(8 * threads)).fill(-Infinity);
   const first = ledger.page({ limit: 1 }).first_offset ?? upto;
   const reporter = progressReporter(ctl, upto - first, 'offsets');
+  const kinds = kindsRead(ledger, null);
   const url = new URL(import.meta.url.endsWith('.ts') ? './fold-worker.ts' : './fold-worker.js', import.meta.url);
   // Started first: a thread takes a while to load, which this thread spends on its own range.
   const workers = bounds.map((_, i) => {
     const { port1, port2 } = new MessageChannel();
-    const q = foldQuery(source, { after: null, upto }, { part: i + 1, bounds });
-    const task: FoldTask = { file, sql: q.text, params: [...q.params], rules: ledger.rules.spec, slot: i + 1, flags: flags.buffer as SharedArrayBuffer, progress: progress.buffer as SharedArrayBuffer, replies: port2 };
+    const queries = foldQueries(source, { after: null, upto }, { part: i + 1, bounds }, kinds);
+    const task: FoldTask = { file, queries, rules: ledger.rules.spec, slot: i + 1, flags: flags.buffer as SharedArrayBuffer, progress: progress.buffer as SharedArrayBuffer, replies: port2 };
     const worker = new Worker(url, { workerData: task, transferList: [port2] });
     worker.unref();
     return { worker, replies: port1 };
@@ -113,11 +155,18 @@ export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: nu
   const cancelled = () => throwIfCancelled(ctl.signal, ledger.path);
   try {
     const states = new Map<string, RunState>();
-    foldInto(ledger, states, { after: null, upto }, { part: 0, bounds }, (offset) => {
-      progress[0] = offset;
-      reporter.report(Math.max(0, Math.min(...progress) - first));
-      cancelled();
-    });
+    foldInto(
+      ledger,
+      states,
+      { after: null, upto },
+      { part: 0, bounds },
+      (offset) => {
+        progress[0] = offset;
+        reporter.report(Math.max(0, Math.min(...progress) - first));
+        cancelled();
+      },
+      kinds,
+    );
     progress[0] = upto;
     const waiting = performance.now();
     for (let done = Atomics.load(flags, FINISHED); done < bounds.length; done = Atomics.load(flags, FINISHED)) {

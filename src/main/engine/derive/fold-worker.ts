@@ -3,9 +3,9 @@
 // so the caller never waits forever. It loads little: SQLite, the rules, the fold.
 import { workerData } from 'node:worker_threads';
 import { LedgerError } from '../../../shared/errors.ts';
-import { compileRules, type FoldEvent, type RunState } from '../../../shared/projection.ts';
+import { compileRules, type RunState } from '../../../shared/projection.ts';
 import { loadSqlite, openReadOnly, sqliteError } from '../base/sqlite.ts';
-import { FINISHED, foldRows, STARTED, type FoldReply, type FoldTask } from './fold-task.ts';
+import { FINISHED, foldTable, STARTED, type FoldReply, type FoldTask } from './fold-task.ts';
 
 const task = workerData as FoldTask;
 const flags = new Int32Array(task.flags);
@@ -22,8 +22,7 @@ try {
   const db = openReadOnly(task.file);
   try {
     const states = new Map<string, RunState>();
-    const rows = db.prepare(task.sql).iterate(...task.params) as IterableIterator<FoldEvent>;
-    foldRows(rows, states, compileRules(task.rules), (offset) => (progress[task.slot] = offset));
+    foldTable(db, task.queries, states, compileRules(task.rules), (offset) => (progress[task.slot] = offset));
     reply = { states };
   } finally {
     db.close();

@@ -145,6 +145,7 @@ const ROW_FIELDS = ['id', 'seq', 'actor', 'created_at', 'turn', 'schema_version'
 // bytes), and under 4 KiB, so it comes from Node's buffer pool: a merge of 50,000
 // stream files read its first lines in 40% less time than with 8 KiB reads.
 const FIRST_READ = 1024;
+const EMPTY = Buffer.alloc(0);
 
 export interface LineReadResult {
   /** Byte position just past the last complete line read. */
@@ -181,8 +182,7 @@ export class LineReader {
     this.lineNo = firstLine - 1;
     this.bufferBytes = bufferBytes;
     // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
-    this.buf = Buffer.alloc(0);
-    this.view = this.buf;
+    this.buf = this.view = EMPTY;
   }
 
   /** The next non-empty complete line, or null once no complete line is left. */
@@ -190,7 +190,12 @@ export class LineReader {
     for (;;) {
       const nl = this.view.indexOf(10, this.from);
       if (nl === -1) {
-        if (this.eof || !this.refill()) return null;
+        if (this.eof || !this.refill()) {
+          // Done with the file: a merge of thousands of files lets each one's buffer go as it ends.
+          this.buf = this.view = EMPTY;
+          this.from = 0;
+          return null;
+        }
         continue;
       }
       let begin = this.from;

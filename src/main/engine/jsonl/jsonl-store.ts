@@ -225,7 +225,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     if (opts.cacheTables) {
       for (const sql of EXTRA_TABLES) writer.exec(sql);
       const meta = { version: INDEX_VERSION, root: path.resolve(src.root), build, state: 'building', pid: String(process.pid), total_bytes: String(bytes), indexed_bytes: '0' };
-      for (const [k, v] of Object.entries(meta)) writer.exec('INSERT INTO jsonl_meta VALUES (?, ?)', k, v);
+      writer.execEach('INSERT INTO jsonl_meta VALUES (?, ?)', Object.entries(meta));
     }
     let n = 0;
     // The bytes of the lines written so far, each file's up to its last written line: the
@@ -259,8 +259,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     });
     if (opts.cacheTables) {
       told(bytes);
-      for (const s of states) writer.exec(UPSERT_FILE, s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line, s.sample);
-      for (const w of warnings.list) writer.exec('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', w.file, w.line, w.message);
+      writer.execEach(UPSERT_FILE, states.map((s) => [s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line, s.sample]));
+      writer.execEach('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', warnings.list.map((w) => [w.file, w.line, w.message]));
     }
     progress.done();
     // Every row is in: answers are whole from here on, while the secondary indexes are built.

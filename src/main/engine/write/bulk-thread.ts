@@ -21,7 +21,7 @@ export function openBulkWriter(dest: string, opts: WriterOptions, expectedRows: 
   return expectedRows >= THREAD_FROM_ROWS ? new BulkWriterThread(dest, opts) : new BulkWriter(dest, opts);
 }
 
-export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, params: unknown[]] } | { counts: true } | { finish: true; last?: Statement } | { abort: true };
+export type ToWriter = { rows: CanonicalRow[] } | { exec: [sql: string, each: unknown[][]] } | { counts: true } | { finish: true; last?: Statement } | { abort: true };
 export type FromWriter = { error: { code: ErrorCode; message: string; file?: string } } | Counts;
 
 /** The shared counters: messages the writer has handled (its first step included), and indexes built while finishing. */
@@ -91,8 +91,13 @@ export class BulkWriterThread {
 
   /** Runs SQL on the temporary file before it is finished (extra tables of a cache). */
   exec(sql: string, ...params: unknown[]): void {
+    this.execEach(sql, [params]);
+  }
+
+  /** As BulkWriter.execEach: one message and one transaction for all of them. */
+  execEach(sql: string, each: unknown[][]): void {
     this.handOver();
-    this.post({ exec: [sql, params] });
+    this.post({ exec: [sql, each] });
   }
 
   /** As BulkWriter.finish; onIndex hears of each index the thread has built. */

@@ -31,7 +31,7 @@ handled();
 
 function handle(w: BulkWriter, m: ToWriter): void {
   if ('rows' in m) for (const row of m.rows) w.add(row);
-  else if ('exec' in m) w.exec(m.exec[0], ...m.exec[1]);
+  else if ('exec' in m) w.execEach(m.exec[0], m.exec[1]);
   else if ('counts' in m) reply(w.counts());
   else if ('finish' in m) {
     w.finish((built) => {

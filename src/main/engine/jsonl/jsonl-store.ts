@@ -363,7 +363,8 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     if (meta('version') !== INDEX_VERSION || !build) return null;
     const known = new Map((db.prepare('SELECT * FROM jsonl_files').all() as FileState[]).map((s) => [s.name, s]));
     const now = src.files.map(statFile);
-    if (known.size > now.length || [...known.keys()].some((k) => !src.files.includes(k))) return null;
+    const present = new Set(src.files);
+    if (known.size > now.length || [...known.keys()].some((k) => !present.has(k))) return null;
     for (const st of now) {
       const k = known.get(st.name);
       // Replaced or cut short: offsets already handed out no longer describe the file.

@@ -90,6 +90,18 @@ describe('fold of a SQLite ledger, which reads only the events it needs', () => 
     expect(DEFAULT_RULES.read('metric').entity).toBeNull();
     l.close();
   });
+
+  it('hears its caller while it looks for a meta field that chatter names but never gives, with no event of a read kind to fold', () => {
+    const file = path.join(dir, 'sparse-chatter.db');
+    createCanonical(file);
+    const l = Ledger.open(file, { cacheDir: path.join(dir, 'cache') });
+    l.append(Array.from({ length: 10_000 }, (_, i) => ({ id: `c${i}`, run_id: 'r', kind: 'log', payload: { workflow_id: null, line: i } })));
+    // Every 4,096th payload read for it reaches onEvent, where a cancel is heard.
+    let heard = 0;
+    foldInto(l, new Map(), { after: null, upto: l.lastOffset()! }, null, () => heard++);
+    expect(heard).toBe(2);
+    l.close();
+  });
 });
 
 describe('fold on several threads', () => {

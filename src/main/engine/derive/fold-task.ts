@@ -100,8 +100,12 @@ export function foldTable(db: Database, queries: FoldQueries, states: Map<string
   const ids = [...lacking.keys()];
   const flags = Object.fromEntries(META_KEYS.map((k, i) => [`k${i}`, wanted.has(k) ? 1 : 0]));
   const params = { ...flags, runs: JSON.stringify(ids.filter((id) => id !== null)), nulls: ids.includes(null) ? 1 : 0 };
+  // Progress stays where the events left it; the calls let a cancel be heard.
+  const end = counts.reduce((m, r) => Math.max(m, r.last), -Infinity);
+  let n = 0;
   for (const row of db.prepare(meta.text).iterate(...meta.params, params) as IterableIterator<{ run_id: string; payload: string }>) {
     const s = states.get(row.run_id);
     if (s && lacking.has(row.run_id)) takeMeta(s, row.payload);
+    if ((++n & 0xfff) === 0) onEvent(end);
   }
 }

@@ -14,6 +14,7 @@ import { View } from '../src/main/engine/read/view.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { canonicalFromSqlite, generatedCanonical } from './helpers/pg-fixtures.ts';
 import { startPgServer, type PgServer } from './helpers/pg-server.ts';
+import { runCli } from './helpers/cli.ts';
 
 let server: PgServer;
 let dir: string;
@@ -183,6 +184,13 @@ describe('a big PostgreSQL table (past 200,000 rows by the planner)', () => {
     const stats = big.stats();
     expect(stats.estimate).toBe(true);
     expect(stats.events).toBeGreaterThan(150_000);
+    // The CLI's stats say so too.
+    const cli = runCli(['stats', `${server.url('big')}?table=events`], { cacheDir: path.join(dir, 'cache-cli') });
+    expect(cli.code, cli.err).toBe(0);
+    expect(cli.out).toMatch(/^events +≈[\d,]+$/m);
+    expect(cli.out).toMatch(/^runs +≈[\d,]+$/m);
+    expect(cli.out).toMatch(/^  log +≈[\d,]+$/m);
+    expect(cli.out).toContain("≈: the database planner's estimate (a big table), not a count");
   });
 
   it('reads one run in the order of its (run_id, offset) index, without sorting the run', () => {

@@ -7,11 +7,13 @@ import type { Progress } from '../engine/base/jobs.ts';
 const n = (v: number | null) => (v === null ? '-' : v.toLocaleString('en-US'));
 
 export function printStats(s: LedgerStats): void {
+  // A big table's counts are the database planner's estimates: marked, as the app marks them.
+  const about = s.estimate ? '≈' : '';
   const lines: Array<[string, string]> = [
     ['path', s.path],
     ['layout', `${s.layout} (table ${s.table})`],
-    ['events', n(s.events)],
-    ['runs', n(s.runs)],
+    ['events', about + n(s.events)],
+    ['runs', about + n(s.runs)],
     ['offsets', `${n(s.first_offset)} .. ${n(s.last_offset)}`],
     ['time', `${s.first_time ?? '-'} .. ${s.last_time ?? '-'}`],
   ];
@@ -22,7 +24,8 @@ export function printStats(s: LedgerStats): void {
   console.log('kinds');
   const kinds = Object.entries(s.kinds).sort((a, b) => b[1] - a[1]);
   const width = Math.max(0, ...kinds.map(([k]) => k.length));
-  for (const [k, c] of kinds) console.log(`  ${k.padEnd(width)}  ${n(c).padStart(12)}`);
+  for (const [k, c] of kinds) console.log(`  ${k.padEnd(width)}  ${(about + n(c)).padStart(12)}`);
+  if (s.estimate) console.log("≈: the database planner's estimate (a big table), not a count");
   for (const w of s.warnings) console.error(`warning: ${w}`);
 }
 

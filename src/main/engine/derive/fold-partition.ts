@@ -61,8 +61,8 @@ function foldQueries(src: Source, range: { after: number | null; upto: number },
   const c = src.col;
   const offset = raw(c.offset);
   const runId = raw(c.run_id);
-  // Where the runs are read in ledger order, `+` keeps SQLite from walking the run index
-  // instead; counting them, it may (a run whose id sorts at or past a bound has one).
+  // Where events are read in ledger order, `+` keeps SQLite from walking the run index
+  // instead; the count may walk it (`id >= b` holds for exactly the ids `+id < b` refuses).
   const part = (walk: boolean) => {
     if (!partition) return [];
     const id = walk ? runId : sql`+${runId}`;

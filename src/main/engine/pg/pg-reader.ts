@@ -14,11 +14,12 @@ import {
   type Query,
   type RulesSource,
 } from '../../../shared/ledger.ts';
-import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import type { LedgerRules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
-import { checkPageRequest, checkQuery, checkRules } from '../read/checks.ts';
+import { checkPageRequest, checkQuery } from '../read/checks.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
+import { ReaderBase } from '../read/reader-base.ts';
 import { notifyChannel } from './pg-notify.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { raw, sql, where } from '../base/sql.ts';
@@ -42,25 +43,17 @@ export interface PgParts {
   cacheDir: string;
 }
 
-export class PgReader implements LedgerReader {
-  readonly path: string;
-  readonly source: PgSource;
-  readonly cacheDir: string;
+export class PgReader extends ReaderBase<PgSource> implements LedgerReader {
   readonly identity: string;
   readonly schema: string;
   readonly sqlite = null;
   protected readonly pg: SyncPg;
   /** The table's oid when opened: a dropped and recreated table is another ledger. */
   private readonly oid: number;
-  warnings: string[] = [];
-  rules: Rules = compileRules(null);
-  rulesSource: RulesSource = 'none';
 
   constructor(parts: PgParts) {
-    this.path = parts.path;
+    super(parts.path, parts.source, parts.cacheDir);
     this.pg = parts.pg;
-    this.source = parts.source;
-    this.cacheDir = parts.cacheDir;
     this.oid = this.tableOid() ?? 0;
     const columns = this.pg.rows<{ d: string }>(
       `SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) AS d FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`,
@@ -70,26 +63,16 @@ export class PgReader implements LedgerReader {
     this.identity = `pg:${this.pg.server.label}/${this.source.schemaName}.${this.source.tableName}#${this.oid}`;
   }
 
-  get shape(): PgSource {
-    return this.source;
-  }
-
-  get mappingKey(): string {
-    return JSON.stringify({ table: this.source.table, col: this.source.col });
-  }
-
   private tableOid(): number | null {
     const qualified = `${quoteIdent(this.source.schemaName)}.${quoteIdent(this.source.tableName)}`;
     return this.pg.rows<{ oid: number | null }>('SELECT to_regclass($1)::oid::bigint AS oid', [qualified])[0]?.oid ?? null;
   }
 
-  /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
   useRules(given: [LedgerRules, RulesSource] | null): void {
     if (!given) return;
-    const columns = () => this.pg.rows<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [this.oid]).map((r) => r.name);
-    this.rules = checkRules(given[0], this.path, this.source.tableName, columns);
-    this.rulesSource = given[1];
-    if (this.rules.nodeColumn) this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
+    this.takeRules(given, this.source.tableName, () =>
+      this.pg.rows<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped', [this.oid]).map((r) => r.name),
+    );
   }
 
   indexing(): null {

@@ -17,14 +17,15 @@ import {
   type Query,
   type RulesSource,
 } from '../../../shared/ledger.ts';
-import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import type { LedgerRules } from '../../../shared/projection.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { listTables, openReadOnly, quoteIdent, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
+import { listTables, openReadOnly, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
 import { buildWhere, selectList, timeDisplay, type FtsUse } from './query.ts';
-import { checkPageRequest, checkQuery, checkQueryFits, checkRules } from './checks.ts';
+import { checkPageRequest, checkQuery, checkQueryFits } from './checks.ts';
 import type { LedgerReader, StoredState } from './reader.ts';
+import { ReaderBase } from './reader-base.ts';
 
 /** What the store behind a SQLite file adds to reading it: a JSONL store's indexing, its state.db. */
 export interface StoreHooks {
@@ -53,11 +54,8 @@ export interface SqliteParts {
 
 type Row = Omit<LedgerEvent, 'truncated' | 'archived'> & { truncated: number; archived?: number };
 
-export class SqliteReader implements LedgerReader {
-  readonly path: string;
+export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
   readonly file: string;
-  readonly source: Source;
-  readonly cacheDir: string;
   readonly identity: string;
   readonly schema: string;
   protected readonly db: ReadDb;
@@ -67,44 +65,25 @@ export class SqliteReader implements LedgerReader {
   private readonly pageSql = new Map<string, BuiltPage>();
   /** The file's identity when last looked at: a follower notices a replaced or cut file. */
   private seen: { ino: number; size: number } | null;
-  warnings: string[] = [];
-  rules: Rules = compileRules(null);
-  rulesSource: RulesSource = 'none';
 
   constructor(parts: SqliteParts) {
-    this.path = parts.path;
+    super(parts.path, parts.source, parts.cacheDir);
     this.file = parts.file;
     this.db = parts.db;
-    this.source = parts.source;
-    this.cacheDir = parts.cacheDir;
     this.identity = parts.identity;
     this.schema = String(parts.db.prepare("SELECT group_concat(sql, ';') FROM sqlite_schema WHERE type = 'table'").pluck().get() ?? '');
     this.store = parts.store;
     this.seen = parts.store ? null : statOf(parts.file);
   }
 
-  get shape(): Source {
-    return this.source;
-  }
-
-  get mappingKey(): string {
-    return JSON.stringify({ table: this.source.table, col: this.source.col });
-  }
-
   get sqlite(): { file: string; db: ReadDb; source: Source } {
     return { file: this.file, db: this.db, source: this.source };
   }
 
-  /** Takes on projection rules (checked, compiled); a rule's node column becomes the node id read. */
   useRules(given: [LedgerRules, RulesSource] | null): void {
     if (!given) return;
     const table = this.source.table.replace(/^temp\./, '');
-    this.rules = checkRules(given[0], this.path, table, () => this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[]);
-    this.rulesSource = given[1];
-    if (this.rules.nodeColumn) {
-      this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
-      this.forgetStatements();
-    }
+    if (this.takeRules(given, table, () => this.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.replaceAll('"', '')) as string[])) this.forgetStatements();
   }
 
   indexing(): IndexingState | null {

@@ -1,0 +1,42 @@
+// What every reader keeps alike, whatever holds its rows (a SQLite file, a PostgreSQL
+// table): the path it answers for, its layout, its warnings and its projection rules.
+import type { RulesSource } from '../../../shared/ledger.ts';
+import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { quoteIdent } from '../base/sqlite.ts';
+import type { Source } from '../layout/layouts.ts';
+import { checkRules } from './checks.ts';
+
+export abstract class ReaderBase<S extends Source> {
+  readonly path: string;
+  readonly source: S;
+  readonly cacheDir: string;
+  warnings: string[] = [];
+  rules: Rules = compileRules(null);
+  rulesSource: RulesSource = 'none';
+
+  constructor(path: string, source: S, cacheDir: string) {
+    this.path = path;
+    this.source = source;
+    this.cacheDir = cacheDir;
+  }
+
+  get shape(): S {
+    return this.source;
+  }
+
+  get mappingKey(): string {
+    return JSON.stringify({ table: this.source.table, col: this.source.col });
+  }
+
+  /**
+   * Takes on projection rules (checked against the table's columns, compiled); a rule's
+   * node column becomes the node id read. True when it did, which changes what is selected.
+   */
+  protected takeRules(given: [LedgerRules, RulesSource], table: string, columns: () => string[]): boolean {
+    this.rules = checkRules(given[0], this.path, table, columns);
+    this.rulesSource = given[1];
+    if (!this.rules.nodeColumn) return false;
+    this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
+    return true;
+  }
+}

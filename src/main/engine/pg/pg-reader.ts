@@ -15,7 +15,7 @@ import {
   type RulesSource,
 } from '../../../shared/ledger.ts';
 import type { LedgerRules } from '../../../shared/projection.ts';
-import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
+import type { JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
 import { checkPageRequest, checkQuery } from '../read/checks.ts';
 import type { LedgerReader, StoredState } from '../read/reader.ts';
@@ -228,19 +228,10 @@ export class PgReader extends ReaderBase<PgSource> implements LedgerReader {
     if (!ctl) {
       return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query))}`, [], { long: true })[0]!.n;
     }
-    const lo = this.page({ limit: 1 }).first_offset;
-    const hi = this.lastOffset();
-    if (lo === null || hi === null) return 0;
-    const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
-    let n = 0;
-    for (let from = lo; from <= hi; from += COUNT_WINDOW) {
-      throwIfCancelled(ctl.signal, this.path);
-      const window = sql`${raw(col.offset)} >= ${from} AND ${raw(col.offset)} < ${from + COUNT_WINDOW}`;
-      n += this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query), window)}`, [], { long: true })[0]!.n;
-      progress.report(Math.min(hi, from + COUNT_WINDOW) - lo);
-    }
-    progress.done();
-    return n;
+    return this.countInWindows(this.page({ limit: 1 }).first_offset, this.lastOffset(), COUNT_WINDOW, ctl, (from, to) => {
+      const window = sql`${raw(col.offset)} >= ${from} AND ${raw(col.offset)} < ${to}`;
+      return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query), window)}`, [], { long: true })[0]!.n;
+    });
   }
 
   histogram(given: unknown = {}, buckets = 120): Histogram {

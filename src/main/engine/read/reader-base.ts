@@ -2,6 +2,7 @@
 // table): the path it answers for, its layout, its warnings and its projection rules.
 import type { RulesSource } from '../../../shared/ledger.ts';
 import { compileRules, type LedgerRules, type Rules } from '../../../shared/projection.ts';
+import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { quoteIdent } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { checkRules } from './checks.ts';
@@ -38,5 +39,22 @@ export abstract class ReaderBase<S extends Source> {
     if (!this.rules.nodeColumn) return false;
     this.source.col.node_id = `${this.source.table}.${quoteIdent(this.rules.nodeColumn)}`;
     return true;
+  }
+
+  /**
+   * A count made a window of offsets at a time (`count` of [from, to)), with progress
+   * and cancel: one count(*) of a big table could be neither followed nor stopped.
+   */
+  protected countInWindows(lo: number | null, hi: number | null, window: number, ctl: JobControl, count: (from: number, to: number) => number): number {
+    if (lo === null || hi === null) return 0;
+    const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
+    let n = 0;
+    for (let from = lo; from <= hi; from += window) {
+      throwIfCancelled(ctl.signal, this.path);
+      n += count(from, from + window);
+      progress.report(Math.min(hi, from + window) - lo);
+    }
+    progress.done();
+    return n;
   }
 }

@@ -18,7 +18,7 @@ import {
   type RulesSource,
 } from '../../../shared/ledger.ts';
 import type { LedgerRules } from '../../../shared/projection.ts';
-import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
+import type { JobControl } from '../base/jobs.ts';
 import { listTables, openReadOnly, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
@@ -298,17 +298,7 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
     if (!ctl) return this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w)}`)!.n;
     const lo = this.get<{ v: number | null }>(sql`SELECT min(${offset}) AS v FROM ${table}`)!.v;
-    const hi = this.lastOffset();
-    if (lo === null || hi === null) return 0;
-    const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
-    let n = 0;
-    for (let from = lo; from <= hi; from += COUNT_WINDOW) {
-      throwIfCancelled(ctl.signal, this.path);
-      n += this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w, sql`${offset} >= ${from} AND ${offset} < ${from + COUNT_WINDOW}`)}`)!.n;
-      progress.report(Math.min(hi, from + COUNT_WINDOW) - lo);
-    }
-    progress.done();
-    return n;
+    return this.countInWindows(lo, this.lastOffset(), COUNT_WINDOW, ctl, (from, to) => this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w, sql`${offset} >= ${from} AND ${offset} < ${to}`)}`)!.n);
   }
 
   /** Matching events per time bucket, over the selection's own time span (so a filter zooms it). */

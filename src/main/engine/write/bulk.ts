@@ -15,6 +15,10 @@ import { insertRow, SeqRule } from './seq-rule.ts';
 const BATCH = 20_000;
 // Measured on 2 cores: 4 helper threads beat 2 (the sorter hands out work in coarse pieces).
 const SORTER_THREADS = 4;
+// Up to about this many rows each index's keys fit the writer's 32 MiB cache and sort
+// in one pass in memory: 7-23% faster than spilled runs sorted by helper threads, which
+// win from about 700,000 rows (20% at 1M; measured on the generated and imported ledgers).
+const IN_MEMORY_SORT_ROWS = 500_000;
 // Rows per multi-row INSERT (see insertSql).
 const ROWS_PER_STATEMENT = 32;
 
@@ -195,10 +199,12 @@ export class BulkWriter {
     try {
       this.flush();
       wrap(this.dest, () => {
-        // A small sorter budget spills sorted runs that helper threads sort while the
-        // table is still being scanned: the indexes build 20-25% faster than in one big sort.
-        this.db.pragma(`threads = ${SORTER_THREADS}`);
-        this.db.pragma('cache_size = -1024');
+        // For a big table, a small sorter budget spills sorted runs that helper threads sort
+        // while the table is still being scanned: 20-25% faster than one big sort.
+        if (this.rows > IN_MEMORY_SORT_ROWS) {
+          this.db.pragma(`threads = ${SORTER_THREADS}`);
+          this.db.pragma('cache_size = -1024');
+        }
         onIndex?.(0);
         CANONICAL_INDEXES.forEach((sql, i) => {
           this.db.exec(sql);

@@ -238,7 +238,7 @@ const twoDigits = (s: string, i: number) => digitAt(s, i) * 10 + digitAt(s, i + 
  * character by character (a match with groups cost more than Date.parse itself); days
  * past the 28th, and every other form, are left to Date.parse.
  */
-function plainIsoTime(s: string): boolean {
+export function plainIsoTime(s: string): boolean {
   const n = s.length;
   if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90 /* Z */) return false;
   if (digitAt(s, 0) < 0 || digitAt(s, 1) < 0 || digitAt(s, 2) < 0 || digitAt(s, 3) < 0) return false;

@@ -1,5 +1,6 @@
 // The names tools give an event's fields, per role, in order of preference: the one
 // list that both the JSONL line mapping and the table detector guess from.
+import { plainIsoTime } from '../../../shared/ledger.ts';
 
 export const FIELD_CANDIDATES = {
   id: ['id', 'event_id', 'message_id', 'uuid'],
@@ -31,6 +32,8 @@ export function timeToIso(v: unknown): string | null {
     return ms >= MIN_MS && ms <= MAX_MS ? new Date(ms).toISOString() : null;
   }
   if (typeof v !== 'string') return null;
+  // The common case, checked by its characters: a JSONL index takes it on every line, where Date.parse cost a tenth of a µs more.
+  if (plainIsoTime(v) && !v.startsWith('0000')) return v;
   const ms = Date.parse(v);
   return ms >= MIN_MS && ms <= MAX_MS ? v : null;
 }

@@ -1,11 +1,14 @@
 // The CLI as a process among others: output streamed without a cap, a reader
-// that closes the pipe early, Ctrl+C and SIGTERM mid-job, strict flags, --version.
+// that closes the pipe early, Ctrl+C and SIGTERM mid-job or while serving, strict flags, --version.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { tempDir } from './fixtures.ts';
 import { BIN, runCli } from './helpers/cli.ts';
+import { serveProcess } from './helpers/serve-process.ts';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../package.json'), 'utf8')) as { version: string };
 let dir: string;
@@ -77,6 +80,32 @@ describe('CLI processes', () => {
       expect(await exit).toBe(130);
       expect(err).toMatch(/^ledger-inspector: cancelled[^\n]*\n$/);
       expect(leftovers()).toEqual([]);
+    }
+  });
+
+  it('Ctrl+C stops serve with connections still open: silent, half a request, kept alive, a WebSocket', async () => {
+    const { server, url } = await serveProcess(gen, path.join(dir, 'cache'));
+    const { port, search } = new URL(url);
+    const connect = async (bytes: string) => {
+      const s = net.connect(Number(port), '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      if (bytes) s.write(bytes);
+      return s;
+    };
+    const host = `Host: 127.0.0.1:${port}\r\n`;
+    // A browser's preconnected socket sends nothing at all; it kept serve running for minutes.
+    const open = [await connect(''), await connect(`GET / HTTP/1.1\r\n${host}`)];
+    const kept = await connect(`GET /${search} HTTP/1.1\r\n${host}\r\n`);
+    await new Promise((r) => kept.once('data', r));
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${search}`);
+    await new Promise((r) => ws.once('message', r));
+    const exit = new Promise((r) => server.on('exit', (c, sig) => r(c ?? sig)));
+    server.kill('SIGINT');
+    try {
+      expect(await exit).toBe(0);
+    } finally {
+      for (const s of [...open, kept]) s.destroy();
+      ws.terminate();
     }
   });
 

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errorResponse, validateRequest, type Push, type Response } from '../../shared/contract.ts';
@@ -102,6 +103,13 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
     res.writeHead(200, headers);
     fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
+  // Every connection, to end each one at close: a browser's preconnected socket that never sends
+  // a byte counts as busy to server.close(), which would then wait for it for ever.
+  const connections = new Set<Socket>();
+  server.on('connection', (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   // A request the HTTP parser refuses, or a socket reset mid-request: answer if it can, never throw.
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -172,8 +180,10 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
     url: `http://127.0.0.1:${bound}/?token=${token}`,
     close: async () => {
       unsubscribe();
-      for (const s of sockets) s.terminate();
-      await new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // HTTP, WebSocket and refused upgrades alike.
+      for (const socket of connections) socket.destroy();
+      await closed;
       await engine.close();
     },
   };

@@ -155,6 +155,24 @@ describe('row cache', () => {
     expect(cache.size).toBeLessThanOrEqual(8);
     expect(loads).toBe(20);
   });
+
+  it('when the ledger grows, keeps showing the rows it held until their windows load again, however often it grows', async () => {
+    const { client, calls } = engine();
+    const cache = new RowCache(client, 'L', undefined, () => {});
+    cache.get(30);
+    await settle();
+    // Two growths in a row: the first reload is dropped as out of date, and the rows still show.
+    cache.invalidate();
+    expect(cache.get(30)?.id).toBe('e30');
+    cache.invalidate();
+    expect(cache.get(31)?.id).toBe('e31');
+    expect(calls.filter((c) => c.method === 'rows')).toHaveLength(3);
+    await settle();
+    expect(cache.get(30)?.id).toBe('e30');
+    expect(calls.filter((c) => c.method === 'rows')).toHaveLength(3);
+    // A window never held before has nothing to show while it loads.
+    expect(cache.get(500)).toBeUndefined();
+  });
 });
 
 describe('scaled scroll space', () => {

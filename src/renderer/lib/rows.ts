@@ -11,6 +11,8 @@ export const FIRST_ROWS = 100;
 
 export class RowCache {
   private readonly windows = new Map<number, LedgerEvent[]>();
+  /** The windows held before the ledger last grew: shown until their reloads land, never blanked. */
+  private stale = new Map<number, LedgerEvent[]>();
   private readonly inflight = new Set<number>();
   private readonly client: Client;
   private readonly ledger: string;
@@ -25,7 +27,7 @@ export class RowCache {
     this.onLoad = onLoad;
   }
 
-  /** The row at a position, or undefined while its window loads (the load is started). */
+  /** The row at a position, or while its window loads (the load is started), the row held there before the ledger grew, if any. */
   get(position: number): LedgerEvent | undefined {
     const w = Math.floor(position / WINDOW);
     const rows = this.windows.get(w);
@@ -36,7 +38,7 @@ export class RowCache {
       return rows[position - w * WINDOW];
     }
     this.ensure(position, position);
-    return undefined;
+    return this.stale.get(w)?.[position - w * WINDOW];
   }
 
   /**
@@ -80,9 +82,15 @@ export class RowCache {
     for (let i = 0; i < events.length && i < MAX_WINDOWS * WINDOW; i += WINDOW) this.windows.set((start + i) / WINDOW, events.slice(i, i + WINDOW));
   }
 
-  /** Forgets everything: the ledger grew or changed. */
+  /**
+   * The ledger grew: every window is loaded again, and until each one lands the rows it
+   * held stay on screen. Pushes come every 250 ms while a JSONL store is indexed; had they
+   * blanked the list, its rows would have flickered to placeholders, or never shown.
+   */
   invalidate(): void {
     this.generation++;
+    this.stale = new Map([...this.stale, ...this.windows]);
+    while (this.stale.size > MAX_WINDOWS) this.stale.delete(this.stale.keys().next().value!);
     this.windows.clear();
     this.inflight.clear();
   }

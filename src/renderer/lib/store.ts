@@ -4,6 +4,7 @@
 // contract's client.
 import { createStore } from 'zustand/vanilla';
 import type { Client } from '../../shared/contract.ts';
+import { coalesced } from './coalesce.ts';
 import { normaliseLayout } from './columns.ts';
 import { FIRST_ROWS } from './rows.ts';
 import { message, q, type StoreContext, type ViewHistory, type ViewState } from './store/context.ts';
@@ -122,24 +123,30 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
     else if (c.command === 'toggle-detail') s.toggleDetail();
   });
   // The ledger grew (followed, or a JSONL store being indexed): new rows, counts and summaries, keeping the user's place.
+  // The pushes since the last count of the total, which the next count takes in.
+  let grown: { ledger: string; last_offset: number | null; added: number } | null = null;
+  const countTotal = coalesced(async () => {
+    const t = grown;
+    grown = null;
+    const s = store.getState();
+    if (!t || s.info?.ledger !== t.ledger) return;
+    const r = await client.rows({ ledger: t.ledger, query: q(s.query), start: Math.max(0, s.total - 1), count: 1 });
+    store.setState((x) => ({ total: r.total, exact: r.exact, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
+    const now = store.getState();
+    if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + t.added }));
+    else if (now.follow) now.select(r.total - 1);
+  });
+  const refreshSummaries = coalesced(() => Promise.all([store.getState().refreshSummaries(), store.getState().loadRuns()]));
   function grew(t: { ledger: string; last_offset: number | null; added?: number }) {
     const s = store.getState();
     if (s.info?.ledger !== t.ledger) return;
     s.rows?.invalidate();
-    client
-      .rows({ ledger: t.ledger, query: q(s.query), start: Math.max(0, s.total - 1), count: 1 })
-      .then((r) => {
-        store.setState((x) => ({ total: r.total, exact: r.exact, rowsVersion: x.rowsVersion + 1, info: x.info && { ...x.info, events: Math.max(x.info.events, r.total), last_offset: t.last_offset } }));
-        const now = store.getState();
-        if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + (t.added ?? 0) }));
-        else if (now.follow) now.select(r.total - 1);
-      })
-      .catch(() => {});
+    grown = { ledger: t.ledger, last_offset: t.last_offset, added: (grown?.ledger === t.ledger ? grown.added : 0) + (t.added ?? 0) };
+    countTotal();
     if (!refreshTimer)
       refreshTimer = setTimeout(() => {
         refreshTimer = null;
-        void store.getState().refreshSummaries();
-        void store.getState().loadRuns();
+        refreshSummaries();
       }, REFRESH_MS);
   }
   client.on('tail', grew);

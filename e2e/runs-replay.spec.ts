@@ -141,6 +141,11 @@ test('follow mode picks up events another process appends', async ({ page }) => 
     await expect(page.getByTestId('ledger-meta')).toContainText('2,000 events');
     await page.getByTestId('follow').check();
     await expect(page.getByTestId('status')).toHaveText('2,000 / 2,000');
+    // A taller window (or a panel above the list that shrinks) pulls the list up by the browser's own
+    // scroll, while it stays at its end: not the user scrolling back, so follow goes on (it paused).
+    const size = page.viewportSize()!;
+    await page.setViewportSize({ width: size.width, height: size.height + 60 });
+    await expect(page.getByTestId('follow-resume')).toHaveCount(0);
     const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: `live-${i}`, run_id: 'live-run', kind: 'live.tick', payload: { i } })).join('\n');
     cli(['append', file], `${lines}\n`);
     await expect(page.getByTestId('status')).toHaveText('2,025 / 2,025', { timeout: 5000 });

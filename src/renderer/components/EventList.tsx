@@ -233,7 +233,9 @@ export function EventList() {
       }
       const before = vOffset.current;
       vOffset.current = clampOffset(spaceRef.current, viewportRef.current, toVirtual(spaceRef.current, el.scrollTop));
-      if (vOffset.current < before) store.getState().pauseFollow();
+      // Scrolled back by the user, not pulled up by the browser as the list's viewport grew at its end (a taller window, a panel above that loaded).
+      const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      if (vOffset.current < before && !atEnd) store.getState().pauseFollow();
       notify.current?.(vOffset.current, true);
       rerender();
     };

@@ -40,7 +40,7 @@ const BENCHES: Record<string, () => unknown> = {
   open: () => benchOpen(big, small),
   pages: () => benchPages(big, events),
   import: () => benchImport(dir, big),
-  jsonlPeers: () => benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 200_000)),
+  jsonlPeers: () => benchJsonlPeers(dir, big, args.includes('--10m'), Number(arg('--peer-lines') ?? 1_000_000)),
   fold: () => benchFold(dir, big, events),
   replay: () => benchReplay(dir, 1_000_000),
   snapshot: () => benchSnapshot(dir, big),

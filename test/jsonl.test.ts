@@ -8,6 +8,7 @@ import { generateLedger } from '../src/main/engine/write/generate.ts';
 import type { LedgerEvent } from '../src/shared/ledger.ts';
 import type { Progress } from '../src/main/engine/base/jobs.ts';
 import { LineReader } from '../src/main/engine/format/jsonl-format.ts';
+import { OpenFiles } from '../src/main/engine/base/open-files.ts';
 import { THREAD_FROM_ROWS } from '../src/main/engine/write/bulk-thread.ts';
 import { CANONICAL_INDEXES } from '../src/main/engine/format/schema.ts';
 import Database from 'better-sqlite3';
@@ -58,18 +59,67 @@ describe('JSONL store', () => {
     }
   });
 
-  it('stops with a named error when the file being read is replaced or deleted', () => {
+  it('reads the file it opened to its end, and stops with a named error where its file was replaced or deleted after it let the file go', () => {
     const f = path.join(store, 'a.jsonl');
+    const g = path.join(store, 'b.jsonl');
     fs.writeFileSync(f, 'first\nsecond\nthird\n');
+    fs.writeFileSync(g, 'g1\ng2\ng3\n');
+    const replace = (text: string) => {
+      fs.writeFileSync(`${f}.new`, text);
+      fs.renameSync(`${f}.new`, f);
+    };
+    // Its descriptor held: the lines of the file as it was when opened, none of the replacement's.
     const reader = new LineReader(f, 0, 1, 8);
     expect(reader.next()).toBe('first');
-    fs.writeFileSync(`${f}.new`, 'other\nlines\nhere\n');
-    fs.renameSync(`${f}.new`, f);
-    expect(() => reader.next()).toThrow(expect.objectContaining({ code: 'source_changed', file: f }));
-    const again = new LineReader(f, 0, 1, 8);
-    expect(again.next()).toBe('other');
-    fs.rmSync(f);
-    expect(() => again.next()).toThrow(expect.objectContaining({ code: 'not_found', file: f }));
+    replace('other\nlines\nhere\n');
+    expect([reader.next(), reader.next(), reader.next()]).toEqual(['second', 'third', null]);
+    // Two readers sharing room for one descriptor: each refill of one closes the other's file.
+    const files = new OpenFiles(1);
+    const a = new LineReader(f, 0, 1, 8, files);
+    const b = new LineReader(g, 0, 1, 8, files);
+    expect([a.next(), b.next()]).toEqual(['other', 'g1']);
+    replace('x\ny\nz\n');
+    expect(() => a.next()).toThrow(expect.objectContaining({ code: 'source_changed', file: f }));
+    expect(b.next()).toBe('g2');
+    fs.rmSync(g);
+    const c = new LineReader(f, 0, 1, 8, files);
+    expect(c.next()).toBe('x');
+    expect(() => b.next()).toThrow(expect.objectContaining({ code: 'not_found', file: g }));
+    files.closeAll();
+  });
+
+  it('keeps at most as many descriptors open as it is given room for, reusing the ones it holds', () => {
+    const open = () => fs.readdirSync('/dev/fd').length;
+    const before = open();
+    const files = new OpenFiles(8);
+    let opened = 0;
+    const names = Array.from({ length: 30 }, (_, i) => path.join(store, `s${i}.jsonl`));
+    for (const name of names) fs.writeFileSync(name, '{}\n');
+    for (const name of names) files.get(name, () => opened++);
+    expect(open() - before).toBe(8);
+    // The 8 read last are held: asking again opens nothing.
+    for (const name of names.slice(-8)) files.get(name, () => opened++);
+    expect(opened).toBe(30);
+    files.get(names[0]!, () => opened++);
+    expect([opened, open() - before]).toEqual([31, 8]);
+    files.closeAll();
+    expect(open()).toBe(before);
+  });
+
+  it('merges a store whose lines interleave across more files than it keeps open, in ledger order', () => {
+    // 300 streams, each event of stream i at offset i + 300 k: every file is read at every step of the merge.
+    const streams = 300;
+    for (let s = 0; s < streams; s++) {
+      const lines = [0, 1, 2].map((k) => JSON.stringify({ ts: 1_767_600_000 + s + streams * k, stream: `run-${s}`, event: 'step', payload: { k }, id: `run-${s}/${k}`, offset: s + 1 + streams * k }));
+      fs.writeFileSync(path.join(store, `run-${s}.jsonl`), `${lines.join('\n')}\n`);
+    }
+    const before = fs.readdirSync('/dev/fd').length;
+    importJsonl(describeJsonl(store), path.join(dir, 'merged.db'));
+    expect(fs.readdirSync('/dev/fd').length).toBe(before);
+    const l = Ledger.open(path.join(dir, 'merged.db'));
+    const got = [...l.iterate()].map((e) => e.id);
+    l.close();
+    expect(got).toEqual([0, 1, 2].flatMap((k) => Array.from({ length: streams }, (_, s) => `run-${s}/${k}`)));
   });
 
   it('skips a torn last line with a warning and picks it up once its writer finishes it', () => {

@@ -6,6 +6,7 @@ import { hasLoneSurrogate } from '../../../shared/ledger.ts';
 import { F, type CanonicalRow } from './schema.ts';
 import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
 import { fsError } from '../base/sqlite.ts';
+import { OpenFiles } from '../base/open-files.ts';
 import { fitsOnLine, memberText } from './json-text.ts';
 
 /** A line's fields besides the payload, which lineText() writes as stored text. */
@@ -158,8 +159,11 @@ export interface LineReadResult {
 
 /**
  * Complete lines of a file from byte `start`, pulled one at a time (so that many
- * files can be merged). The file is opened only for each refill of the buffer:
- * thousands of stream files never hold thousands of descriptors.
+ * files can be merged). Readers of many files share one OpenFiles, so that
+ * thousands of stream files never hold thousands of descriptors. A reader reads the
+ * file it opened: one replaced meanwhile is read as it was (its cache entry, keyed
+ * by the inode it had when first seen, is rebuilt by the next sync), unless its
+ * descriptor had to be closed, when the replacement is refused on reopening.
  */
 export class LineReader {
   /** Number of the line last returned (1-based). */
@@ -173,11 +177,13 @@ export class LineReader {
   private eof = false;
   private ino = 0;
   private readonly bufferBytes: number;
+  private readonly files: OpenFiles;
 
   readonly file: string;
 
-  constructor(file: string, start = 0, firstLine = 1, bufferBytes = 1 << 20) {
+  constructor(file: string, start = 0, firstLine = 1, bufferBytes = 1 << 20, files = new OpenFiles(1)) {
     this.file = file;
+    this.files = files;
     this.pos = this.end = start;
     this.lineNo = firstLine - 1;
     this.bufferBytes = bufferBytes;
@@ -191,9 +197,8 @@ export class LineReader {
       const nl = this.view.indexOf(10, this.from);
       if (nl === -1) {
         if (this.eof || !this.refill()) {
-          // Done with the file: a merge of thousands of files lets each one's buffer go as it ends.
-          this.buf = this.view = EMPTY;
-          this.from = 0;
+          // Done with the file: a merge of thousands of files lets each one's buffer and descriptor go as it ends.
+          this.close();
           return null;
         }
         continue;
@@ -210,10 +215,24 @@ export class LineReader {
     }
   }
 
+  /** Lets the file go (done by next() at the end of the file): for a reader left before its end. */
+  close(): void {
+    this.buf = this.view = EMPTY;
+    this.from = 0;
+    this.files.close(this.file);
+  }
+
   /** Where reading stopped: valid once next() has returned null. */
   result(): LineReadResult {
     return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end };
   }
+
+  /** Opened again after its descriptor was closed: another file there now would splice its bytes in. */
+  private readonly checkOpened = (fd: number) => {
+    const ino = fs.fstatSync(fd).ino;
+    if (this.ino !== ino && this.ino !== 0) throw new LedgerError('source_changed', 'the file was replaced while it was being read', this.file);
+    this.ino = ino;
+  };
 
   private refill(): boolean {
     const carry = this.view.length - this.from;
@@ -227,16 +246,7 @@ export class LineReader {
     this.from = 0;
     let n: number;
     try {
-      const fd = fs.openSync(this.file, 'r');
-      try {
-        // Reopened for each refill: a file replaced meanwhile would splice another file's bytes in.
-        const ino = fs.fstatSync(fd).ino;
-        if (this.ino !== ino && this.ino !== 0) throw new LedgerError('source_changed', 'the file was replaced while it was being read', this.file);
-        this.ino = ino;
-        n = fs.readSync(fd, this.buf, carry, this.buf.length - carry, this.pos);
-      } finally {
-        fs.closeSync(fd);
-      }
+      n = fs.readSync(this.files.get(this.file, this.checkOpened), this.buf, carry, this.buf.length - carry, this.pos);
     } catch (e) {
       throw e instanceof LedgerError ? e : fsError(e, this.file);
     }
@@ -256,9 +266,13 @@ export function readLines(
   shouldStop?: () => boolean,
 ): LineReadResult {
   const reader = new LineReader(file, start, firstLine);
-  for (let text = reader.next(), n = 1; text !== null; text = reader.next(), n++) {
-    onLine(text, reader.lineNo, reader.end);
-    if ((n & 0x3fff) === 0 && shouldStop?.()) break;
+  try {
+    for (let text = reader.next(), n = 1; text !== null; text = reader.next(), n++) {
+      onLine(text, reader.lineNo, reader.end);
+      if ((n & 0x3fff) === 0 && shouldStop?.()) break;
+    }
+    return reader.result();
+  } finally {
+    reader.close();
   }
-  return reader.result();
 }

@@ -13,6 +13,7 @@ import { cacheFileFor } from '../base/cache.ts';
 import { INDEX_VERSION, isAlive, readIndexState, SET_INDEXED, SET_STATE, waitForIndex } from './jsonl-index-state.ts';
 import { startIndexer } from './jsonl-indexer.ts';
 import { sampleHash } from '../base/file-identity.ts';
+import { OpenFiles } from '../base/open-files.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { LineReader, lineToRow, readLines } from '../format/jsonl-format.ts';
 import { CANONICAL_INDEXES, F, INSERT_SQL, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
@@ -179,6 +180,9 @@ const byKey = (a: Head, b: Head) => a.key - b.key || a.file - b.file || a.line -
 
 // Read buffers of all the files of a store together: a merge of thousands of stream files stays bounded.
 const READ_MEMORY = 64 << 20;
+// Descriptors the merge keeps open: the stream files of the runs written at one time (8 at most in the
+// generated ledger), well inside the 256 a macOS process may start with beside the app's own.
+const OPEN_FILES = 64;
 
 /**
  * Writes the JSONL files as a new canonical ledger at `dest`. Several streams
@@ -193,7 +197,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   const bytes = stats.reduce((n, s) => n + s.size, 0);
   const progress = progressReporter(ctl, bytes, 'bytes');
   const bufferBytes = Math.min(1 << 20, Math.max(4096, Math.floor(READ_MEMORY / src.files.length)));
-  const readers = src.files.map((file) => new LineReader(file, 0, 1, bufferBytes));
+  const openFiles = new OpenFiles(OPEN_FILES);
+  const readers = src.files.map((file) => new LineReader(file, 0, 1, bufferBytes, openFiles));
   // Exports carry their offsets; otherwise a running maximum of times merges the
   // streams while keeping each file's own order.
   const runningMax = src.files.map(() => -Infinity);
@@ -269,6 +274,8 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   } catch (e) {
     writer.abort();
     throw e;
+  } finally {
+    openFiles.closeAll();
   }
   return {
     events: writer.rows - writer.duplicates,

@@ -136,7 +136,7 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
     if (now.follow && now.followPaused) store.setState((x) => ({ newSincePause: x.newSincePause + t.added }));
     else if (now.follow) now.select(r.total - 1);
   });
-  const refreshSummaries = coalesced(() => Promise.all([store.getState().refreshSummaries(), store.getState().loadRuns()]));
+  const refreshGrown = coalesced(() => Promise.all([store.getState().refreshSummaries(), store.getState().loadRuns()]));
   function grew(t: { ledger: string; last_offset: number | null; added?: number }) {
     const s = store.getState();
     if (s.info?.ledger !== t.ledger) return;
@@ -146,7 +146,7 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
     if (!refreshTimer)
       refreshTimer = setTimeout(() => {
         refreshTimer = null;
-        refreshSummaries();
+        refreshGrown();
       }, REFRESH_MS);
   }
   client.on('tail', grew);

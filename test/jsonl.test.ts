@@ -33,7 +33,7 @@ describe('JSONL store', () => {
     const long = 'x'.repeat(50);
     fs.writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`one\r\n\nzwei 处理\n${long}\nlast\ntor`)]));
     // A 4-byte buffer: every line spans refills, the long one grows it.
-    const reader = new LineReader(f, 0, 1, 4);
+    const reader = new LineReader(f, 0, 1, { bufferBytes: 4 });
     const lines: Array<[string, number, number]> = [];
     for (let t = reader.next(); t !== null; t = reader.next()) lines.push([t, reader.lineNo, reader.end]);
     const sizes = [3 + 5, 1, Buffer.byteLength('zwei 处理\n'), long.length + 1, 5];
@@ -47,19 +47,19 @@ describe('JSONL store', () => {
     expect(reader.result()).toEqual({ end: ends[4], nextLine: 6, tornBytes: 3 });
     // Resuming where it stopped finds the tail once it is finished.
     fs.appendFileSync(f, 'n\n');
-    const resumed = new LineReader(f, ends[4]!, 6, 4);
+    const resumed = new LineReader(f, ends[4]!, 6, { bufferBytes: 4 });
     expect([resumed.next(), resumed.lineNo, resumed.next()]).toEqual(['torn', 6, null]);
     // A first line longer than the small first read, with the buffer sizes a merge of many files uses.
     const wide = path.join(store, 'b.jsonl');
     const lines2 = ['y'.repeat(1023), 'z'.repeat(5000), 'w', 'v'.repeat(4097)];
     fs.writeFileSync(wide, `${lines2.join('\n')}\n`);
     for (const size of [4096, 1 << 20]) {
-      const r = new LineReader(wide, 0, 1, size);
+      const r = new LineReader(wide, 0, 1, { bufferBytes: size });
       expect([r.next(), r.next(), r.next(), r.next(), r.next()]).toEqual([...lines2, null]);
     }
   });
 
-  it('reads the file it opened to its end, and stops with a named error where its file was replaced or deleted after it let the file go', () => {
+  it('reads the file it opened to its end, and stops with a named error where its file is not the one expected or was replaced or deleted after it let the file go', () => {
     const f = path.join(store, 'a.jsonl');
     const g = path.join(store, 'b.jsonl');
     fs.writeFileSync(f, 'first\nsecond\nthird\n');
@@ -68,54 +68,87 @@ describe('JSONL store', () => {
       fs.writeFileSync(`${f}.new`, text);
       fs.renameSync(`${f}.new`, f);
     };
+    const small = { bufferBytes: 8 };
     // Its descriptor held: the lines of the file as it was when opened, none of the replacement's.
-    const reader = new LineReader(f, 0, 1, 8);
+    const reader = new LineReader(f, 0, 1, small);
+    const statted = fs.statSync(f).ino;
     expect(reader.next()).toBe('first');
     replace('other\nlines\nhere\n');
     expect([reader.next(), reader.next(), reader.next()]).toEqual(['second', 'third', null]);
+    // Stat'ed before the read, replaced before the first one: refused at once.
+    expect(() => new LineReader(f, 0, 1, { ...small, ino: statted }).next()).toThrow(expect.objectContaining({ code: 'source_changed', file: f }));
     // Two readers sharing room for one descriptor: each refill of one closes the other's file.
     const files = new OpenFiles(1);
-    const a = new LineReader(f, 0, 1, 8, files);
-    const b = new LineReader(g, 0, 1, 8, files);
+    const a = new LineReader(f, 0, 1, { ...small, files });
+    const b = new LineReader(g, 0, 1, { ...small, files });
     expect([a.next(), b.next()]).toEqual(['other', 'g1']);
     replace('x\ny\nz\n');
     expect(() => a.next()).toThrow(expect.objectContaining({ code: 'source_changed', file: f }));
     expect(b.next()).toBe('g2');
     fs.rmSync(g);
-    const c = new LineReader(f, 0, 1, 8, files);
+    const c = new LineReader(f, 0, 1, { ...small, files });
     expect(c.next()).toBe('x');
     expect(() => b.next()).toThrow(expect.objectContaining({ code: 'not_found', file: g }));
+    // A reader let go before its end reads no more.
+    c.close();
+    expect(c.next()).toBeNull();
     files.closeAll();
   });
 
-  it('keeps at most as many descriptors open as it is given room for, reusing the ones it holds', () => {
-    const open = () => fs.readdirSync('/dev/fd').length;
-    const before = open();
+  const openDescriptors = () => fs.readdirSync('/dev/fd').length;
+
+  it('keeps at most as many descriptors open as it is given room for, closing the least recently read first', () => {
+    const before = openDescriptors();
     const files = new OpenFiles(8);
-    let opened = 0;
+    const opened: string[] = [];
     const names = Array.from({ length: 30 }, (_, i) => path.join(store, `s${i}.jsonl`));
     for (const name of names) fs.writeFileSync(name, '{}\n');
-    for (const name of names) files.get(name, () => opened++);
-    expect(open() - before).toBe(8);
-    // The 8 read last are held: asking again opens nothing.
-    for (const name of names.slice(-8)) files.get(name, () => opened++);
-    expect(opened).toBe(30);
-    files.get(names[0]!, () => opened++);
-    expect([opened, open() - before]).toEqual([31, 8]);
+    const get = (name: string) => files.get(name, () => opened.push(name));
+    names.slice(0, 8).forEach(get);
+    // Read again, the first one is now the most recent: the next file closes the second.
+    get(names[0]!);
+    get(names[8]!);
+    expect(opened).toEqual(names.slice(0, 9));
+    get(names[0]!);
+    get(names[1]!);
+    expect(opened.slice(9)).toEqual([names[1]]);
+    for (const name of names) get(name);
+    expect(openDescriptors() - before).toBe(8);
+    // A file missing, or refused by its check, is not kept: the room made for the first stays empty.
+    const extra = path.join(store, 'extra.jsonl');
+    expect(() => files.get(extra, () => {})).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    fs.writeFileSync(extra, '{}\n');
+    expect(() => files.get(extra, () => { throw new Error('refused'); })).toThrow('refused');
+    expect(openDescriptors() - before).toBe(7);
     files.closeAll();
-    expect(open()).toBe(before);
+    expect(openDescriptors()).toBe(before);
   });
 
-  it('merges a store whose lines interleave across more files than it keeps open, in ledger order', () => {
-    // 300 streams, each event of stream i at offset i + 300 k: every file is read at every step of the merge.
+  it('merges lines that interleave across more files than it keeps open, in order, within its descriptors', () => {
+    // 300 streams, line k of stream s at offset s + 300 k: with 8-byte reads, every step of the merge refills
+    // another file's buffer, and each file is opened again after the 64 read since.
     const streams = 300;
     for (let s = 0; s < streams; s++) {
       const lines = [0, 1, 2].map((k) => JSON.stringify({ ts: 1_767_600_000 + s + streams * k, stream: `run-${s}`, event: 'step', payload: { k }, id: `run-${s}/${k}`, offset: s + 1 + streams * k }));
       fs.writeFileSync(path.join(store, `run-${s}.jsonl`), `${lines.join('\n')}\n`);
     }
-    const before = fs.readdirSync('/dev/fd').length;
-    importJsonl(describeJsonl(store), path.join(dir, 'merged.db'));
-    expect(fs.readdirSync('/dev/fd').length).toBe(before);
+    const src = describeJsonl(store);
+    const before = openDescriptors();
+    const files = new OpenFiles(64);
+    const readers = src.files.map((file) => new LineReader(file, 0, 1, { bufferBytes: 8, files }));
+    const byName = new Map(src.files.map((file, i) => [path.basename(file, '.jsonl'), readers[i]!]));
+    let most = 0;
+    for (let k = 0; k < 3; k++)
+      for (let s = 0; s < streams; s++) {
+        expect((JSON.parse(byName.get(`run-${s}`)!.next()!) as { id: string }).id).toBe(`run-${s}/${k}`);
+        most = Math.max(most, openDescriptors() - before);
+      }
+    expect(most).toBe(64);
+    files.closeAll();
+    expect(openDescriptors()).toBe(before);
+    // The import's merge gives the ledger's order and leaves no descriptor open.
+    importJsonl(src, path.join(dir, 'merged.db'));
+    expect(openDescriptors()).toBe(before);
     const l = Ledger.open(path.join(dir, 'merged.db'));
     const got = [...l.iterate()].map((e) => e.id);
     l.close();

@@ -157,13 +157,23 @@ export interface LineReadResult {
   tornBytes: number;
 }
 
+export interface LineReaderOptions {
+  /** The read buffer's size; a longer line grows it. */
+  bufferBytes?: number;
+  /** Shared by the readers of many files (one reader per file); by default the reader has its own. */
+  files?: OpenFiles;
+  /** The inode the file must have, as stat'ed before reading (by default the one it has when first opened). */
+  ino?: number;
+}
+
 /**
  * Complete lines of a file from byte `start`, pulled one at a time (so that many
  * files can be merged). Readers of many files share one OpenFiles, so that
- * thousands of stream files never hold thousands of descriptors. A reader reads the
- * file it opened: one replaced meanwhile is read as it was (its cache entry, keyed
- * by the inode it had when first seen, is rebuilt by the next sync), unless its
- * descriptor had to be closed, when the replacement is refused on reopening.
+ * thousands of stream files never hold thousands of descriptors. A file that is not
+ * the one expected (`ino`), or not the one read so far, is refused with
+ * source_changed whenever it is opened; one replaced while its descriptor is held
+ * is read to its end as it was, and its cache entry, which keeps the inode it had
+ * before the read, is rebuilt by the next sync.
  */
 export class LineReader {
   /** Number of the line last returned (1-based). */
@@ -181,12 +191,13 @@ export class LineReader {
 
   readonly file: string;
 
-  constructor(file: string, start = 0, firstLine = 1, bufferBytes = 1 << 20, files = new OpenFiles(1)) {
+  constructor(file: string, start = 0, firstLine = 1, opts: LineReaderOptions = {}) {
     this.file = file;
-    this.files = files;
+    this.files = opts.files ?? new OpenFiles(1);
+    this.ino = opts.ino ?? 0;
     this.pos = this.end = start;
     this.lineNo = firstLine - 1;
-    this.bufferBytes = bufferBytes;
+    this.bufferBytes = opts.bufferBytes ?? 1 << 20;
     // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
     this.buf = this.view = EMPTY;
   }
@@ -215,8 +226,9 @@ export class LineReader {
     }
   }
 
-  /** Lets the file go (done by next() at the end of the file): for a reader left before its end. */
+  /** Lets the file go (done by next() at the end of the file): for a reader left before its end, which reads no more. */
   close(): void {
+    this.eof = true;
     this.buf = this.view = EMPTY;
     this.from = 0;
     this.files.close(this.file);
@@ -227,7 +239,7 @@ export class LineReader {
     return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end };
   }
 
-  /** Opened again after its descriptor was closed: another file there now would splice its bytes in. */
+  /** Another file than the one expected, or read so far, would splice its bytes in. */
   private readonly checkOpened = (fd: number) => {
     const ino = fs.fstatSync(fd).ino;
     if (this.ino !== ino && this.ino !== 0) throw new LedgerError('source_changed', 'the file was replaced while it was being read', this.file);
@@ -257,20 +269,17 @@ export class LineReader {
   }
 }
 
-/** Reads complete lines of a file from byte `start`, calling onLine for each non-empty one. */
+/** Reads complete lines of a file from byte `start`, calling onLine for each non-empty one; `ino` as for LineReader. */
 export function readLines(
   file: string,
   start: number,
   firstLine: number,
   onLine: (text: string, lineNo: number, endByte: number) => void,
-  shouldStop?: () => boolean,
+  ino?: number,
 ): LineReadResult {
-  const reader = new LineReader(file, start, firstLine);
+  const reader = new LineReader(file, start, firstLine, { ino });
   try {
-    for (let text = reader.next(), n = 1; text !== null; text = reader.next(), n++) {
-      onLine(text, reader.lineNo, reader.end);
-      if ((n & 0x3fff) === 0 && shouldStop?.()) break;
-    }
+    for (let text = reader.next(); text !== null; text = reader.next()) onLine(text, reader.lineNo, reader.end);
     return reader.result();
   } finally {
     reader.close();

@@ -198,7 +198,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   const progress = progressReporter(ctl, bytes, 'bytes');
   const bufferBytes = Math.min(1 << 20, Math.max(4096, Math.floor(READ_MEMORY / src.files.length)));
   const openFiles = new OpenFiles(OPEN_FILES);
-  const readers = src.files.map((file) => new LineReader(file, 0, 1, bufferBytes, openFiles));
+  const readers = src.files.map((file, f) => new LineReader(file, 0, 1, { bufferBytes, files: openFiles, ino: stats[f]!.ino }));
   // Exports carry their offsets; otherwise a running maximum of times merges the
   // streams while keeping each file's own order.
   const runningMax = src.files.map(() => -Infinity);
@@ -401,7 +401,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
           if (!inserted) return;
           added++;
           if (given !== null && given !== inserted.seq) warnings.add(st.name, lineNo, `seq ${given} repeats or goes back within run ${row[F.run_id]}; given seq ${inserted.seq}`);
-        });
+        }, st.ino);
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);
         upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine, sampleHash(st.name, res.end));
       }

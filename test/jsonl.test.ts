@@ -9,6 +9,7 @@ import type { LedgerEvent } from '../src/shared/ledger.ts';
 import type { Progress } from '../src/main/engine/base/jobs.ts';
 import { LineReader } from '../src/main/engine/format/jsonl-format.ts';
 import { OpenFiles } from '../src/main/engine/base/open-files.ts';
+import { sampleHash } from '../src/main/engine/base/file-identity.ts';
 import { THREAD_FROM_ROWS } from '../src/main/engine/write/bulk-thread.ts';
 import { CANONICAL_INDEXES } from '../src/main/engine/format/schema.ts';
 import Database from 'better-sqlite3';
@@ -93,6 +94,35 @@ describe('JSONL store', () => {
     c.close();
     expect(c.next()).toBeNull();
     files.closeAll();
+  });
+
+  it('tells once, at its end, where the last complete line ends, with the file still open; a reader let go early does not', () => {
+    const f = path.join(store, 'a.jsonl');
+    fs.writeFileSync(f, 'one\ntwo\nthree\ntor');
+    const ends: Array<[number, string]> = [];
+    const reader = new LineReader(f, 0, 1, { bufferBytes: 4, onEnd: (fd, end) => ends.push([end, fs.readFileSync(fd, 'utf8')]) });
+    const lines: Array<string | null> = [];
+    for (let i = 0; i < 5; i++) lines.push(reader.next());
+    expect(lines).toEqual(['one', 'two', 'three', null, null]);
+    // The descriptor is the file's, still open (the reader reads at positions: this reads it from its start).
+    expect(ends).toEqual([[14, 'one\ntwo\nthree\ntor']]);
+    const early = new LineReader(f, 0, 1, { onEnd: () => ends.push([-1, '']) });
+    expect(early.next()).toBe('one');
+    early.close();
+    expect(early.next()).toBeNull();
+    expect(ends).toHaveLength(1);
+  });
+
+  it("stores each file's sample of its indexed bytes, as the next sync computes it", () => {
+    fs.writeFileSync(path.join(store, 'a.jsonl'), Array.from({ length: 500 }, (_, i) => seedLine('a', 'x', { i, pad: 'p'.repeat(40) }, i + 1)).join(''));
+    fs.writeFileSync(path.join(store, 'b.jsonl'), `${seedLine('b', 'y', {}, 1)}{"ts": 2, "stre`);
+    const res = syncJsonlIndex(describeJsonl(store), cacheDir);
+    const db = new Database(res.cacheFile, { readonly: true });
+    const stored = db.prepare('SELECT name, indexed_bytes, sample FROM jsonl_files ORDER BY name').all() as Array<{ name: string; indexed_bytes: number; sample: string }>;
+    db.close();
+    expect(stored.map((s) => path.basename(s.name))).toEqual(['a.jsonl', 'b.jsonl']);
+    expect(stored[1]!.indexed_bytes).toBe(seedLine('b', 'y', {}, 1).length);
+    for (const s of stored) expect(s.sample).toBe(sampleHash(s.name, s.indexed_bytes));
   });
 
   const openDescriptors = () => fs.readdirSync('/dev/fd').length;

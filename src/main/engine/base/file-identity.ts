@@ -14,12 +14,13 @@ export function fileIdentity(file: string): string {
 /**
  * A hash of a file's first `upto` bytes, sampled: chunks at its start, its end and
  * between. Tells a file rewritten in place (same inode, other lines) from one that
- * only grew, without reading it all.
+ * only grew, without reading it all. `held`: a descriptor of the file already open
+ * (left open).
  */
-export function sampleHash(file: string, upto: number): string {
+export function sampleHash(file: string, upto: number, held?: number): string {
   const h = crypto.createHash('sha256');
   const buf = Buffer.allocUnsafe(CHUNK);
-  const fd = fs.openSync(file, 'r');
+  const fd = held ?? fs.openSync(file, 'r');
   try {
     const starts = new Set([0, Math.floor(upto / 3), Math.floor((2 * upto) / 3), Math.max(0, upto - CHUNK)]);
     for (const at of starts) {
@@ -27,7 +28,7 @@ export function sampleHash(file: string, upto: number): string {
       h.update(buf.subarray(0, n));
     }
   } finally {
-    fs.closeSync(fd);
+    if (held === undefined) fs.closeSync(fd);
   }
   return h.digest('hex').slice(0, 32);
 }

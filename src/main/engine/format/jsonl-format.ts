@@ -164,6 +164,8 @@ export interface LineReaderOptions {
   files?: OpenFiles;
   /** The inode the file must have, as stat'ed before reading (by default the one it has when first opened). */
   ino?: number;
+  /** Called once the last complete line has been read, with the file's descriptor (still open) and that line's end. */
+  onEnd?: (fd: number, end: number) => void;
 }
 
 /**
@@ -188,6 +190,7 @@ export class LineReader {
   private ino = 0;
   private readonly bufferBytes: number;
   private readonly files: OpenFiles;
+  private readonly onEnd: LineReaderOptions['onEnd'];
 
   readonly file: string;
 
@@ -198,6 +201,7 @@ export class LineReader {
     this.pos = this.end = start;
     this.lineNo = firstLine - 1;
     this.bufferBytes = opts.bufferBytes ?? 1 << 20;
+    this.onEnd = opts.onEnd;
     // Allocated on the first read, small: a merge of thousands of files needs only each one's first line to begin.
     this.buf = this.view = EMPTY;
   }
@@ -208,6 +212,8 @@ export class LineReader {
       const nl = this.view.indexOf(10, this.from);
       if (nl === -1) {
         if (this.eof || !this.refill()) {
+          // Once only: a reader let go (close) has an empty buffer.
+          if (this.onEnd && this.buf !== EMPTY) this.onEnd(this.files.get(this.file, this.checkOpened), this.end);
           // Done with the file: a merge of thousands of files lets each one's buffer and descriptor go as it ends.
           this.close();
           return null;

@@ -198,7 +198,11 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   const progress = progressReporter(ctl, bytes, 'bytes');
   const bufferBytes = Math.min(1 << 20, Math.max(4096, Math.floor(READ_MEMORY / src.files.length)));
   const openFiles = new OpenFiles(OPEN_FILES);
-  const readers = src.files.map((file, f) => new LineReader(file, 0, 1, { bufferBytes, files: openFiles, ino: stats[f]!.ino }));
+  // A cache takes each file's sample as its reader ends, while its pages are fresh in the OS cache: taken
+  // after the merge, the 50,000 files of a 10M-line store (more than that cache held) took 4 s of reads from disk.
+  const samples: string[] = [];
+  const onEnd = (f: number) => (opts.cacheTables ? (fd: number, end: number) => (samples[f] = sampleHash(src.files[f]!, end, fd)) : undefined);
+  const readers = src.files.map((file, f) => new LineReader(file, 0, 1, { bufferBytes, files: openFiles, ino: stats[f]!.ino, onEnd: onEnd(f) }));
   // Exports carry their offsets; otherwise a running maximum of times merges the
   // streams while keeping each file's own order.
   const runningMax = src.files.map(() => -Infinity);
@@ -257,14 +261,14 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     const { renumbered } = writer.counts();
     if (renumbered)
       warnings.add(src.root, 0, `${renumbered} event${renumbered === 1 ? '' : 's'} carried a seq that repeats or goes back within ${renumbered === 1 ? 'its' : 'their'} run; each was given the next seq of its run`);
-    const states: FileState[] = readers.map((reader, f) => {
+    const ends = readers.map((reader) => {
       const res = reader.result();
       warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
-      return { ...stats[f]!, indexed_bytes: res.end, next_line: res.nextLine, sample: sampleHash(reader.file, res.end) };
+      return res;
     });
     if (opts.cacheTables) {
       told(bytes);
-      writer.execEach(UPSERT_FILE, states.map((s) => [s.name, s.ino, s.size, s.mtime_ms, s.indexed_bytes, s.next_line, s.sample]));
+      writer.execEach(UPSERT_FILE, stats.map((s, f) => [s.name, s.ino, s.size, s.mtime_ms, ends[f]!.end, ends[f]!.nextLine, samples[f]!]));
       writer.execEach('INSERT INTO jsonl_warnings VALUES (?, ?, ?)', warnings.list.map((w) => [w.file, w.line, w.message]));
     }
     progress.done();

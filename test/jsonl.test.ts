@@ -111,17 +111,36 @@ describe('JSONL store', () => {
     early.close();
     expect(early.next()).toBeNull();
     expect(ends).toHaveLength(1);
+    // A callback that fails still lets the file go, and is not called again.
+    const before = fs.readdirSync('/dev/fd').length;
+    let calls = 0;
+    const failing = new LineReader(f, 0, 1, {
+      onEnd: () => {
+        calls++;
+        throw new Error('sample failed');
+      },
+    });
+    expect([failing.next(), failing.next(), failing.next()]).toEqual(['one', 'two', 'three']);
+    expect(() => failing.next()).toThrow('sample failed');
+    expect(fs.readdirSync('/dev/fd').length).toBe(before);
+    expect(failing.next()).toBeNull();
+    expect(calls).toBe(1);
   });
 
   it("stores each file's sample of its indexed bytes, as the next sync computes it", () => {
     fs.writeFileSync(path.join(store, 'a.jsonl'), Array.from({ length: 500 }, (_, i) => seedLine('a', 'x', { i, pad: 'p'.repeat(40) }, i + 1)).join(''));
     fs.writeFileSync(path.join(store, 'b.jsonl'), `${seedLine('b', 'y', {}, 1)}{"ts": 2, "stre`);
+    fs.writeFileSync(path.join(store, 'c-empty.jsonl'), '');
+    // More files than the merge keeps open: each is sampled through its own descriptor as it ends.
+    for (let i = 0; i < 70; i++) fs.writeFileSync(path.join(store, `d${String(i).padStart(2, '0')}.jsonl`), seedLine(`d${i}`, 'z', { i }, 3 + i) + seedLine(`d${i}`, 'z', { i }, 1000 + i));
     const res = syncJsonlIndex(describeJsonl(store), cacheDir);
     const db = new Database(res.cacheFile, { readonly: true });
     const stored = db.prepare('SELECT name, indexed_bytes, sample FROM jsonl_files ORDER BY name').all() as Array<{ name: string; indexed_bytes: number; sample: string }>;
     db.close();
-    expect(stored.map((s) => path.basename(s.name))).toEqual(['a.jsonl', 'b.jsonl']);
+    expect(stored.map((s) => path.basename(s.name)).slice(0, 4)).toEqual(['a.jsonl', 'b.jsonl', 'c-empty.jsonl', 'd00.jsonl']);
+    expect(stored).toHaveLength(73);
     expect(stored[1]!.indexed_bytes).toBe(seedLine('b', 'y', {}, 1).length);
+    expect(stored[2]!.indexed_bytes).toBe(0);
     for (const s of stored) expect(s.sample).toBe(sampleHash(s.name, s.indexed_bytes));
   });
 

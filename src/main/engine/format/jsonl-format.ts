@@ -164,7 +164,10 @@ export interface LineReaderOptions {
   files?: OpenFiles;
   /** The inode the file must have, as stat'ed before reading (by default the one it has when first opened). */
   ino?: number;
-  /** Called once the last complete line has been read, with the file's descriptor (still open) and that line's end. */
+  /**
+   * Called when next() first finds no complete line left, with the file's descriptor (still open)
+   * and the end of the last complete line (the start, if there was none); not for a reader let go early.
+   */
   onEnd?: (fd: number, end: number) => void;
 }
 
@@ -212,10 +215,13 @@ export class LineReader {
       const nl = this.view.indexOf(10, this.from);
       if (nl === -1) {
         if (this.eof || !this.refill()) {
-          // Once only: a reader let go (close) has an empty buffer.
-          if (this.onEnd && this.buf !== EMPTY) this.onEnd(this.files.get(this.file, this.checkOpened), this.end);
-          // Done with the file: a merge of thousands of files lets each one's buffer and descriptor go as it ends.
-          this.close();
+          try {
+            // Once only: a reader already let go (close) has an empty buffer.
+            if (this.onEnd && this.buf !== EMPTY) this.onEnd(this.files.get(this.file, this.checkOpened), this.end);
+          } finally {
+            // Done with the file: a merge of thousands of files lets each one's buffer and descriptor go as it ends.
+            this.close();
+          }
           return null;
         }
         continue;

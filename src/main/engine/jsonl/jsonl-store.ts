@@ -201,8 +201,12 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   // A cache takes each file's sample as its reader ends, while its pages are fresh in the OS cache: taken
   // after the merge, the 50,000 files of a 10M-line store (more than that cache held) took 4 s of reads from disk.
   const samples: string[] = [];
-  const onEnd = (f: number) => (opts.cacheTables ? (fd: number, end: number) => (samples[f] = sampleHash(src.files[f]!, end, fd)) : undefined);
-  const readers = src.files.map((file, f) => new LineReader(file, 0, 1, { bufferBytes, files: openFiles, ino: stats[f]!.ino, onEnd: onEnd(f) }));
+  const sampleAtEnd = (f: number) => (fd: number, end: number) => {
+    samples[f] = sampleHash(src.files[f]!, end, fd);
+  };
+  const readers = src.files.map(
+    (file, f) => new LineReader(file, 0, 1, { bufferBytes, files: openFiles, ino: stats[f]!.ino, onEnd: opts.cacheTables ? sampleAtEnd(f) : undefined }),
+  );
   // Exports carry their offsets; otherwise a running maximum of times merges the
   // streams while keeping each file's own order.
   const runningMax = src.files.map(() => -Infinity);

@@ -20,6 +20,27 @@ export function samples(n: number, fn: (i: number) => void): number[] {
   return out;
 }
 
+/**
+ * Times `a` and `b` once each per round, each first every other round: whichever runs
+ * first pays for cold pages, and a shared machine's load changes by the second, so
+ * neither side gets the better of them. Milliseconds of each, by round.
+ */
+export function alternately(rounds: number, a: (round: number) => void, b: (round: number) => void): { a: number[]; b: number[] } {
+  const out = { a: [] as number[], b: [] as number[] };
+  const runA = (i: number) => out.a.push(...samples(1, () => a(i)));
+  const runB = (i: number) => out.b.push(...samples(1, () => b(i)));
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2) {
+      runA(i);
+      runB(i);
+    } else {
+      runB(i);
+      runA(i);
+    }
+  }
+  return out;
+}
+
 export function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;

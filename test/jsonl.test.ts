@@ -96,6 +96,8 @@ describe('JSONL store', () => {
     files.closeAll();
   });
 
+  const openDescriptors = () => fs.readdirSync('/dev/fd').length;
+
   it('tells once, at its end, where the last complete line ends, with the file still open; a reader let go early does not', () => {
     const f = path.join(store, 'a.jsonl');
     fs.writeFileSync(f, 'one\ntwo\nthree\ntor');
@@ -112,7 +114,7 @@ describe('JSONL store', () => {
     expect(early.next()).toBeNull();
     expect(ends).toHaveLength(1);
     // A callback that fails still lets the file go, and is not called again.
-    const before = fs.readdirSync('/dev/fd').length;
+    const before = openDescriptors();
     let calls = 0;
     const failing = new LineReader(f, 0, 1, {
       onEnd: () => {
@@ -122,7 +124,7 @@ describe('JSONL store', () => {
     });
     expect([failing.next(), failing.next(), failing.next()]).toEqual(['one', 'two', 'three']);
     expect(() => failing.next()).toThrow('sample failed');
-    expect(fs.readdirSync('/dev/fd').length).toBe(before);
+    expect(openDescriptors()).toBe(before);
     expect(failing.next()).toBeNull();
     expect(calls).toBe(1);
   });
@@ -143,8 +145,6 @@ describe('JSONL store', () => {
     expect(stored[2]!.indexed_bytes).toBe(0);
     for (const s of stored) expect(s.sample).toBe(sampleHash(s.name, s.indexed_bytes));
   });
-
-  const openDescriptors = () => fs.readdirSync('/dev/fd').length;
 
   it('keeps at most as many descriptors open as it is given room for, closing the least recently read first', () => {
     const before = openDescriptors();

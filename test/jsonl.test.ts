@@ -233,6 +233,30 @@ describe('JSONL store', () => {
     l.close();
   });
 
+  it("gives each file's first good line, which waits for its turn in the merge, the same row as any other: its line's id, its payload as written, one warning for the bad lines before it", () => {
+    const a = path.join(store, 'a.jsonl');
+    const b = path.join(store, 'b.jsonl');
+    fs.writeFileSync(a, ['not json', '{"ts": 3, "event": "a1", "payload": {"n": 1.10,  "big": 12345678901234567890}}', '{"ts": 5, "event": "a2", "payload": {}}', ''].join('\n'));
+    fs.writeFileSync(b, ['{"ts": 1, "event": "b1", "payload": {"s": "\\u00e9"}}', '{"ts": 4, "event": "b2", "payload": {}}', ''].join('\n'));
+    const want = [
+      ['b:1', 'b1', '{"s": "\\u00e9"}'],
+      ['a:2', 'a1', '{"n": 1.10,  "big": 12345678901234567890}'],
+      ['b:2', 'b2', '{}'],
+      ['a:3', 'a2', '{}'],
+    ];
+    const badLine = expect.stringMatching(new RegExp(`^${a}:1: invalid JSON .*line skipped$`));
+    const rows = (l: Ledger) => [...l.iterate()].map((e) => [e.id, e.kind, e.payload]);
+    const l = Ledger.open(store, { cacheDir });
+    expect(rows(l)).toEqual(want);
+    expect(l.warnings).toEqual([badLine]);
+    l.close();
+    const res = importJsonl(describeJsonl(store), path.join(dir, 'merged.db'));
+    expect(res.warnings).toEqual([badLine]);
+    const m = Ledger.open(path.join(dir, 'merged.db'));
+    expect(rows(m)).toEqual(want);
+    m.close();
+  });
+
   it('skips a poisoned line (a time past year 9999 or before year 1, an integer beyond 2^53) with a warning naming file and line, on open and on import', () => {
     const f = path.join(store, 's.jsonl');
     const poisoned = [

@@ -167,14 +167,19 @@ const EXTRA_TABLES = [
 const FIRST_ROWS = 1000;
 const UPSERT_FILE = 'INSERT OR REPLACE INTO jsonl_files VALUES (?, ?, ?, ?, ?, ?, ?)';
 
-/** The next row of one file in the merge, with its key. */
+/**
+ * One file's place in the merge: its next line's key and row. One per file, moved on in
+ * place as the file is read, so the merge allocates nothing of its own per line.
+ */
 interface Head {
   key: number;
   file: number;
   line: number;
-  row: CanonicalRow;
   /** The file's byte position just past this line. */
   end: number;
+  /** The line parsed; null for a file's first line, held as `text` until its turn (see importJsonl). */
+  row: CanonicalRow | null;
+  text: string;
 }
 const byKey = (a: Head, b: Head) => a.key - b.key || a.file - b.file || a.line - b.line;
 
@@ -211,17 +216,34 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   // streams while keeping each file's own order.
   const runningMax = src.files.map(() => -Infinity);
   const streams = src.files.map(streamOf);
-  const pull = (file: number): Head | null => {
-    const reader = readers[file]!;
+  // Moves the head to its file's next good line, parsed, with its key; returns the line's text, or null at the file's end.
+  const advance = (head: Head): string | null => {
+    const reader = readers[head.file]!;
     for (let text = reader.next(); text !== null; text = reader.next()) {
-      const parsed = parseLine(text, reader.file, streams[file]!, reader.lineNo, warnings);
+      const parsed = parseLine(text, reader.file, streams[head.file]!, reader.lineNo, warnings);
       if (!parsed) continue;
-      const key = Math.max(runningMax[file]!, parsed.offset ?? (Date.parse(parsed.row[F.created_at]) || 0));
-      runningMax[file] = key;
-      return { key, file, line: reader.lineNo, row: parsed.row, end: reader.end };
+      head.key = runningMax[head.file] = Math.max(runningMax[head.file]!, parsed.offset ?? (Date.parse(parsed.row[F.created_at]) || 0));
+      head.line = reader.lineNo;
+      head.end = reader.end;
+      head.row = parsed.row;
+      return text;
     }
     return null;
   };
+  // Every file's first line is read before the merge starts, and most wait long for their turn.
+  // Held parsed, those thousands of rows taught V8 that rows live long: it then allocated every
+  // later row in the old generation, where each kept its young strings alive through the
+  // scavenges (5,000 files: 0.45 s of scavenges instead of 0.1). Held as text, they are parsed
+  // again at their turn: one line per file.
+  const first = (file: number): Head | null => {
+    const head: Head = { key: 0, file, line: 0, end: 0, row: null, text: '' };
+    const text = advance(head);
+    if (text === null) return null;
+    head.row = null;
+    head.text = text;
+    return head;
+  };
+  const rowOf = (head: Head): CanonicalRow => head.row ?? parseLine(head.text, src.files[head.file]!, streams[head.file]!, head.line, warnings)!.row;
   // Lines of the seed format run 150-400 bytes.
   const writer = openBulkWriter(dest, { overwrite: opts.overwrite, inPlace: opts.cacheTables }, bytes / 256);
   // A cache index is written in place and says how far it got: readers show its rows while it is built.
@@ -232,7 +254,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
   try {
     // Each file's first line, read while the writer's thread starts.
     const heads = new TinyQueue<Head>(
-      readers.map((_, f) => pull(f)).filter((h) => h !== null),
+      readers.map((_, f) => first(f)).filter((h) => h !== null),
       byKey,
     );
     if (opts.cacheTables) {
@@ -249,11 +271,10 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     while (heads.length) {
       const head = heads.pop()!;
       n++;
-      writer.add(head.row);
+      writer.add(rowOf(head));
       written += head.end - writtenTo[head.file]!;
       writtenTo[head.file] = head.end;
-      const next = pull(head.file);
-      if (next) heads.push(next);
+      if (advance(head) !== null) heads.push(head);
       if ((n & 0x3fff) === 0 || n === FIRST_ROWS) {
         told(written);
         throwIfCancelled(ctl?.signal, dest);

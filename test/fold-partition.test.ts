@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, type RunState } from '../src/shared/projection.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
-import { foldBounds, foldInParallel, foldInto } from '../src/main/engine/derive/fold-partition.ts';
+import { foldBounds, foldInParallel, foldInto, foldThreads, PARALLEL_FROM_OFFSETS } from '../src/main/engine/derive/fold-partition.ts';
+import { Projector } from '../src/main/engine/derive/projector.ts';
+import { cacheFileFor } from '../src/main/engine/base/cache.ts';
 import { foldRows } from '../src/main/engine/derive/fold-task.ts';
 import { createCanonical } from '../src/main/engine/write/create-ledger.ts';
 import { tempDir } from './fixtures.ts';
@@ -155,6 +157,63 @@ describe('fold on several threads', () => {
     plain.close();
     expect([...foldInParallel(l, foldBounds(l, 1, last, 2), last)]).toEqual([...expected]);
     l.close();
+  });
+
+  it("caches a fold from scratch on every core for the next session, or nothing where it is cancelled, whenever the cancel comes", () => {
+    const file = path.join(dir, 'big.db');
+    generateLedger(file, { events: PARALLEL_FROM_OFFSETS + 5_000, runs: 600, seed: 8 });
+    const cacheDir = path.join(dir, 'projector-cache');
+    const open = () => Ledger.open(file, { cacheDir });
+    const l = open();
+    expect(foldThreads(l, l.lastOffset()! - 1)).toBeGreaterThan(1);
+    const expected = [...oneThread(l).values()].map((s) => s.run).sort((a, b) => a.first_offset - b.first_offset);
+    const cache = cacheFileFor(cacheDir, l.path, 'runs');
+    const cachedRuns = () => {
+      if (!fs.existsSync(cache)) return 0;
+      const db = new Database(cache, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM runs').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    const nextSession = () => {
+      const next = open();
+      try {
+        return new Projector(next).runs();
+      } finally {
+        next.close();
+      }
+    };
+    // A cancel at each check in turn (the last ones while this thread waits for the others, its own runs written):
+    // either it is heard and nothing is cached, or it came too late and the whole fold is.
+    let checks = 0;
+    expect(new Projector(l).runs({ signal: { get aborted() { return !++checks; } } })).toEqual(expected);
+    expect(cachedRuns()).toBe(expected.length);
+    for (let at = 1; at <= checks + 1; at++) {
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+      let n = 0;
+      const signal = { get aborted() { return ++n >= at; } };
+      let heard = false;
+      try {
+        expect(new Projector(l).runs({ signal })).toEqual(expected);
+      } catch (e) {
+        expect(String(e)).toMatch(/cancelled/);
+        heard = true;
+      }
+      if (at === 1) expect(heard).toBe(true);
+      expect(cachedRuns(), `cancel at check ${at} of ${checks}`).toBe(heard ? 0 : expected.length);
+      expect(nextSession()).toEqual(expected);
+    }
+    l.close();
+    // The next session reads the cache rather than the events: a doctored cached field shows.
+    const db = new Database(cache);
+    const first = expected[0]!.run_id;
+    const state = JSON.parse(db.prepare('SELECT state FROM runs WHERE run_id = ?').pluck().get(first) as string);
+    state.run.workflow_id = 'from-cache';
+    db.prepare('UPDATE runs SET state = ? WHERE run_id = ?').run(JSON.stringify(state), first);
+    db.close();
+    expect(nextSession()).toEqual([{ ...expected[0]!, workflow_id: 'from-cache' }, ...expected.slice(1)]);
   });
 
   it('hears a cancel while its threads fold', () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { LedgerError } from '../../../shared/errors.ts';
 import { META_KEYS, type RunState } from '../../../shared/projection.ts';
-import { FINISHED, foldRows, foldTable, STARTED, type FoldQueries, type FoldReply, type FoldTask, type SqlText } from './fold-task.ts';
+import { FINISHED, foldRows, foldTable, STARTED, type FoldQueries, type FoldRange, type FoldReply, type FoldTask, type SqlText } from './fold-task.ts';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
 import { sqliteError, wrap } from '../base/sqlite.ts';
@@ -133,27 +133,34 @@ export function foldBounds(ledger: LedgerReader, first: number, upto: number, th
   return bounds;
 }
 
-/** Folds every run up to `upto`, one thread for each range the bounds make; the states come back in first-offset order, as one thread's fold gives them. */
-export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: number, ctl: JobControl = {}): Map<string, RunState> {
+/**
+ * Folds every run up to `upto`, one thread for each range the bounds make; the states
+ * come back in first-offset order, as one thread's fold gives them. `whileWaiting` is
+ * given this thread's own range, final, once folded: work to do while the others finish.
+ */
+export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: number, ctl: JobControl = {}, whileWaiting?: (own: ReadonlyMap<string, RunState>) => void): Map<string, RunState> {
   const { file, source } = sqliteOf(ledger, 'a fold on every core');
+  // Before any thread starts: a job cancelled while queued ends here.
+  throwIfCancelled(ctl.signal, ledger.path);
   const threads = bounds.length + 1;
   const flags = new Int32Array(new SharedArrayBuffer(8));
   const progress = new Float64Array(new SharedArrayBuffer(8 * threads)).fill(-Infinity);
   const first = ledger.page({ limit: 1 }).first_offset ?? upto;
   const reporter = progressReporter(ctl, upto - first, 'offsets');
-  const kinds = kindsRead(ledger, null);
   const url = new URL(import.meta.url.endsWith('.ts') ? './fold-worker.ts' : './fold-worker.js', import.meta.url);
-  // Started first: a thread takes a while to load, which this thread spends on its own range.
+  // Started before the kinds are listed (a scan of the kind index): a thread takes a
+  // while to load, which this thread spends on that and on its own range.
   const workers = bounds.map((_, i) => {
     const { port1, port2 } = new MessageChannel();
-    const queries = foldQueries(source, { after: null, upto }, { part: i + 1, bounds }, kinds);
-    const task: FoldTask = { file, queries, rules: ledger.rules.spec, slot: i + 1, flags: flags.buffer as SharedArrayBuffer, progress: progress.buffer as SharedArrayBuffer, replies: port2 };
+    const task: FoldTask = { file, rules: ledger.rules.spec, slot: i + 1, flags: flags.buffer as SharedArrayBuffer, progress: progress.buffer as SharedArrayBuffer, replies: port2 };
     const worker = new Worker(url, { workerData: task, transferList: [port2] });
     worker.unref();
     return { worker, replies: port1 };
   });
   const cancelled = () => throwIfCancelled(ctl.signal, ledger.path);
   try {
+    const kinds = kindsRead(ledger, null);
+    workers.forEach((w, i) => w.replies.postMessage({ queries: foldQueries(source, { after: null, upto }, { part: i + 1, bounds }, kinds) } satisfies FoldRange));
     const states = new Map<string, RunState>();
     foldInto(
       ledger,
@@ -168,6 +175,7 @@ export function foldInParallel(ledger: LedgerReader, bounds: unknown[], upto: nu
       kinds,
     );
     progress[0] = upto;
+    whileWaiting?.(states);
     const waiting = performance.now();
     for (let done = Atomics.load(flags, FINISHED); done < bounds.length; done = Atomics.load(flags, FINISHED)) {
       Atomics.wait(flags, FINISHED, done, WAIT_MS);

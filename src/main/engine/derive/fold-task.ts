@@ -25,10 +25,13 @@ export interface FoldQueries {
   meta: SqlText | null;
 }
 
-/** What a fold thread is given: the SQLite file, the queries of its range, and the rules. */
+/**
+ * What a fold thread is given when it starts: the SQLite file and the rules. The queries
+ * of its range follow on `replies` (a FoldRange) once the caller has them: the thread
+ * loads meanwhile.
+ */
 export interface FoldTask {
   file: string;
-  queries: FoldQueries;
   rules: LedgerRules | null;
   /** Its slot in `progress`, where it notes the last offset it folded. */
   slot: number;
@@ -36,6 +39,9 @@ export interface FoldTask {
   flags: SharedArrayBuffer;
   progress: SharedArrayBuffer;
   replies: MessagePort;
+}
+export interface FoldRange {
+  queries: FoldQueries;
 }
 export type FoldReply = { states: Map<string, RunState> } | { error: { code: ErrorCode; message: string; file?: string } };
 export const FINISHED = 0;

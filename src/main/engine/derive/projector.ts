@@ -75,21 +75,47 @@ export class Projector {
     // is read here alone); what is new since a fold, on this thread.
     const threads = before === null && !this.ledger.indexing() ? foldThreads(this.ledger, last - first) : 1;
     const bounds = threads > 1 ? foldBounds(this.ledger, first, last, threads) : [];
-    if (bounds.length) this.states = foldInParallel(this.ledger, bounds, last, ctl);
-    else {
-      const from = before ?? first;
-      const progress = progressReporter(ctl, last - from, 'offsets');
-      foldInto(this.ledger, this.states, { after: before, upto: last }, null, (offset) => {
-        progress.report(offset - from);
-        throwIfCancelled(ctl.signal);
-      });
-      progress.done();
-    }
+    if (bounds.length) return this.foldInParallel(bounds, last, ctl);
+    const from = before ?? first;
+    const progress = progressReporter(ctl, last - from, 'offsets');
+    foldInto(this.ledger, this.states, { after: before, upto: last }, null, (offset) => {
+      progress.report(offset - from);
+      throwIfCancelled(ctl.signal);
+    });
+    progress.done();
     this.folded = last;
     // The runs with events past the previous fold: every run, for a fold from scratch.
-    const touched = new Set<string>();
-    for (const [id, s] of this.states) if (before === null || s.run.last_offset > before) touched.add(id);
-    this.save(touched, last);
+    const touched = [...this.states.values()].filter((s) => before === null || s.run.last_offset > before);
+    const cache = new CacheWrite(this.cacheFile, touched.length === this.states.size);
+    try {
+      cache.put(touched);
+      cache.commit(this.cacheMeta(last));
+    } finally {
+      cache.close();
+    }
+  }
+
+  /** A fold from scratch on every core. This thread writes its own runs to the cache while the other threads finish theirs. */
+  private foldInParallel(bounds: unknown[], last: number, ctl: JobControl): void {
+    let cache: CacheWrite | null = null;
+    try {
+      let own: ReadonlyMap<string, RunState> = new Map();
+      this.states = foldInParallel(this.ledger, bounds, last, ctl, (mine) => {
+        own = mine;
+        cache = new CacheWrite(this.cacheFile, true);
+        cache.put(mine.values());
+      });
+      this.folded = last;
+      cache ??= new CacheWrite(this.cacheFile, true);
+      cache.put([...this.states.values()].filter((s) => !own.has(s.run.run_id)));
+      cache.commit(this.cacheMeta(last));
+    } finally {
+      cache?.close();
+    }
+  }
+
+  private cacheMeta(folded: number): Record<string, string> {
+    return { version: CACHE_VERSION, folded: String(folded), key: contentKey(this.ledger, folded), rules: this.rulesKey };
   }
 
   private load(): void {
@@ -102,10 +128,10 @@ export class Projector {
       const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
       const folded = Number(meta.folded);
       if (meta.version !== CACHE_VERSION || meta.rules !== this.rulesKey || !Number.isFinite(folded) || contentKey(this.ledger, folded) !== meta.key) return;
-      for (const row of db.prepare('SELECT state FROM runs').pluck().iterate() as IterableIterator<string>) {
-        const s = JSON.parse(row) as RunState;
-        this.states.set(s.run.run_id, s);
-      }
+      const states = (db.prepare('SELECT state FROM runs').pluck().all() as string[]).map((row) => JSON.parse(row) as RunState);
+      // In first-offset order, as a fold gives them: a parallel fold writes its ranges one after another.
+      states.sort((a, b) => a.run.first_offset - b.run.first_offset);
+      for (const s of states) this.states.set(s.run.run_id, s);
       this.folded = folded;
     } catch {
       // An unreadable cache is rebuilt from the ledger.
@@ -115,32 +141,58 @@ export class Projector {
       db?.close();
     }
   }
+}
 
-  private save(touched: Set<string>, folded: number): void {
-    const key = contentKey(this.ledger, folded);
+/**
+ * A write of the fold cache, in one transaction: runs put as they are ready, the fold's
+ * key last. The cache only saves time: failing to write it loses nothing, so a failure
+ * ends the write quietly and the next session folds again.
+ */
+class CacheWrite {
+  private db: Database.Database | null = null;
+  private statement: Database.Statement | null = null;
+
+  constructor(file: string, replaceAll: boolean) {
     try {
-      const db = new Database(this.cacheFile);
-      try {
-        // Large pages for a new cache (the states are kilobytes each): writing one from scratch takes half as long as with 4 KiB pages.
-        db.pragma('page_size = 65536');
-        db.pragma('journal_mode = WAL');
-        db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT)');
-        const put = db.prepare('INSERT OR REPLACE INTO runs VALUES (?, ?)');
-        const meta = db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)');
-        db.transaction(() => {
-          // A cache from another ledger state is replaced whole.
-          if (touched.size === this.states.size) db.exec('DELETE FROM runs');
-          for (const id of touched) put.run(id, JSON.stringify(this.states.get(id)));
-          meta.run('version', CACHE_VERSION);
-          meta.run('folded', String(folded));
-          meta.run('key', key);
-          meta.run('rules', this.rulesKey);
-        })();
-      } finally {
-        db.close();
-      }
+      this.db = new Database(file);
+      // Large pages for a new cache (the states are kilobytes each): writing one from scratch takes half as long as with 4 KiB pages.
+      this.db.pragma('page_size = 65536');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT)');
+      this.db.exec('BEGIN');
+      // A cache from another ledger state is replaced whole.
+      if (replaceAll) this.db.exec('DELETE FROM runs');
+      this.statement = this.db.prepare('INSERT OR REPLACE INTO runs VALUES (?, ?)');
     } catch {
-      // The cache only saves time; failing to write it loses nothing.
+      this.close();
     }
+  }
+
+  put(states: Iterable<RunState>): void {
+    try {
+      if (this.statement) for (const s of states) this.statement.run(s.run.run_id, JSON.stringify(s));
+    } catch {
+      this.close();
+    }
+  }
+
+  commit(meta: Record<string, string>): void {
+    try {
+      if (!this.db) return;
+      const put = this.db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)');
+      for (const [k, v] of Object.entries(meta)) put.run(k, v);
+      this.db.exec('COMMIT');
+    } catch {
+      // Closed below, which rolls the write back.
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Ends the write; what was not committed is rolled back. */
+  close(): void {
+    this.db?.close();
+    this.db = null;
+    this.statement = null;
   }
 }

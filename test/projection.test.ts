@@ -269,6 +269,30 @@ describe('Projector over a ledger', () => {
     again.l.close();
   });
 
+  it('leaves a cache that another session has rewritten since to that session, rather than mixing two folds under one key', () => {
+    const { file, l } = ledgerWith([
+      { run_id: 'a', kind: 'run.started' },
+      { run_id: 'b', kind: 'run.started' },
+      { run_id: 'b', kind: 'log' },
+    ]);
+    const cacheDir = path.join(dir, 'cache');
+    const statuses = (ledger: Ledger) => new Projector(ledger).runs().map((r) => [r.run_id, r.status]);
+    const first = new Projector(l);
+    expect(first.runs().map((r) => [r.run_id, r.status])).toEqual([['a', 'running'], ['b', 'running']]);
+    // Another session, whose own rules read a log as its run failing, folds the same ledger into the same cache file.
+    const other = Ledger.open(file, { cacheDir, rules: { kinds: [{ match: 'log', entity: 'run', transition: 'failed' }] } });
+    expect(statuses(other)).toEqual([['a', 'running'], ['b', 'failed']]);
+    other.close();
+    // The first session extends its fold by run a's new event; the next session under its rules reads the cache.
+    l.append([{ id: 'x1', run_id: 'a', kind: 'run.completed' }]);
+    const expected = [['a', 'completed'], ['b', 'running']];
+    expect(first.runs().map((r) => [r.run_id, r.status])).toEqual(expected);
+    const next = Ledger.open(file, { cacheDir });
+    expect(statuses(next)).toEqual(expected);
+    next.close();
+    l.close();
+  });
+
   it('reports drift field by field against stored runs/node_runs tables in the ledger', () => {
     const { file, l } = ledgerWith([
       { run_id: 'a', kind: 'run.started', payload: { workflow_id: 'wf', version: '1' } },

@@ -18,6 +18,8 @@ export class Projector {
   private states = new Map<string, RunState>();
   private folded: number | null = null;
   private loaded = false;
+  /** The cache's meta as this session last read or wrote it; null where the cache on disk is not this session's fold. */
+  private onDisk: Record<string, string> | null = null;
 
   constructor(ledger: LedgerReader) {
     this.ledger = ledger;
@@ -84,12 +86,13 @@ export class Projector {
     });
     progress.done();
     this.folded = last;
-    // The runs with events past the previous fold: every run, for a fold from scratch.
-    const touched = [...this.states.values()].filter((s) => before === null || s.run.last_offset > before);
-    const cache = new CacheWrite(this.cacheFile, touched.length === this.states.size);
+    // The runs with events past the previous fold extend the cache that fold left; every
+    // run replaces a cache that is not this session's.
+    const extending = before === null ? null : this.onDisk;
+    const cache = new CacheWrite(this.cacheFile, extending);
     try {
-      cache.put(touched);
-      cache.commit(this.cacheMeta(last));
+      cache.put(extending ? [...this.states.values()].filter((s) => s.run.last_offset > before!) : this.states.values());
+      this.onDisk = cache.commit(this.cacheMeta(last));
     } finally {
       cache.close();
     }
@@ -102,13 +105,13 @@ export class Projector {
       let own: ReadonlyMap<string, RunState> = new Map();
       this.states = foldInParallel(this.ledger, bounds, last, ctl, (mine) => {
         own = mine;
-        cache = new CacheWrite(this.cacheFile, true);
+        cache = new CacheWrite(this.cacheFile, null);
         cache.put(mine.values());
       });
       this.folded = last;
-      cache ??= new CacheWrite(this.cacheFile, true);
+      cache ??= new CacheWrite(this.cacheFile, null);
       cache.put([...this.states.values()].filter((s) => !own.has(s.run.run_id)));
-      cache.commit(this.cacheMeta(last));
+      this.onDisk = cache.commit(this.cacheMeta(last));
     } finally {
       cache?.close();
     }
@@ -133,10 +136,12 @@ export class Projector {
       states.sort((a, b) => a.run.first_offset - b.run.first_offset);
       for (const s of states) this.states.set(s.run.run_id, s);
       this.folded = folded;
+      this.onDisk = meta;
     } catch {
       // An unreadable cache is rebuilt from the ledger.
       this.states.clear();
       this.folded = null;
+      this.onDisk = null;
     } finally {
       db?.close();
     }
@@ -152,16 +157,27 @@ class CacheWrite {
   private db: Database.Database | null = null;
   private statement: Database.Statement | null = null;
 
-  constructor(file: string, replaceAll: boolean) {
+  /**
+   * `extending`: the meta of the cache this write adds runs to; null replaces the cache
+   * whole. Where another process has rewritten the cache since (its meta differs), this
+   * write is skipped: runs of two folds under one meta would be trusted as one fold.
+   */
+  constructor(file: string, extending: Record<string, string> | null) {
     try {
       this.db = new Database(file);
       // Large pages for a new cache (the states are kilobytes each): writing one from scratch takes half as long as with 4 KiB pages.
       this.db.pragma('page_size = 65536');
       this.db.pragma('journal_mode = WAL');
       this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, state TEXT)');
-      this.db.exec('BEGIN');
-      // A cache from another ledger state is replaced whole.
-      if (replaceAll) this.db.exec('DELETE FROM runs');
+      // IMMEDIATE: the meta checked below stays the cache's until this write commits.
+      this.db.exec('BEGIN IMMEDIATE');
+      if (extending) {
+        const stored = Object.fromEntries((this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+        if (Object.keys(extending).some((k) => stored[k] !== extending[k])) {
+          this.close();
+          return;
+        }
+      } else this.db.exec('DELETE FROM runs');
       this.statement = this.db.prepare('INSERT OR REPLACE INTO runs VALUES (?, ?)');
     } catch {
       this.close();
@@ -176,14 +192,17 @@ class CacheWrite {
     }
   }
 
-  commit(meta: Record<string, string>): void {
+  /** Commits with the fold's meta; returns the meta where the write went in, else null. */
+  commit(meta: Record<string, string>): Record<string, string> | null {
     try {
-      if (!this.db) return;
+      if (!this.db) return null;
       const put = this.db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)');
       for (const [k, v] of Object.entries(meta)) put.run(k, v);
       this.db.exec('COMMIT');
+      return meta;
     } catch {
       // Closed below, which rolls the write back.
+      return null;
     } finally {
       this.close();
     }

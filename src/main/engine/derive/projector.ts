@@ -128,7 +128,7 @@ export class Projector {
     let db: Database.Database | undefined;
     try {
       db = new Database(file, { readonly: true });
-      const meta = Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+      const meta = readMeta(db);
       const folded = Number(meta.folded);
       if (meta.version !== CACHE_VERSION || meta.rules !== this.rulesKey || !Number.isFinite(folded) || contentKey(this.ledger, folded) !== meta.key) return;
       const states = (db.prepare('SELECT state FROM runs').pluck().all() as string[]).map((row) => JSON.parse(row) as RunState);
@@ -146,6 +146,11 @@ export class Projector {
       db?.close();
     }
   }
+}
+
+/** The fold cache's meta: its version, the offset folded to, the ledger's content key there, the rules. */
+function readMeta(db: Database.Database): Record<string, string> {
+  return Object.fromEntries((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
 }
 
 /**
@@ -172,7 +177,7 @@ class CacheWrite {
       // IMMEDIATE: the meta checked below stays the cache's until this write commits.
       this.db.exec('BEGIN IMMEDIATE');
       if (extending) {
-        const stored = Object.fromEntries((this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+        const stored = readMeta(this.db);
         if (Object.keys(extending).some((k) => stored[k] !== extending[k])) {
           this.close();
           return;

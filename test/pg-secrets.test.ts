@@ -35,6 +35,17 @@ describe('URL secrets', () => {
     expect(s.restore('/tmp/ledger.db')).toBe('/tmp/ledger.db');
   });
 
+  it('lends a password only to the server it was given for, whatever the URL\'s query names', () => {
+    const s = new UrlSecrets();
+    s.remember('postgres://ann:pw@db.example:5433/agents');
+    // The driver connects where ?host=, ?port= or ?user= say: such a URL gets no password.
+    for (const q of ['host=evil.example', 'port=5999', 'user=bob', 'host=%2Ftmp'])
+      expect(s.restore(`postgres://ann@db.example:5433/agents?${q}&table=events`)).toBe(`postgres://ann@db.example:5433/agents?${q}&table=events`);
+    // Options that leave the target as it was, or name it again, do.
+    expect(s.restore('postgres://ann@db.example:5433/agents?sslmode=disable')).toBe('postgres://ann:pw@db.example:5433/agents?sslmode=disable');
+    expect(s.restore('postgres://ann@db.example:5433/agents?host=db.example')).toBe('postgres://ann:pw@db.example:5433/agents?host=db.example');
+  });
+
   it('keeps saved passwords sealed, readable by the same sealer only', () => {
     let saved: Record<string, string> = {};
     const sealer = aesSealer();

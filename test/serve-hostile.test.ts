@@ -183,6 +183,12 @@ describe('serve mode under hostile input', () => {
     expect(await call('saveBookmarks', { ledger: led, dest: path.join(outside, 'marks.json'), offsets: [1] })).toMatchObject({ ok: false, error: { code: 'permission' } });
     expect(fs.existsSync(path.join(outside, 'marks.json'))).toBe(false);
     expect(await call('snapshot', { ledger: led, dest: path.join(inside, 'snap.db') })).toMatchObject({ ok: true });
+    // A database URL's certificate parameters name files the driver would read: outside, refused before any read.
+    for (const param of ['sslrootcert', 'sslcert', 'sslkey']) {
+      const url = `postgres://u@127.0.0.1:1/db?sslmode=require&${param}=${encodeURIComponent(path.join(outside, 'secret.jsonl'))}`;
+      for (const [method, args] of [['open', { path: url }], ['tables', { path: url }]] as const)
+        expect(await call(method, args)).toMatchObject({ ok: false, error: { code: 'permission', message: expect.stringContaining(path.join(outside, 'secret.jsonl')) } });
+    }
   });
 });
 

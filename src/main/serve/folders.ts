@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CALLS, type Method } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
-import { isPgUrl } from '../engine/pg/pg-url.ts';
+import { filesOfPgUrl, isPgUrl } from '../engine/pg/pg-url.ts';
 
 /** The real path of `p`, also when it does not exist yet: its nearest existing ancestor resolved, the rest appended. */
 function realPath(p: string): string {
@@ -33,8 +33,11 @@ export class AllowedFolders {
 
   /** Throws unless `file` (after following links) lies inside one of the folders. */
   check(file: string): void {
-    // A database URL names a server, not a file on this disk.
-    if (isPgUrl(file)) return;
+    // A database URL names a server, and may name certificate files, which the driver reads.
+    if (isPgUrl(file)) {
+      for (const named of filesOfPgUrl(file)) this.check(named);
+      return;
+    }
     const real = realPath(file);
     if (this.folders.some((f) => real === f || real.startsWith(f.endsWith(path.sep) ? f : f + path.sep))) return;
     throw new LedgerError(

@@ -3,7 +3,8 @@
 // URL it sends back gets it again here. Where a sealer is given (Electron's
 // safeStorage in the desktop shell) they are kept sealed between launches; never in
 // plain text.
-import { isPgUrl, redact } from './pg-url.ts';
+import { parse } from 'pg-connection-string';
+import { isPgUrl, PG_URL_FILES, redact } from './pg-url.ts';
 
 export interface Sealer {
   seal(plain: string): string;
@@ -33,7 +34,9 @@ export class UrlSecrets {
     if (!isPgUrl(url) || redact(url) !== url) return url;
     const key = keyOf(url);
     const full = this.memory.get(key) ?? this.unseal(key);
-    if (!full) return url;
+    // Query parameters (?host=, ?port=, ?user=) override the URL's own parts: lent by its
+    // host part alone, the password would go to whatever server the query names.
+    if (!full || targetOf(full) !== targetOf(url)) return url;
     // The remembered URL lends its password; the table and options are the ones asked for now.
     const asked = new URL(url);
     asked.password = new URL(full).password;
@@ -48,6 +51,19 @@ export class UrlSecrets {
     } catch {
       return undefined; // sealed by another user or machine: the password is asked for again
     }
+  }
+}
+
+/** The server, port, user and database the driver connects to, query parameters included; null when it cannot tell. */
+function targetOf(url: string): string | null {
+  const u = new URL(url);
+  // Without the certificate files, which the parse would read.
+  for (const name of PG_URL_FILES) u.searchParams.delete(name);
+  try {
+    const c = parse(u.toString());
+    return JSON.stringify([c.host, c.port, c.user, c.database]);
+  } catch {
+    return null;
   }
 }
 

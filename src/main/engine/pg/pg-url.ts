@@ -33,6 +33,19 @@ export interface PgTarget {
 
 export const isPgUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
 
+/** The URL's parameters that name files on this disk, which the driver reads (TLS certificates and key). */
+export const PG_URL_FILES = ['sslcert', 'sslkey', 'sslrootcert'] as const;
+
+/** The files a postgres:// URL names (see PG_URL_FILES); none for a URL that does not parse. */
+export function filesOfPgUrl(given: string): string[] {
+  try {
+    const params = new URL(given).searchParams;
+    return PG_URL_FILES.flatMap((name) => params.getAll(name));
+  } catch {
+    return [];
+  }
+}
+
 /** Reads a postgres:// URL (a bad one is a clear error naming what is wrong, never echoing a password). */
 export function parsePgUrl(given: string, table?: string): PgTarget {
   let url: URL;

@@ -99,17 +99,31 @@ function frame(first: number, payload: Buffer, opts: { masked?: boolean; length?
   return Buffer.concat([Buffer.from(head), mask, body]);
 }
 
-async function call(method: string, args: unknown): Promise<any> {
+/** A page's socket: its calls answered in turn. */
+async function page(): Promise<{ call: (method: string, args: unknown) => Promise<any>; ws: WebSocket }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
-  const reply = await new Promise<any>((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ id: 9, method, args })));
-    ws.on('message', (d) => {
-      const m = JSON.parse(String(d));
-      if (m.id === 9) resolve(m);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let next = 100;
+  const call = (method: string, args: unknown) =>
+    new Promise<any>((resolve) => {
+      const id = next++;
+      const onMessage = (d: unknown) => {
+        const m = JSON.parse(String(d));
+        if (m.id !== id) return;
+        ws.off('message', onMessage);
+        resolve(m);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id, method, args }));
     });
-    ws.on('error', reject);
-  });
-  ws.close();
+  return { call, ws };
+}
+
+/** One call on a socket of its own. */
+async function call(method: string, args: unknown): Promise<any> {
+  const p = await page();
+  const reply = await p.call(method, args);
+  p.ws.close();
   return reply;
 }
 
@@ -176,13 +190,15 @@ describe('serve mode under hostile input', () => {
     // A link inside that points outside is outside.
     fs.symlinkSync(outside, path.join(inside, 'link'));
     expect(await call('open', { path: path.join(inside, 'link', 'other.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
-    const led = (await call('open', { path: path.join(inside, 'l.db') })).result.ledger;
-    expect(await call('snapshot', { ledger: led, dest: path.join(outside, 'snap.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    const p = await page();
+    const led = (await p.call('open', { path: path.join(inside, 'l.db') })).result.ledger;
+    expect(await p.call('snapshot', { ledger: led, dest: path.join(outside, 'snap.db') })).toMatchObject({ ok: false, error: { code: 'permission' } });
     expect(fs.existsSync(path.join(outside, 'snap.db'))).toBe(false);
     expect(await call('generate', { dest: path.join(outside, 'gen.db'), events: 1 })).toMatchObject({ ok: false, error: { code: 'permission' } });
-    expect(await call('saveBookmarks', { ledger: led, dest: path.join(outside, 'marks.json'), offsets: [1] })).toMatchObject({ ok: false, error: { code: 'permission' } });
+    expect(await p.call('saveBookmarks', { ledger: led, dest: path.join(outside, 'marks.json'), offsets: [1] })).toMatchObject({ ok: false, error: { code: 'permission' } });
     expect(fs.existsSync(path.join(outside, 'marks.json'))).toBe(false);
-    expect(await call('snapshot', { ledger: led, dest: path.join(inside, 'snap.db') })).toMatchObject({ ok: true });
+    expect(await p.call('snapshot', { ledger: led, dest: path.join(inside, 'snap.db') })).toMatchObject({ ok: true });
+    p.ws.close();
     // A database URL's certificate parameters name files the driver would read: outside, refused before any read.
     for (const param of ['sslrootcert', 'sslcert', 'sslkey']) {
       const url = `postgres://u@127.0.0.1:1/db?sslmode=require&${param}=${encodeURIComponent(path.join(outside, 'secret.jsonl'))}`;
@@ -204,6 +220,23 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
 }
 
 describe('serve from the command line', () => {
+  it('closes the ledgers a page opened when its socket closes, and no other page\'s', async () => {
+    const file = path.join(dir, 'ledgers', 'l.db');
+    const [a, b] = [await page(), await page()];
+    const ofA = (await a.call('open', { path: file })).result.ledger;
+    const ofB = (await b.call('open', { path: file })).result.ledger;
+    // An id works on any page while the page that opened it is there.
+    expect(await b.call('info', { ledger: ofA })).toMatchObject({ ok: true });
+    a.ws.close();
+    let gone: any;
+    do gone = await b.call('info', { ledger: ofA });
+    while (gone.ok);
+    expect(gone).toMatchObject({ ok: false, error: { message: expect.stringContaining('no open ledger') } });
+    expect(await b.call('info', { ledger: ofB })).toMatchObject({ ok: true });
+    b.ws.close();
+    await stillServes();
+  });
+
   it('fails at once, with exit 1, on a missing file and on a busy or bad port', async () => {
     const missing = await cli(['serve', path.join(dir, 'nope.db')]);
     expect(missing.code).toBe(1);

@@ -132,7 +132,16 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
+      // The ledgers this page opened end with its socket (a reload, a closed tab): left open,
+      // each held its files, a follower and its database connections until serve exited.
+      const opened = new Set<string>();
+      // Closed already, or serve itself closing: nothing is left to release.
+      const closeLedger = (ledger: string) => void engine.request({ id: 0, method: 'close', args: { ledger } }).catch(() => {});
+      ws.on('close', () => {
+        sockets.delete(ws);
+        for (const ledger of opened) closeLedger(ledger);
+        opened.clear();
+      });
       // A bad frame (too long, not UTF-8, unmasked, reserved bits or opcodes) closes this socket only.
       ws.on('error', () => ws.terminate());
       ws.on('message', async (data, isBinary) => {
@@ -152,6 +161,12 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
           const args = valid.args as { path?: unknown };
           if (typeof args.path === 'string' && isPgUrl(args.path)) secrets.remember((args.path = secrets.restore(args.path)));
           res = await engine.request({ id, method: valid.method, args: valid.args, job: valid.job });
+          if (res.ok && valid.method === 'open') {
+            const ledger = (res.result as { ledger: string }).ledger;
+            // Its page went away while it opened.
+            if (ws.readyState === ws.OPEN) opened.add(ledger);
+            else closeLedger(ledger);
+          } else if (res.ok && valid.method === 'close') opened.delete((valid.args as { ledger: string }).ledger);
         } catch (e) {
           res = errorResponse(id, e);
         }

@@ -10,6 +10,7 @@ import { TextIndex } from '../src/main/engine/derive/text-index.ts';
 import { Ledger } from '../src/main/engine/open/ledger.ts';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
 import { canonicalSelect } from '../src/main/engine/pg/pg-snapshot.ts';
+import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
 import { View } from '../src/main/engine/read/view.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { canonicalFromSqlite, generatedCanonical } from './helpers/pg-fixtures.ts';
@@ -141,6 +142,30 @@ describe('a canonical PostgreSQL ledger', () => {
       expect(new Projector(typed).runs().map((r) => [r.run_id, r.status])).toEqual(new Projector(file).runs().map((r) => [r.run_id, r.status]));
     } finally {
       typed.close();
+    }
+  });
+
+  it('reads a NULL payload of a canonical table whose copy of the schema allows one as JSON null, in pages, runs and exports', () => {
+    server.createDb('nulls');
+    server.psql(
+      `CREATE TABLE events ("offset" bigint PRIMARY KEY, id text NOT NULL, run_id text NOT NULL, turn integer NOT NULL DEFAULT 0, kind text NOT NULL,
+         actor text NOT NULL DEFAULT '', payload jsonb, created_at timestamptz NOT NULL, schema_version integer NOT NULL DEFAULT 1,
+         session_id text, model_profile text, model_id text, seq bigint);
+       INSERT INTO events ("offset", id, run_id, kind, payload, created_at, seq) VALUES
+         (1, 'a', 'r', 'run.started', '{"x": 1}', '2026-01-01T00:00:00Z', 1), (2, 'b', 'r', 'run.completed', NULL, '2026-01-01T00:00:01Z', 2);`,
+      'nulls',
+    );
+    const l = PgLedger.open(server.url('nulls'), { cacheDir: path.join(dir, 'cache-nulls') });
+    try {
+      expect(l.source.layout).toBe('canonical');
+      expect(l.event(2)!.payload).toBe('null');
+      expect(new Projector(l).runs().map((r) => [r.run_id, r.status, r.event_count])).toEqual([['r', 'completed', 2]]);
+      const out = path.join(dir, 'nulls-export');
+      exportJsonl(l, out);
+      const lines = fs.readFileSync(path.join(out, 'r.jsonl'), 'utf8').trim().split('\n');
+      expect(lines.map((t) => JSON.parse(t).payload)).toEqual([{ x: 1 }, null]);
+    } finally {
+      l.close();
     }
   });
 

@@ -68,8 +68,9 @@ function fromColumns(
   }
   // Ids of integer-keyed layouts are their row keys, shown as text.
   if (foreign && col.id !== 'NULL' && !col.id.startsWith('CAST')) col.id = `CAST(${col.id} AS TEXT)`;
-  // A payload is shown and filtered as JSON text whatever it is stored as; NULL reads as JSON null.
-  if (foreign && col.payload !== 'NULL') col.payload = `COALESCE(CAST(${col.payload} AS TEXT), 'null')`;
+  // A payload is shown and filtered as JSON text whatever it is stored as; NULL reads as JSON null
+  // (in a canonical table too, where another database's copy of the schema lets it be NULL).
+  if (col.payload !== 'NULL' && (foreign || table.nullable?.[pick.payload!] !== false)) col.payload = `COALESCE(CAST(${col.payload} AS TEXT), 'null')`;
   return {
     layout,
     table: q(table.name),

@@ -8,7 +8,7 @@ import { defaultCacheDir } from '../base/cache.ts';
 import { toRows, type AppendOptions } from '../write/append.ts';
 import { appendPg, ensurePgSeq } from './pg-append.ts';
 import { PgReader } from './pg-reader.ts';
-import { detectPgSource, guessPgTables } from './pg-source.ts';
+import { detectPgSource, guessPgTables, type PgSource } from './pg-source.ts';
 import { parsePgUrl, type PgTarget } from './pg-url.ts';
 import { SyncPg } from './sync-client.ts';
 
@@ -31,12 +31,28 @@ export function pgTables(given: string): TableGuess[] {
   }
 }
 
+/**
+ * Offsets are read as numbers, exact up to 2^53: a table ordered by bigger ones (Snowflake-style
+ * ids) is refused at open, naming its order column, rather than shown with offsets run together.
+ */
+function refuseUnsafeOffsets(pg: SyncPg, source: PgSource, label: string): void {
+  const { lo, hi } = pg.rows<{ lo: string | null; hi: string | null }>(`SELECT min(${source.col.offset})::text AS lo, max(${source.col.offset})::text AS hi FROM ${source.table}`)[0]!;
+  const past = [hi, lo].find((v) => v !== null && !Number.isSafeInteger(Number(v)));
+  if (past !== undefined)
+    throw new LedgerError(
+      'not_a_ledger',
+      `the order column ${source.col.offset} holds ${past}, past 2^53 (${Number.MAX_SAFE_INTEGER}), where offsets cannot be kept exact; map another order column`,
+      label,
+    );
+}
+
 export class PgLedger extends PgReader {
   private readonly target: PgTarget;
   private writer: SyncPg | null = null;
 
   private constructor(target: PgTarget, pg: SyncPg, opts: PgOpenOptions) {
     const source = detectPgSource(pg, target.server.label, target.table, opts.mapping);
+    refuseUnsafeOffsets(pg, source, target.server.label);
     const shown = new URL(target.shown);
     shown.searchParams.set('table', source.tableName);
     super({ path: shown.toString(), pg, source, cacheDir: opts.cacheDir ?? defaultCacheDir() });

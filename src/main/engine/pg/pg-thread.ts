@@ -8,8 +8,13 @@ import type { Readable } from 'node:stream';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
 
-// Offsets and counts are bigints; as numbers they stay exact up to 2^53, far past any ledger.
-pg.types.setTypeParser(20, (v) => Number(v));
+// Offsets and counts are bigints; as numbers they stay exact up to 2^53. Past it two values
+// would read alike (a seq off by one): such a value stays the text the server sent, exact.
+// (Offsets that large are refused at open.)
+pg.types.setTypeParser(20, (v) => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+});
 // Times and JSON reach the engine as the server prints them: text, byte for byte.
 for (const oid of [114, 3802, 1082, 1114, 1184]) pg.types.setTypeParser(oid, (v) => v);
 

@@ -108,6 +108,11 @@ describe('column layouts', () => {
     const w = fitWidths(sample, (t) => t.length * 7, 17);
     expect(w.time).toBe(Math.ceil('2026-01-05 08:00:00.112'.length * 7 + 17));
     expect(w.offset).toBe(Math.ceil(Math.max('OFFSET'.length, 7) * 7 + 17));
+    // One run's long id among many short ones is cut, not fitted: the payload keeps its room. Offsets are never cut.
+    const many = [...Array.from({ length: 19 }, (_, i) => event({ run_id: 'run-000001', offset: i })), event({ run_id: 'r'.repeat(90), offset: 123456789 })];
+    const fitted = fitWidths(many, (t) => t.length * 7, 17);
+    expect(fitted.run_id).toBe(Math.ceil('run-000001'.length * 7 + 17));
+    expect(fitted.offset).toBe(Math.ceil('123456789'.length * 7 + 17));
   });
 });
 

@@ -105,7 +105,7 @@ export function ReplayPanel() {
   return (
     <div className="replay" data-testid="replay">
       <header>
-        <strong>Replay</strong> <span className="muted">{replay.runId}</span>
+        <strong>Replay</strong> <span className="muted" title={replay.runId}>{replay.runId}</span>
         <span className="spacer" />
         <button onClick={() => st.closeReplay()}>Close</button>
       </header>

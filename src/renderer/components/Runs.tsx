@@ -244,7 +244,7 @@ export function RunDetailPane() {
   return (
     <div className="run-detail" data-testid="run-detail">
       <header>
-        <strong>{run.run_id}</strong>
+        <strong title={run.run_id}>{run.run_id}</strong>
         <StatusBadge status={run.status} derived={run.status_derived} />
         <span className="spacer" />
         <button onClick={() => void setQuery({ runs: [run.run_id] })}>Show its events</button>

@@ -1,6 +1,7 @@
 // A canonical ledger in a real PostgreSQL server reads exactly as the same rows in a
 // SQLite file: pages both ways, filters, summaries, runs and replay.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +167,40 @@ describe('a canonical PostgreSQL ledger', () => {
       expect(lines.map((t) => JSON.parse(t).payload)).toEqual([{ x: 1 }, null]);
     } finally {
       l.close();
+    }
+  });
+
+  it('gives up on a server that sends no answer, saying so, and connects afresh once it answers again', () => {
+    const l = PgLedger.open(`${server.url('team')}?table=events&statement_timeout=1000`, { cacheDir: path.join(dir, 'cache-hang') });
+    let pids: number[] = [];
+    try {
+      expect(l.count({})).toBe(3000);
+      // Its connection's backend stopped, as a hung server is: the statement timeout never fires on the server.
+      pids = server
+        .psql("SELECT pid FROM pg_stat_activity WHERE datname = 'team' AND application_name = 'ledger-inspector'")
+        .trim()
+        .split('\n')
+        .map(Number);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      expect(() => l.event(5)).toThrow(expect.objectContaining({ code: 'source_changed', message: expect.stringMatching(/sent no answer \(no answer within 6 s\); the next call reconnects/) }));
+      for (const pid of pids.splice(0)) process.kill(pid, 'SIGCONT');
+      expect(l.event(5)!.offset).toBe(5);
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      l.close();
+    }
+  });
+
+  it('says a server that accepts and never answers timed out connecting, not that the connection was lost', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      expect(() => PgLedger.open(`postgres://u:p@127.0.0.1:${port}/x`)).toThrow(
+        expect.objectContaining({ code: 'not_found', message: expect.stringContaining('cannot connect to the PostgreSQL server: the connection timed out') }),
+      );
+    } finally {
+      silent.close();
     }
   });
 

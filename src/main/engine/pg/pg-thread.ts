@@ -7,6 +7,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
+import { NO_ANSWER } from './pg-url.ts';
 
 // Offsets and counts are bigints; as numbers they stay exact up to 2^53. Past it two values
 // would read alike (a seq off by one): such a value stays the text the server sent, exact.
@@ -34,7 +35,14 @@ async function connected(): Promise<pg.Client> {
   c.on('end', () => {
     if (client === c) client = null;
   });
-  await c.connect();
+  const started = performance.now();
+  try {
+    await c.connect();
+  } catch (e) {
+    // The driver's connect timeout ends the socket itself, and what it raises then reads as a connection lost.
+    if (performance.now() - started >= (config.connectionTimeoutMillis ?? Infinity)) throw Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });
+    throw e;
+  }
   client = c;
   return c;
 }
@@ -77,8 +85,22 @@ async function unlisten(): Promise<PgReply> {
 }
 
 /** A statement's rows, as arrays or as objects keyed by column. */
-async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean): Promise<unknown[]> {
-  return array ? (await c.query({ text: sql, values: params, rowMode: 'array' })).rows : (await c.query({ text: sql, values: params })).rows;
+// The server ends an interactive statement at its statement_timeout; a server that hangs (stopped,
+// or behind a network that drops packets) never does. Waited for this much longer, it is given up.
+const ANSWER_GRACE_MS = 5_000;
+const interactiveMs = Number(config.statement_timeout) || 0;
+
+async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean, long = false): Promise<unknown[]> {
+  const query_timeout = long || !interactiveMs ? undefined : interactiveMs + ANSWER_GRACE_MS;
+  try {
+    return (await c.query({ text: sql, values: params, ...(array && { rowMode: 'array' as const }), ...(query_timeout && { query_timeout }) })).rows;
+  } catch (e) {
+    if (!/Query read timeout/.test((e as Error).message)) throw e;
+    // What the connection is doing now is unknown: the next request connects afresh.
+    if (client === c) client = null;
+    c.end().catch(() => undefined);
+    throw Object.assign(new Error(`no answer within ${(query_timeout! / 1000).toFixed(0)} s`), { code: NO_ANSWER });
+  }
 }
 
 /**
@@ -189,7 +211,7 @@ async function handle(req: PgRequest): Promise<PgReply> {
     try {
       await c.query('BEGIN');
       await c.query('SET LOCAL statement_timeout = 0');
-      const rows = await run(c, req.sql, req.params, req.array);
+      const rows = await run(c, req.sql, req.params, req.array, true);
       await c.query('COMMIT');
       return { rows };
     } catch (e) {

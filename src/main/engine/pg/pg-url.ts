@@ -111,6 +111,9 @@ export function redact(given: string): string {
   return given.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/i, '$1@');
 }
 
+/** The code of the error an interactive statement ends with when the server sends no answer at all (pg-thread.ts). */
+export const NO_ANSWER = 'LI_NO_ANSWER';
+
 const CONNECTION_LOST = /terminat|ECONNRESET|EPIPE|Connection ended|not queryable/i;
 
 /** A driver or server error as one line naming the server. */
@@ -139,6 +142,8 @@ export function pgError(e: { code: string; message: string }, server: Server): L
       return make('read_only', plain);
     case '57014':
       return make('internal', `the server cancelled the statement (over the ${server.timeoutMs / 1000} s interactive limit, or by an administrator)`);
+    case NO_ANSWER:
+      return make('source_changed', `the PostgreSQL server sent no answer (${plain}); the next call reconnects`);
     case '57P01':
     case '57P02':
     case '57P03':

@@ -131,6 +131,26 @@ describe('full snapshot', () => {
     after.close();
   });
 
+  it('refuses to copy a file put in the open ledger\'s place, which is not the ledger on screen', async () => {
+    const file = path.join(dir, 'swapped.db');
+    generateLedger(file, { events: 5_000, seed: 8 });
+    const l = open(file);
+    const other = path.join(dir, 'other.db');
+    generateLedger(other, { events: 1_000, seed: 9 });
+    fs.renameSync(other, file);
+    const dest = path.join(dir, 'swapped-snap.db');
+    await expect(fullSnapshot(l, dest)).rejects.toMatchObject({ code: 'source_changed', message: expect.stringContaining('replaced since it was opened') });
+    expect(fs.existsSync(dest)).toBe(false);
+    // Reopened, the ledger is the new file, and its snapshot is taken.
+    l.close();
+    const again = open(file);
+    await fullSnapshot(again, dest);
+    again.close();
+    const copy = new Database(dest, { readonly: true });
+    expect(copy.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1_000);
+    copy.close();
+  });
+
   it('includes transactions that are still only in the WAL, and leaves the source as it was', async () => {
     const file = path.join(dir, 'wal.db');
     generateLedger(file, { events: 20_000, seed: 5 });

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
-import type { WorkerReply, WorkerRequest } from './protocol.ts';
+import { NO_OPEN_LEDGER, type WorkerReply, type WorkerRequest } from './protocol.ts';
 import { ROW_THREAD_LIMITS } from '../engine/base/threads.ts';
 
 const SLOTS = 256;
@@ -119,7 +119,13 @@ export class EngineHost {
           if (method === 'open') this.everywhere.push(follow);
           else this.everywhere = this.everywhere.filter((o) => o.ledgerId !== (req.args as { ledger: string }).ledger);
         }
-      } else res = await this.worker(lane).send(base);
+      } else {
+        res = await this.worker(lane).send(base);
+        // A worker whose copy of an open failed (a database server down as it took it) takes it again, once.
+        const ledger = (req.args as { ledger?: unknown }).ledger;
+        const open = !res.ok && res.error.message.startsWith(NO_OPEN_LEDGER) ? this.everywhere.find((o) => o.ledgerId === ledger) : undefined;
+        if (open && (await this.worker(lane).send(open)).ok) res = await this.worker(lane).send(base);
+      }
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);
       if (job) this.emit({ event: 'jobDone', payload: { job, method, ok: res.ok, ...(res.ok ? {} : { code: res.error.code, error: res.error.message }) } });

@@ -14,3 +14,6 @@ export interface WorkerRequest {
 
 /** A reply, a push, or the one-time word that the worker has loaded its native modules. */
 export type WorkerReply = Response | { push: Push } | { ready: true };
+
+/** How a call naming a ledger the worker does not hold begins its error (the host then hands that worker its open again). */
+export const NO_OPEN_LEDGER = 'no open ledger';

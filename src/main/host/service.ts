@@ -22,6 +22,7 @@ import { fullSnapshot, partialSnapshot } from '../engine/copy/snapshot.ts';
 import { Follower } from '../engine/derive/tail.ts';
 import { TextIndex } from '../engine/derive/text-index.ts';
 import { View } from '../engine/read/view.ts';
+import { NO_OPEN_LEDGER } from './protocol.ts';
 
 interface Open {
   ledger: Store;
@@ -51,7 +52,7 @@ export class EngineService {
 
   private get(id: string): Open {
     const o = this.ledgers.get(id);
-    if (!o) throw new LedgerError('invalid_argument', `no open ledger "${id}"; open it first`);
+    if (!o) throw new LedgerError('invalid_argument', `${NO_OPEN_LEDGER} "${id}"; open it first`);
     return o;
   }
 

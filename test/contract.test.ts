@@ -32,6 +32,9 @@ describe('contract validation', () => {
     expect(refusal({ id: 1, method: 'nope', args: {} }).message).toBe('unknown method: nope');
     expect(refusal(null).message).toBe('a request must be an object');
     expect(refusal({ id: 1, method: 'open', args: { path: '/x' }, job: '' }).message).toBe('open: bad job id');
+    // A value nested deeper than the schema's walk can go is refused as such, not as a stack overflow.
+    const deep = JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    expect(refusal({ id: 1, method: 'setPref', args: { scope: '/x', key: 'k', value: deep } })).toMatchObject({ code: 'invalid_argument', message: 'setPref: a value is nested too deeply' });
   });
 
   it('marks long calls as jobs', () => {

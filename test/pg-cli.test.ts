@@ -87,6 +87,8 @@ describe('the CLI over PostgreSQL', () => {
       [['query', `postgres://postgres:${PG_PASSWORD}@[bad/team`], /not a valid postgres:\/\/ URL \(postgres:\/\/postgres@\[bad\/team\)/],
       [['query', `postgres://postgres:${PG_PASSWORD}@127.0.0.1:99999/team`], /not a valid postgres:\/\/ URL/],
       [['query', `${server.url('team')}?statement_timeout=soon`], new RegExp(`statement_timeout must be a number of milliseconds; it is "soon" \\(${at}/team\\)`)],
+      // A % that starts no escape is the password's own character (as libpq reads it), not a broken URL.
+      [['query', `postgres://postgres:p%ZZ@127.0.0.1:${server.port}/team`], new RegExp(`refused user "postgres".*\\(${at}/team\\)`)],
     ];
     for (const [args, message] of cases) {
       const r = cli(args);
@@ -97,6 +99,10 @@ describe('the CLI over PostgreSQL', () => {
       expect(r.err).not.toContain('not-the-password');
       expect(r.err).not.toMatch(/\bat .*\.ts:\d+/);
     }
+    // No password in the URL, the environment or a password file.
+    const none = cli(['query', `postgres://postgres@${at}/team`], { PGPASSWORD: undefined, PGPASSFILE: path.join(dir, 'no-such-pgpass') });
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(new RegExp(`the server asks user "postgres" for a password, and none was given: put it in the URL, in PGPASSWORD or in ~/.pgpass \\(${at}/team\\)`));
     const bad = cli(['query', 'ledger.db', '--table', 'events']);
     expect(bad.code).toBe(2);
   });

@@ -264,7 +264,14 @@ function check<T extends Record<string, { args: z.ZodType }>>(calls: T, msg: unk
   if (!msg || typeof msg !== 'object') throw new LedgerError('invalid_argument', 'a request must be an object');
   const { method, args, job } = msg as Request;
   if (typeof method !== 'string' || !Object.hasOwn(calls, method)) throw new LedgerError('invalid_argument', `unknown method: ${String(method)}`);
-  const parsed = calls[method]!.args.safeParse(args);
+  let parsed: z.ZodSafeParseResult<unknown>;
+  try {
+    parsed = calls[method]!.args.safeParse(args);
+  } catch (e) {
+    // The schema walks a JSON value level by level: one nested thousands deep overflows the stack.
+    if (e instanceof RangeError) throw new LedgerError('invalid_argument', `${method}: a value is nested too deeply`);
+    throw e;
+  }
   if (!parsed.success) throw new LedgerError('invalid_argument', `${method}: ${describeIssues(parsed.error.issues)}`);
   if (job !== undefined && (typeof job !== 'string' || !job || job.length > 100)) throw new LedgerError('invalid_argument', `${method}: bad job id`);
   return { method, args: parsed.data, job };

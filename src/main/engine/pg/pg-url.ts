@@ -84,7 +84,8 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
     database,
     user,
     // Left out, the driver reads PGPASSWORD, then ~/.pgpass, as libpq does.
-    ...(password ? { password: decodeURIComponent(password) } : {}),
+    // Decoded by the parse already: decoded again, a % in a password broke the URL or changed the password.
+    ...(password ? { password } : {}),
     application_name: 'ledger-inspector',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: timeoutMs,
@@ -151,6 +152,9 @@ export function pgError(e: { code: string; message: string }, server: Server): L
   }
   if (e.code.startsWith('08') || CONNECTION_LOST.test(e.message) || /timeout expired/i.test(e.message))
     return make('source_changed', 'lost the connection to the PostgreSQL server; the next call reconnects');
+  // The driver's words when the server asks for a password and none was found anywhere.
+  if (/client password must be a string/.test(e.message))
+    return make('permission', `the server asks user "${server.user}" for a password, and none was given: put it in the URL, in PGPASSWORD or in ~/.pgpass`);
   if (/password/i.test(e.message)) return make('permission', plain);
   return make('internal', `PostgreSQL: ${plain}`);
 }

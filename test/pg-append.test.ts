@@ -110,4 +110,21 @@ describe('appending to PostgreSQL', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/appending is for canonical ledgers; this one is session_events/);
   });
+
+  it('refuses an append to a table read as canonical from fewer columns, before it changes the table', () => {
+    server.psql(
+      `CREATE TABLE slim ("offset" bigserial PRIMARY KEY, id text UNIQUE NOT NULL, run_id text NOT NULL, turn int NOT NULL DEFAULT 0, kind text NOT NULL,
+         actor text NOT NULL DEFAULT '', payload text NOT NULL, created_at text NOT NULL);
+       INSERT INTO slim (id, run_id, kind, payload, created_at) VALUES ('s1', 'r', 'k', '{}', '2026-01-01T00:00:00Z');`,
+      'team',
+    );
+    const schema = () => server.psql("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'slim'::regclass AND attnum > 0; SELECT count(*) FROM pg_indexes WHERE tablename = 'slim'", 'team');
+    const before = schema();
+    const r = runCli(['append', `${server.url('team')}?table=slim`], { cacheDir: path.join(dir, 'cache'), input: `${line('s2', 'r', 1)}\n` });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/appending writes every canonical column, and slim has no schema_version, session_id, model_profile, model_id/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(schema()).toBe(before);
+    expect(server.psql('SELECT count(*) FROM slim', 'team').trim()).toBe('1');
+  });
 });

@@ -4,6 +4,7 @@
 // gap-free, and it makes offsets commit in the order they are handed out, which a
 // follower reading "offsets after the last one seen" relies on (with writers in
 // parallel, offset 11 could commit before 10 and 10 would never be seen).
+import { LedgerError } from '../../../shared/errors.ts';
 import type { AppendResult } from '../../../shared/ledger.ts';
 import { quoteIdent } from '../base/sqlite.ts';
 import type { CanonicalRow } from '../format/schema.ts';
@@ -20,8 +21,13 @@ const lock = (t: string) => ({ sql: `SELECT pg_advisory_xact_lock('${t}'::regcla
  * ledger gains it: under the writers' lock, so two first appends never race on the DDL,
  * and not at all where they are there (a writer may hold INSERT rights only).
  */
-export function ensurePgSeq(writer: SyncPg, src: PgSource): void {
+export function ensurePgSeq(writer: SyncPg, src: PgSource, label: string): void {
   const t = `${quoteIdent(src.schemaName)}.${quoteIdent(src.tableName)}`;
+  // A table read as canonical from fewer columns (offset, id, run_id, kind, payload) takes no
+  // append: refused before the DDL below changes anything.
+  const present = new Set(writer.rows<{ name: string }>('SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped', [t]).map((r) => r.name));
+  const missing = COLUMNS.filter((c) => !present.has(c));
+  if (missing.length) throw new LedgerError('read_only', `appending writes every canonical column, and ${src.tableName} has no ${missing.join(', ')}`, label);
   const index = `${src.tableName}_run_seq`;
   const has = writer.rows<{ col: boolean; idx: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'seq' AND NOT attisdropped) AS col,

@@ -82,7 +82,7 @@ export class PgLedger extends PgReader {
     if (!this.writer) {
       const writer = new SyncPg(this.target.server, { ...this.target.config, options: '-c default_transaction_read_only=off' });
       try {
-        ensurePgSeq(writer, this.source);
+        ensurePgSeq(writer, this.source, this.path);
       } catch (e) {
         writer.close();
         throw e;

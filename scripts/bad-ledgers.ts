@@ -59,6 +59,13 @@ export function writeBadLedgers(dir: string): string[] {
   fs.copyFileSync(valid, at('garbage-wal.db'));
   fs.writeFileSync(at('garbage-wal.db-wal'), bytes('wal', 40_000));
 
+  // Ordered by 64-bit ids (Snowflake-style): offsets far apart, where counts in offset windows once made billions
+  // of windows; and past 2^53, where numbers run together.
+  for (const [name, jump] of [['sparse-offsets.db', 9007199254740000], ['past-2-53.db', 9007199254741000]] as const) {
+    fs.copyFileSync(valid, at(name));
+    new Database(at(name)).exec(`UPDATE events SET offset = offset + ${jump} WHERE offset > 290`).close();
+  }
+
   fs.copyFileSync(valid, at('sqlite-named.jsonl'));
   fs.writeFileSync(at('random.jsonl'), bytes('random-jsonl', 20_000));
   fs.writeFileSync(at('only-bad-lines.jsonl'), 'not json\n{"also": "not an event"}\n[1,2,3]\n');

@@ -42,7 +42,7 @@ const COMMANDS: Array<[string, (file: string, out: string) => string[]]> = [
 
 describe('the bad-ledger corpus', () => {
   it('holds the files it should', () => {
-    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db']));
+    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db', 'sparse-offsets.db', 'past-2-53.db']));
     expect(fs.existsSync(path.join(corpus, 'hot-journal.db-journal'))).toBe(true);
   });
 
@@ -66,4 +66,12 @@ describe('the bad-ledger corpus', () => {
     expect(fingerprint(corpus)).toEqual(before);
     expect(fs.existsSync(path.join(corpus, 'hot-journal.db-journal'))).toBe(true);
   }, 900_000); // Some 200 CLI runs: the guard is against a command that never ends (a FIFO), not a speed limit.
+
+  it('replays a ledger whose offsets lie far apart, and refuses one ordered past 2^53 at open, naming its order column', async () => {
+    const sparse = await cli(['replay', path.join(corpus, 'sparse-offsets.db'), 'run-7-000001', '--step', '1']);
+    expect(sparse).toMatchObject({ code: 0, err: '' });
+    const past = await cli(['replay', path.join(corpus, 'past-2-53.db'), 'run-7-000001', '--step', '1']);
+    expect(past.code).toBe(1);
+    expect(past.err).toMatch(/the order column "events"\."offset" holds 9007199254741\d+, past 2\^53/);
+  });
 });

@@ -12,6 +12,7 @@ import { openReadOnly, openWritable, wrap, type WriteDb } from '../base/sqlite.t
 import { jsonlHooks } from '../jsonl/jsonl-reading.ts';
 import { describeJsonl, isJsonlPath, syncJsonlIndex } from '../jsonl/jsonl-store.ts';
 import { detectSource } from '../layout/layouts.ts';
+import { checkOffsetsExact } from '../read/checks.ts';
 import { SqliteReader } from '../read/sqlite-reader.ts';
 import { defaultDataDir, loadLedgerSettings } from '../settings/ledger-settings.ts';
 import { Appender, toRows, type AppendOptions } from '../write/append.ts';
@@ -61,6 +62,8 @@ export class Ledger extends SqliteReader {
       const mapping = opts.mapping ?? saved.mapping;
       const source = wrap(file, () => detectSource(db, file, mapping));
       if (!opts.mapping && saved.mapping) source.how = 'saved';
+      const { offset } = source.col;
+      checkOffsetsExact(wrap(file, () => db.prepare(`SELECT CAST(min(${offset}) AS TEXT) AS lo, CAST(max(${offset}) AS TEXT) AS hi FROM ${source.table}`).get() as { lo: string | null; hi: string | null }), offset, file);
       const ledger = new Ledger({ path: file, file: real, db, source, cacheDir, identity: fileIdentity(real), store: null });
       ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
       return ledger;

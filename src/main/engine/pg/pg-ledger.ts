@@ -11,6 +11,7 @@ import { PgReader } from './pg-reader.ts';
 import { detectPgSource, guessPgTables, type PgSource } from './pg-source.ts';
 import { parsePgUrl, type PgTarget } from './pg-url.ts';
 import { SyncPg } from './sync-client.ts';
+import { checkOffsetsExact } from '../read/checks.ts';
 
 export interface PgOpenOptions {
   cacheDir?: string;
@@ -31,19 +32,10 @@ export function pgTables(given: string): TableGuess[] {
   }
 }
 
-/**
- * Offsets are read as numbers, exact up to 2^53: a table ordered by bigger ones (Snowflake-style
- * ids) is refused at open, naming its order column, rather than shown with offsets run together.
- */
+/** The order column's least and greatest, exact (see checkOffsetsExact). */
 function refuseUnsafeOffsets(pg: SyncPg, source: PgSource, label: string): void {
-  const { lo, hi } = pg.rows<{ lo: string | null; hi: string | null }>(`SELECT min(${source.col.offset})::text AS lo, max(${source.col.offset})::text AS hi FROM ${source.table}`)[0]!;
-  const past = [hi, lo].find((v) => v !== null && !Number.isSafeInteger(Number(v)));
-  if (past !== undefined)
-    throw new LedgerError(
-      'not_a_ledger',
-      `the order column ${source.col.offset} holds ${past}, past 2^53 (${Number.MAX_SAFE_INTEGER}), where offsets cannot be kept exact; map another order column`,
-      label,
-    );
+  const { col, table } = source;
+  checkOffsetsExact(pg.rows<{ lo: string | null; hi: string | null }>(`SELECT min(${col.offset})::text AS lo, max(${col.offset})::text AS hi FROM ${table}`)[0]!, col.offset, label);
 }
 
 export class PgLedger extends PgReader {

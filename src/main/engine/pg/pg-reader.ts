@@ -228,10 +228,17 @@ export class PgReader extends ReaderBase<PgSource> implements LedgerReader {
     if (!ctl) {
       return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query))}`, [], { long: true })[0]!.n;
     }
-    return this.countInWindows(this.page({ limit: 1 }).first_offset, this.lastOffset(), COUNT_WINDOW, ctl, (from, to) => {
-      const window = sql`${raw(col.offset)} >= ${from} AND ${raw(col.offset)} < ${to}`;
-      return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query), window)}`, [], { long: true })[0]!.n;
-    });
+    return this.countInWindows(
+      this.page({ limit: 1 }).first_offset,
+      this.lastOffset(),
+      COUNT_WINDOW,
+      ctl,
+      (from, to) => {
+        const window = sql`${raw(col.offset)} >= ${from} AND ${raw(col.offset)} < ${to}`;
+        return this.pg.rows<{ n: number }>(sql`SELECT count(*)::bigint AS n FROM ${raw(table)} ${where(...pgWhere(this.source, query), window)}`, [], { long: true })[0]!.n;
+      },
+      (from) => this.pg.rows<{ v: number | null }>(sql`SELECT min(${raw(col.offset)}) AS v FROM ${raw(table)} WHERE ${raw(col.offset)} >= ${from}`)[0]!.v,
+    );
   }
 
   histogram(given: unknown = {}, buckets = 120): Histogram {

@@ -45,3 +45,14 @@ export function checkRules(given: LedgerRules, path: string, table: string, colu
   }
   return rules;
 }
+
+/**
+ * Offsets are read as numbers, exact up to 2^53: a ledger ordered by bigger ones (Snowflake-style
+ * ids) is refused at open, naming its order column, rather than shown with offsets run together
+ * (and a replay that never got past two of them). `lo` and `hi`: the column's least and greatest, as text.
+ */
+export function checkOffsetsExact({ lo, hi }: { lo: string | null; hi: string | null }, column: string, path: string): void {
+  const past = [hi, lo].find((v) => v !== null && !Number.isSafeInteger(Number(v)));
+  if (past !== undefined)
+    throw new LedgerError('not_a_ledger', `the order column ${column} holds ${past}, past 2^53 (${Number.MAX_SAFE_INTEGER}), where offsets cannot be kept exact; map another order column`, path);
+}

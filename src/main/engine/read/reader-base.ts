@@ -45,11 +45,20 @@ export abstract class ReaderBase<S extends Source> {
    * A count made a window of offsets at a time (`count` of [from, to)), with progress
    * and cancel: one count(*) of a big table could be neither followed nor stopped.
    */
-  protected countInWindows(lo: number | null, hi: number | null, window: number, ctl: JobControl, count: (from: number, to: number) => number): number {
+  protected countInWindows(
+    lo: number | null,
+    hi: number | null,
+    window: number,
+    ctl: JobControl,
+    count: (from: number, to: number) => number,
+    nextOffset: (from: number) => number | null,
+  ): number {
     if (lo === null || hi === null) return 0;
     const progress = progressReporter(ctl, hi - lo + 1, 'offsets');
     let n = 0;
-    for (let from = lo; from <= hi; from += window) {
+    // Each window starts at an offset that is there: offsets far apart (ids of 64 bits) would
+    // otherwise make billions of empty windows.
+    for (let from: number | null = lo; from !== null && from <= hi; from = nextOffset(from + window)) {
       throwIfCancelled(ctl.signal, this.path);
       n += count(from, from + window);
       progress.report(Math.min(hi, from + window) - lo);

@@ -298,7 +298,14 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     const [offset, table] = [raw(this.source.col.offset), raw(this.source.table)];
     if (!ctl) return this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w)}`)!.n;
     const lo = this.get<{ v: number | null }>(sql`SELECT min(${offset}) AS v FROM ${table}`)!.v;
-    return this.countInWindows(lo, this.lastOffset(), COUNT_WINDOW, ctl, (from, to) => this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w, sql`${offset} >= ${from} AND ${offset} < ${to}`)}`)!.n);
+    return this.countInWindows(
+      lo,
+      this.lastOffset(),
+      COUNT_WINDOW,
+      ctl,
+      (from, to) => this.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${table} ${where(w, sql`${offset} >= ${from} AND ${offset} < ${to}`)}`)!.n,
+      (from) => this.get<{ v: number | null }>(sql`SELECT min(${offset}) AS v FROM ${table} WHERE ${offset} >= ${from}`)!.v,
+    );
   }
 
   /** Matching events per time bucket, over the selection's own time span (so a filter zooms it). */

@@ -98,6 +98,32 @@ describe('payload fidelity', () => {
     cli(['import-jsonl', out, back, '--json']);
     expect(payloadsOf(back)).toEqual(texts.map((t, i) => [`e${i}`, t]));
   });
+
+  it('an import big enough for the writer\'s own thread keeps every payload as written, however its line names it', () => {
+    // The ways a line can name its payload: plainly, with an escape, twice (the last counts), beside a payload_text.
+    const head = (i: number) => `{"id":"e${i}","run_id":"run-${i % 2}","kind":"k","created_at":"2026-01-01T00:00:00.000Z"`;
+    const forms = [
+      (i: number, p: string) => `${head(i)},"payload":${p}}`,
+      (i: number, p: string) => `${head(i)},"pay\\u006coad":${p}}`,
+      (i: number, p: string) => `${head(i)},"payload":{"first":"not kept"},"payload":${p},"x":"\\"payload\\""}`,
+      (i: number, p: string) => `${head(i)},"payload":{"parsed":1},"payload_text":${JSON.stringify(p)}}`,
+    ];
+    const n = 60_000;
+    const want = Array.from({ length: n }, (_, i) => PAYLOADS[i % PAYLOADS.length]!);
+    const file = path.join(dir, 'big.jsonl');
+    fs.writeFileSync(file, `${want.map((p, i) => forms[Math.floor(i / PAYLOADS.length) % forms.length]!(i, p)).join('\n')}\n`);
+    // Over the size from which the writer runs on a thread of its own (THREAD_FROM_ROWS lines of 256 bytes).
+    expect(fs.statSync(file).size).toBeGreaterThan(20_000 * 256);
+    const back = path.join(dir, 'big.db');
+    cli(['import-jsonl', file, back, '--json']);
+    const db = new Database(back, { readonly: true });
+    const stored = db.prepare('SELECT payload FROM events ORDER BY offset').pluck().all();
+    db.close();
+    expect(stored.length).toBe(n);
+    expect(stored).toEqual(want);
+    // The same file opened as a store: its cache index is built on those threads too.
+    expect(payloadsOf(file)).toEqual(want.slice(0, 1000).map((p, i) => [`e${i}`, p]));
+  });
 });
 
 describe('an append of parsed payloads (the contract, serve mode)', () => {

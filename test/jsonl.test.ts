@@ -283,6 +283,28 @@ describe('JSONL store', () => {
     expect(importJsonl(describeJsonl(store), dest)).toMatchObject({ events: 2, warnings: said });
   });
 
+  it('takes back every event of its own export, with each time as the ledger stored it, where that is no time too', () => {
+    // A ledger written by other code: a NULL time, and a time stored as unix seconds in text.
+    const db = path.join(dir, 'odd-times.db');
+    const w = new Database(db);
+    w.exec(`CREATE TABLE events (offset INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT, run_id TEXT, turn INTEGER, kind TEXT, actor TEXT, payload, created_at TEXT, seq INTEGER);
+      INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, seq) VALUES
+        ('e1', 'r1', 1, 'run.started', 'a', '{}', '2026-01-01T00:00:00.000Z', 1), ('e2', 'r1', 2, 'log', 'a', '{}', NULL, 2),
+        ('e3', 'r1', 3, 'run.completed', 'a', '{}', '1767225603', 3);`);
+    w.close();
+    const original = Ledger.open(db, { cacheDir });
+    const out = path.join(dir, 'odd-export');
+    expect(exportJsonl(original, out).events).toBe(3);
+    const back = path.join(dir, 'odd-back.db');
+    expect(importJsonl(describeJsonl(out), back)).toMatchObject({ events: 3, warnings: [] });
+    const copy = Ledger.open(back, { cacheDir });
+    const seen = (l: Ledger) => [...l.iterate()].map((e) => [e.offset, e.id, e.kind, e.time || null]);
+    expect(seen(copy)).toEqual(seen(original));
+    expect(seen(copy).map((e) => e[3])).toEqual(['2026-01-01T00:00:00.000Z', null, '1767225603']);
+    original.close();
+    copy.close();
+  });
+
   it('maps lines that name their fields otherwise (time, type, thread, data, ...) as tables are mapped', () => {
     const f = path.join(store, 'app.jsonl');
     fs.writeFileSync(

@@ -32,14 +32,16 @@ export function exportJsonl(ledger: LedgerReader, dir: string, query: unknown = 
   };
   try {
     for (const e of ledger.iterate(query)) {
+      // A time the ledger holds that is no time (NULL, other text) has no ts; created_at keeps it as stored.
+      const ms = e.time ? Date.parse(e.time) : NaN;
       const fields = {
-        ts: e.time ? Date.parse(e.time) / 1000 : 0,
+        ts: Number.isFinite(ms) ? ms / 1000 : null,
         stream: e.run_id,
         event: e.kind,
         id: e.id,
         seq: e.seq,
         actor: e.actor ?? undefined,
-        created_at: e.time ?? undefined,
+        created_at: e.time,
         session_id: e.session_id,
         model_id: e.model_id,
         offset: e.offset,

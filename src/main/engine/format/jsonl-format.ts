@@ -11,13 +11,14 @@ import { fitsOnLine, memberText } from './json-text.ts';
 
 /** A line's fields besides the payload, which lineText() writes as stored text. */
 export interface JsonlLine {
-  ts: number;
+  /** Seconds since 1970; null for a stored time that is no time (see created_at). */
+  ts: number | null;
   stream: string;
   event: string;
   id?: string;
   seq?: number | null;
   actor?: string;
-  created_at?: string;
+  created_at?: string | null;
   turn?: number;
   schema_version?: number;
   session_id?: string | null;
@@ -104,9 +105,14 @@ export function lineToRow(obj: unknown, text: string, fallbackStream: string, li
   const kind = valueOf(o, 'kind');
   if (typeof kind !== 'string') return `no event kind (a text field ${list('kind')})`;
   const timeField = pick(o, 'time');
-  if (!timeField) return `no time (a field ${list('time')})`;
-  const created = timeToIso(o[timeField]);
-  if (!created) return `"${timeField}" is not a time in years 1-9999: ${JSON.stringify(o[timeField]).slice(0, 40)}`;
+  let created = timeField ? timeToIso(o[timeField]) : null;
+  if (created === null) {
+    // Our own exports carry each event's offset, and its time as the ledger stored it, even where
+    // that is no time (NULL, other text): kept as stored, so that a round trip loses no event.
+    if (typeof o.offset === 'number' && (o.created_at === null || typeof o.created_at === 'string')) created = (o.created_at as string | null) ?? '';
+    else if (!timeField) return `no time (a field ${list('time')})`;
+    else return `"${timeField}" is not a time in years 1-9999: ${JSON.stringify(o[timeField]).slice(0, 40)}`;
+  }
   const run = valueOf(o, 'run');
   const stream = typeof run === 'string' ? run : fallbackStream;
   const payloadField = pick(o, 'payload');

@@ -66,6 +66,17 @@ export function writeBadLedgers(dir: string): string[] {
     new Database(at(name)).exec(`UPDATE events SET offset = offset + ${jump} WHERE offset > 290`).close();
   }
 
+  // The canonical table's columns without its NOT NULLs or types, as other code writes them: NULL and BLOB values.
+  new Database(at('loose-canonical.db'))
+    .exec(
+      `CREATE TABLE events (offset INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT, run_id TEXT, turn INTEGER, kind TEXT, actor TEXT, payload, created_at TEXT, seq INTEGER);
+       INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at, seq) VALUES
+         ('e1', 'r1', 1, 'run.started', 'a', '{}', '2026-01-01T00:00:00Z', 1), ('e2', 'r1', 2, 'log', 'a', NULL, '2026-01-01T00:00:01Z', 2),
+         ('e3', 'r1', 3, NULL, 'a', '{}', '2026-01-01T00:00:02Z', 3), ('e4', NULL, 4, 'log', 'a', '{}', '2026-01-01T00:00:03Z', 4),
+         ('e5', 'r1', 5, 'run.completed', 'a', CAST('{"b":1}' AS BLOB), '2026-01-01T00:00:04Z', 5);`,
+    )
+    .close();
+
   fs.copyFileSync(valid, at('sqlite-named.jsonl'));
   fs.writeFileSync(at('random.jsonl'), bytes('random-jsonl', 20_000));
   fs.writeFileSync(at('only-bad-lines.jsonl'), 'not json\n{"also": "not an event"}\n[1,2,3]\n');

@@ -42,7 +42,7 @@ const COMMANDS: Array<[string, (file: string, out: string) => string[]]> = [
 
 describe('the bad-ledger corpus', () => {
   it('holds the files it should', () => {
-    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db', 'sparse-offsets.db', 'past-2-53.db']));
+    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db', 'sparse-offsets.db', 'past-2-53.db', 'loose-canonical.db']));
     expect(fs.existsSync(path.join(corpus, 'hot-journal.db-journal'))).toBe(true);
   });
 
@@ -66,6 +66,18 @@ describe('the bad-ledger corpus', () => {
     expect(fingerprint(corpus)).toEqual(before);
     expect(fs.existsSync(path.join(corpus, 'hot-journal.db-journal'))).toBe(true);
   }, 900_000); // Some 200 CLI runs: the guard is against a command that never ends (a FIFO), not a speed limit.
+
+  it('reads NULL and BLOB values of a canonical table written by other code: every command answers', async () => {
+    const file = path.join(corpus, 'loose-canonical.db');
+    const out = path.join(dir, 'loose');
+    for (const args of [['query', file], ['query', file, '--jsonl'], ['runs', file], ['replay', file, 'r1', '--step', '4'], ['export-jsonl', file, `${out}-jsonl`], ['snapshot', file, `${out}.db`]])
+    {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
+      expect(r.err, args.join(' ')).not.toMatch(/internal|Error|\bat /);
+    }
+    expect(fs.readFileSync(path.join(`${out}-jsonl`, 'r1.jsonl'), 'utf8')).toContain('"payload":{"b":1}');
+  });
 
   it('replays a ledger whose offsets lie far apart, and refuses one ordered past 2^53 at open, naming its order column', async () => {
     const sparse = await cli(['replay', path.join(corpus, 'sparse-offsets.db'), 'run-7-000001', '--step', '1']);

@@ -63,7 +63,8 @@ function fromColumns(
     // Qualified, so that ORDER BY "id" means the column and never a result alias of the same name.
     let expr = name && have.has(name) ? `${q(table.name)}.${q(name)}` : 'NULL';
     if (foreign && expr !== 'NULL' && TEXT_FIELDS.has(f) && !isText(table, name!)) expr = `CAST(${expr} AS TEXT)`;
-    if (foreign && expr !== 'NULL' && (f === 'kind' || f === 'run_id') && table.nullable?.[name!] !== false) expr = `COALESCE(${expr}, '')`;
+    // A kind or run left NULL reads as '', in a canonical table too where its copy of the schema allows NULL.
+    if (expr !== 'NULL' && (f === 'kind' || f === 'run_id') && table.nullable?.[name!] !== false) expr = `COALESCE(${expr}, '')`;
     col[f] = expr;
   }
   // Ids of integer-keyed layouts are their row keys, shown as text.

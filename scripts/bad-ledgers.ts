@@ -98,6 +98,11 @@ export function writeBadLedgers(dir: string): string[] {
   fs.symlinkSync('loop-b.db', at('loop-a.db'));
   fs.symlinkSync('loop-a.db', at('loop-b.db'));
   execFileSync('mkfifo', [at('fifo.db')]);
+  // Pipes named as JSONL, alone and in a store beside a good file: opening one waits for a writer.
+  execFileSync('mkfifo', [at('fifo.jsonl')]);
+  fs.mkdirSync(at('pipe-store'));
+  fs.writeFileSync(path.join(at('pipe-store'), 'a.jsonl'), good(0));
+  execFileSync('mkfifo', [path.join(at('pipe-store'), 'p.jsonl')]);
   fs.rmSync(valid);
   return fs.readdirSync(dir).sort().filter((f) => !/-(wal|shm|journal)$/.test(f));
 }

@@ -42,7 +42,7 @@ const COMMANDS: Array<[string, (file: string, out: string) => string[]]> = [
 
 describe('the bad-ledger corpus', () => {
   it('holds the files it should', () => {
-    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db', 'sparse-offsets.db', 'past-2-53.db', 'loose-canonical.db']));
+    expect(names).toEqual(expect.arrayContaining(['empty.db', 'random.db', 'hot-journal.db', 'poisoned-store', 'fifo.db', 'loop-a.db', 'sparse-offsets.db', 'past-2-53.db', 'loose-canonical.db', 'fifo.jsonl', 'pipe-store']));
     expect(fs.existsSync(path.join(corpus, 'hot-journal.db-journal'))).toBe(true);
   });
 

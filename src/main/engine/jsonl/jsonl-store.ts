@@ -52,21 +52,36 @@ export function describeJsonl(root: string): JsonlSource {
   if (st.isDirectory()) {
     try {
       files = fs
-        .readdirSync(root)
-        .filter((f) => f.endsWith('.jsonl') || f.endsWith('.ndjson'))
-        .sort()
-        .map((f) => path.join(root, f));
+        .readdirSync(root, { withFileTypes: true })
+        .filter((d) => (d.name.endsWith('.jsonl') || d.name.endsWith('.ndjson')) && !special(d, path.join(root, d.name)))
+        .map((d) => path.join(root, d.name))
+        .sort();
     } catch (e) {
       throw fsError(e, root);
     }
     if (!files.length) throw new LedgerError('not_a_ledger', 'the folder has no .jsonl files', root);
   } else {
+    // Opening a pipe waits for a writer that may never come.
+    if (!st.isFile()) throw new LedgerError('not_a_ledger', 'is not a regular file (a pipe, socket or device)', root);
     files = [root];
     refuseSqlite(root);
   }
   // An unreadable file is named when it is first read (LineReader, statFile): no check of each one here.
   const stateDb = [path.join(dir, 'state.db'), path.join(path.dirname(dir), 'state.db')].find((f) => fs.existsSync(f)) ?? null;
   return { root, files, stateDb };
+}
+
+/** A pipe, socket or device among a store's files (through a link too): left out, since reading one may wait for ever. */
+function special(d: fs.Dirent, file: string): boolean {
+  if (d.isSymbolicLink()) {
+    try {
+      const st = fs.statSync(file);
+      return !st.isFile() && !st.isDirectory();
+    } catch {
+      return false; // a broken link is named when it is read
+    }
+  }
+  return d.isFIFO() || d.isSocket() || d.isCharacterDevice() || d.isBlockDevice();
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0');

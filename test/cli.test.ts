@@ -52,6 +52,10 @@ describe('ledger-inspector CLI', () => {
     expect(text.code).toBe(0);
     expect(text.out.trim().split('\n')).toHaveLength(2);
     expect(text.out).toContain('处理用户请求');
+    // A listing cut short says how to read on, backwards where it was read backwards.
+    expect(cli(['query', gen, '--limit', '2']).err).toBe(`… more after offset 2 (use --after 2, or --all)\n`);
+    expect(cli(['query', gen, '--last', '--limit', '2']).err).toBe(`… more before offset 4999 (use --before 4999)\n`);
+    expect(cli(['query', gen, '--before', '100', '--limit', '2']).err).toBe(`… more before offset 98 (use --before 98)\n`);
   });
 
   it('append creates a canonical ledger, reports duplicates, and mirrors to JSONL', () => {
@@ -63,6 +67,8 @@ describe('ledger-inspector CLI', () => {
     expect(again).toMatchObject({ code: 0, out: 'appended 1, already present 1\n' });
     expect(json(['query', file]).events.map((e: { id: string; seq: number }) => [e.id, e.seq])).toEqual([['e1', 1], ['e2', 2], ['e3', 3]]);
     expect(fs.readFileSync(path.join(dir, 'mirror', 'r.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    // A byte-order mark before the first line, as some editors save, is no part of it.
+    expect(cli(['append', file], '\uFEFF{"id":"e4","run_id":"r","kind":"note"}\n')).toMatchObject({ code: 0, out: 'appended 1, already present 0\n' });
   });
 
   it('imports and exports JSONL stores', () => {

@@ -423,7 +423,7 @@ export function buildProgram(): Command {
     const lines = o.lines as number;
     const payload = format === 'human' ? 'preview' : 'full';
     const page = (req: Omit<PageRequest, 'query' | 'payload'>) => ledger.page({ query, payload, ...req });
-    const shown = lines > 0 ? await listEvents((after) => pagesOf(page, after), page, { limit: lines, last: true }, format) : null;
+    const shown = lines > 0 ? await listEvents((after) => pagesOf(page, after), page, { limit: lines, last: true, hint: false }, format) : null;
     const sink = new Sink();
     await new Promise<void>((resolve, reject) => {
       const follower = new Follower(ledger, {

@@ -34,6 +34,8 @@ export interface ListOptions {
   last?: boolean;
   /** More fields for the JSON document, asked for at its end (a search: whether it used the index). */
   extra?: () => Record<string, unknown>;
+  /** Whether a listing cut short says how to read on (tail's first lines do not: it reads on itself). */
+  hint?: boolean;
 }
 
 /**
@@ -56,7 +58,8 @@ export async function listEvents(forward: (after?: number) => Iterable<LedgerEve
   };
   if (format === 'json') sink.line('{"events":[');
   let hasMore = false;
-  if (opts.before !== undefined || opts.last) {
+  const backward = opts.before !== undefined || !!opts.last;
+  if (backward) {
     // Backward pages arrive newest first; they are written in ledger order.
     const pages: LedgerEvent[][] = [];
     let before = opts.before;
@@ -87,7 +90,8 @@ export async function listEvents(forward: (after?: number) => Iterable<LedgerEve
   }
   if (format === 'json') sink.line(`],${JSON.stringify({ first_offset: first, last_offset: last, has_more: hasMore, ...opts.extra?.() }).slice(1)}`);
   await sink.flush(true);
-  if (format === 'human' && hasMore && last !== null) console.error(`… more after offset ${last} (use --after ${last}, or --all)`);
+  if (format === 'human' && hasMore && last !== null && opts.hint !== false)
+    console.error(backward ? `… more before offset ${first} (use --before ${first})` : `… more after offset ${last} (use --after ${last}, or --all)`);
   return last;
 }
 

@@ -31,7 +31,8 @@ export interface AppendOptions {
 export function readEventLines(text: string, file: string): { events: unknown[]; payloadTexts: Array<string | undefined> } {
   const events: unknown[] = [];
   const payloadTexts: Array<string | undefined> = [];
-  text.split('\n').forEach((line, i) => {
+  // A byte-order mark that an editor put before the first line is no part of it (the JSONL reader skips one too).
+  text.replace(/^\uFEFF/, '').split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     try {
       events.push(JSON.parse(line));

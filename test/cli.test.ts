@@ -56,6 +56,9 @@ describe('ledger-inspector CLI', () => {
     expect(cli(['query', gen, '--limit', '2']).err).toBe(`… more after offset 2 (use --after 2, or --all)\n`);
     expect(cli(['query', gen, '--last', '--limit', '2']).err).toBe(`… more before offset 4999 (use --before 4999)\n`);
     expect(cli(['query', gen, '--before', '100', '--limit', '2']).err).toBe(`… more before offset 98 (use --before 98)\n`);
+    // Forward and backward at once was answered as backward alone, the --after left unsaid.
+    expect(cli(['query', gen, '--before', '10', '--after', '5'])).toMatchObject({ code: 2, err: expect.stringContaining('--after reads forward from an offset, and --before backward: give one of them') });
+    expect(cli(['query', gen, '--last', '--after', '5'])).toMatchObject({ code: 2, err: expect.stringContaining('and --last backward') });
   });
 
   it('append creates a canonical ledger, reports duplicates, and mirrors to JSONL', () => {

@@ -260,6 +260,7 @@ export function buildProgram(): Command {
     ),
   ).action(async (p: string, _o, cmd: Command) => {
     const o = common(cmd);
+    if (o.after !== undefined && (o.before !== undefined || o.last)) throw new UsageError(`--after reads forward from an offset, and ${o.last ? '--last' : '--before'} backward: give one of them`);
     const limit = limitOf(o, 50);
     const format = formatOf(o);
     const query = queryFrom(o);

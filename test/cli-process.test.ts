@@ -116,6 +116,7 @@ describe('CLI processes', () => {
       [['generate', path.join(dir, 'x.db'), '--events', '10', '--runs', '0'], /--runs must be at least 1, not 0/],
       [['generate', path.join(dir, 'x.db'), '--events', '10', '--runs', '-3'], /--runs must be at least 1, not -3/],
       [['tail', gen, '--lines', '-1'], /--lines must be at least 0, not -1/],
+      [['query', gen, '--limit', '99999999999999999999'], /--limit must be at most 9,007,199,254,740,991, not 99999999999999999999/],
       [['append', gen, '--max-payload', '-1'], /--max-payload must be at least 1, not -1/],
       [['query', gen, '--limit', '0x10'], /--limit takes a whole number, not "0x10"/],
       [['query', gen, '--limit', '0'], /--limit must be at least 1, not 0/],

@@ -18,8 +18,11 @@ export function whole(flag: string, min = Number.MIN_SAFE_INTEGER, max = Number.
     const text = v.trim();
     if (!DECIMAL.test(text)) throw new UsageError(`${flag} takes a whole number, not "${v}"`);
     const n = Number(text.replaceAll('_', ''));
-    if (n < min || n > max || !Number.isSafeInteger(n))
-      throw new UsageError(`${flag} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min.toLocaleString('en-US')}` : `from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`}, not ${v}`);
+    const unbounded = max === Number.MAX_SAFE_INTEGER;
+    const range = unbounded ? `at least ${min.toLocaleString('en-US')}` : `from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+    // A number too big says the bound it passed, the largest kept exact where the flag has no other.
+    if (n > max) throw new UsageError(`${flag} must be ${unbounded ? `at most ${max.toLocaleString('en-US')}` : range}, not ${v}`);
+    if (n < min || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be ${range}, not ${v}`);
     return n;
   };
 }

@@ -38,12 +38,16 @@ beforeAll(async () => {
   server.psql(
     `CREATE TABLE users (id serial PRIMARY KEY, name text, session_id text);
      CREATE TABLE audit_log (position bigint PRIMARY KEY, stream_id text NOT NULL, event_type text NOT NULL, occurred_at timestamptz NOT NULL, data jsonb);
-     INSERT INTO audit_log VALUES (10, 'acct-1', 'Opened', '2026-01-01T09:00:00Z', '{"by": "ann"}'), (20, 'acct-1', 'Closed', '2026-01-01T09:05:00Z', '{"by": "bob"}'), (30, 'acct-2', 'Opened', '2026-01-01T09:06:00Z', null);
-     CREATE TABLE snowflake (pos bigint PRIMARY KEY, counter bigint, stream_id text NOT NULL, event_type text NOT NULL, occurred_at timestamptz NOT NULL, data jsonb);
+     INSERT INTO audit_log VALUES (10, 'acct-1', 'Opened', '2026-01-01T09:00:00Z', '{"by": "ann"}'), (20, 'acct-1', 'Closed', '2026-01-01T09:05:00Z', '{"by": "bob"}'), (30, 'acct-2', 'Opened', '2026-01-01T09:06:00Z', null);`,
+    'other',
+  );
+  server.createDb('ids');
+  server.psql(
+    `CREATE TABLE snowflake (pos bigint PRIMARY KEY, counter bigint, stream_id text NOT NULL, event_type text NOT NULL, occurred_at timestamptz NOT NULL, data jsonb);
      INSERT INTO snowflake VALUES (9007199254740993, 1, 's', 'a', '2026-01-01T09:00:00Z', '{}'), (9007199254740994, 2, 's', 'b', '2026-01-01T09:00:01Z', '{}');
      CREATE TABLE counted (pos bigint PRIMARY KEY, counter bigint, stream_id text NOT NULL, event_type text NOT NULL, occurred_at timestamptz NOT NULL, data jsonb);
      INSERT INTO counted VALUES (1, 1, 's', 'a', '2026-01-01T09:00:00Z', '{}'), (2, 9007199254740993, 's', 'b', '2026-01-01T09:00:01Z', '{}');`,
-    'other',
+    'ids',
   );
 });
 
@@ -134,10 +138,18 @@ describe('PostgreSQL layouts', () => {
     expect(() => PgLedger.open(server.url('other'), { table: 'users' })).toThrow(/no ledger table recognised.*users\(id, name, session_id\)/);
     // Bigints past 2^53 would read as numbers run together: offsets that large are refused, naming the column; another such value reads as its exact text.
     const ids = { order: 'pos', seq: 'counter', run: 'stream_id', kind: 'event_type', time: 'occurred_at', payload: 'data' };
-    expect(() => PgLedger.open(server.url('other'), { mapping: { table: 'snowflake', ...ids } })).toThrow(
+    expect(() => PgLedger.open(server.url('ids'), { mapping: { table: 'snowflake', ...ids } })).toThrow(
       expect.objectContaining({ code: 'not_a_ledger', message: expect.stringMatching(/order column "snowflake"\."pos" holds 9007199254740994, past 2\^53/) }),
     );
-    const counted = PgLedger.open(server.url('other'), { mapping: { table: 'counted', ...ids }, cacheDir: path.join(dir, 'cache') });
+    // Its integer primary key orders a table, whatever its name ("pos" is no name the detector knows).
+    const keyed = PgLedger.open(server.url('ids'), { table: 'counted', cacheDir: path.join(dir, 'cache') });
+    try {
+      expect(keyed.source.col.offset).toBe('"counted"."pos"');
+      expect(keyed.page().events.map((e) => e.offset)).toEqual([1, 2]);
+    } finally {
+      keyed.close();
+    }
+    const counted = PgLedger.open(server.url('ids'), { mapping: { table: 'counted', ...ids }, cacheDir: path.join(dir, 'cache') });
     try {
       expect(counted.page().events.map((e) => e.seq)).toEqual([1, '9007199254740993']);
     } finally {

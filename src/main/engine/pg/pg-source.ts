@@ -34,6 +34,17 @@ export function listPgTables(pg: SyncPg): Array<TableInfo & { schema: string }> 
     t.types![r.column] = r.type;
     t.nullable![r.column] = r.nullable === 'YES';
   }
+  // A table's integer primary key of one column orders it, as SQLite's INTEGER PRIMARY KEY does: PostgreSQL has no rowid to fall back on.
+  const keys = pg.rows<{ schema: string; name: string; column: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, a.attname AS column
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indisprimary AND i.indnatts = 1 AND n.nspname = ANY (current_schemas(false)) AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+  );
+  for (const k of keys) {
+    const t = byName.get(k.name);
+    if (t?.schema === k.schema) t.rowidAlias = k.column;
+  }
   return [...byName.values()];
 }
 

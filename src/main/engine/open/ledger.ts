@@ -63,7 +63,9 @@ export class Ledger extends SqliteReader {
       const source = wrap(file, () => detectSource(db, file, mapping));
       if (!opts.mapping && saved.mapping) source.how = 'saved';
       const { offset } = source.col;
-      checkOffsetsExact(wrap(file, () => db.prepare(`SELECT CAST(min(${offset}) AS TEXT) AS lo, CAST(max(${offset}) AS TEXT) AS hi FROM ${source.table}`).get() as { lo: string | null; hi: string | null }), offset, file);
+      // A bare min() or max() alone in its query is an index lookup; both in one, or inside a CAST, scan the table.
+      const bound = (f: 'min' | 'max') => `CAST((SELECT ${f}(${offset}) FROM ${source.table}) AS TEXT)`;
+      checkOffsetsExact(wrap(file, () => db.prepare(`SELECT ${bound('min')} AS lo, ${bound('max')} AS hi`).get() as { lo: string | null; hi: string | null }), offset, file);
       const ledger = new Ledger({ path: file, file: real, db, source, cacheDir, identity: fileIdentity(real), store: null });
       ledger.useRules(opts.rules ? [opts.rules, 'given'] : saved.rules ? [saved.rules, 'saved'] : source.rules ? [source.rules, 'layout'] : null);
       return ledger;

@@ -84,12 +84,12 @@ async function unlisten(): Promise<PgReply> {
   return { rows: [] };
 }
 
-/** A statement's rows, as arrays or as objects keyed by column. */
 // The server ends an interactive statement at its statement_timeout; a server that hangs (stopped,
 // or behind a network that drops packets) never does. Waited for this much longer, it is given up.
 const ANSWER_GRACE_MS = 5_000;
 const interactiveMs = Number(config.statement_timeout) || 0;
 
+/** A statement's rows, as arrays or as objects keyed by column; `long` work is not timed out. */
 async function run(c: pg.Client, sql: string, params: unknown[], array?: boolean, long = false): Promise<unknown[]> {
   const query_timeout = long || !interactiveMs ? undefined : interactiveMs + ANSWER_GRACE_MS;
   try {

@@ -1,11 +1,13 @@
 // The command line over a real PostgreSQL server: the commands read a postgres://
 // URL as they read a file, and every bad connection is one line naming the server,
 // never the password.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
+import { EngineHost } from '../src/main/host/host.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { runCli } from './helpers/cli.ts';
 import { canonicalFromSqlite } from './helpers/pg-fixtures.ts';
@@ -133,6 +135,23 @@ describe('the CLI over PostgreSQL', () => {
       expect(ledger.page({ limit: 2, after: 10 }).events.map((e) => e.offset)).toEqual([11, 12]);
     } finally {
       ledger.close();
+    }
+  });
+
+  it('answers on a lane whose worker took the open while the server was down, once the server is back', async () => {
+    // Each of the engine host's workers holds every open ledger; a lane started at its first call (the CLI's) takes the opens then.
+    const host = new EngineHost({ cacheDir, lanesOnDemand: true, log: () => {} });
+    try {
+      const opened = await host.request({ id: 1, method: 'open', args: { path: `${server.url('team')}?table=events` } });
+      expect(opened.ok).toBe(true);
+      const ledger = (opened as { result: { ledger: string } }).result.ledger;
+      server.stop();
+      // The background lane's worker starts now, and its copy of the open fails.
+      expect(await host.request({ id: 2, method: 'count', args: { ledger }, job: crypto.randomUUID() })).toMatchObject({ ok: false });
+      server.start();
+      expect(await host.request({ id: 3, method: 'count', args: { ledger }, job: crypto.randomUUID() })).toMatchObject({ ok: true, result: 2000 });
+    } finally {
+      await host.close();
     }
   });
 });

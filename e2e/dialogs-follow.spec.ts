@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { CANONICAL_TABLE } from '../src/main/engine/format/schema.ts';
 import { cli, DATA, expect, shots, startServe, test } from './serve.ts';
 
 
@@ -104,4 +106,22 @@ test('the view in the URL comes back on reload and in a new tab', async ({ app, 
   await expect(tab.locator('.chip', { hasText: 'kind: node.failed' })).toBeVisible();
   await expect(tab.locator('.row.selected')).toHaveAttribute('data-offset', offset!);
   await tab.close();
+});
+
+test('an empty list says why: a ledger with no events yet, or filters that match none', async ({ app, page }) => {
+  await app.getByTestId('text-filter').fill('no event holds this text 7d1f');
+  await app.getByTestId('text-filter').press('Enter');
+  await expect(app.getByTestId('list-empty')).toHaveText('No events match these filters.');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'li-e2e-empty-'));
+  const file = path.join(dir, 'empty.db');
+  new Database(file).exec(CANONICAL_TABLE).close();
+  const s = await startServe(file);
+  try {
+    await page.goto(s.url);
+    await expect(page.getByTestId('list-empty')).toHaveText('This ledger has no events yet.');
+    await shots(page, '42-empty-ledger');
+  } finally {
+    s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -166,6 +166,7 @@ export function EventList() {
   const layout = useApp((s) => s.columns);
   const sample = useApp((s) => s.sample);
   const needle = useApp((s) => s.query.text);
+  const filtered = useApp((s) => Object.keys(s.query).length > 0);
   const updating = useApp((s) => s.updating);
   const bookmarks = useApp((s) => s.bookmarks);
   const marked = useMemo(() => new Set(bookmarks), [bookmarks]);
@@ -382,6 +383,11 @@ export function EventList() {
         </div>
         <div role="presentation" style={{ height: Math.max(space.physical, viewport), position: 'relative', minWidth }}>
           <div role="presentation" className="list-viewport" style={{ height: viewport }}>
+            {total === 0 && !updating && (
+              <p className="list-empty" role="status" data-testid="list-empty">
+                {filtered ? 'No events match these filters.' : 'This ledger has no events yet.'}
+              </p>
+            )}
             {items.map((item) => (
               <Row
                 key={item.index}

@@ -23,6 +23,17 @@ test('a LangGraph thread opens as a run, its retried node shows, and replay step
     const nodes = page.getByTestId('run-detail').getByTestId('node-runs').locator('tbody tr');
     await expect(nodes.filter({ hasText: 'fetch' })).toHaveCount(2);
     await expect(nodes.filter({ hasText: 'fetch' }).first()).toContainText('upstream timed out');
+    // The failed try and its retry, milliseconds apart in a run of seconds, are both seen on the timeline: side by side, not one under the other.
+    const bars = page.getByTestId('run-detail').locator('rect.g-bar');
+    await expect(bars.first()).toBeVisible();
+    const fetchBars = await bars.evaluateAll((rs) =>
+      rs
+        .filter((r) => r.getAttribute('aria-label')?.startsWith('fetch'))
+        .map((r) => ({ x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')), failed: r.classList.contains('s-failed') })),
+    );
+    expect(fetchBars.map((b) => b.failed)).toEqual([true, false]);
+    expect(fetchBars[0]!.x + fetchBars[0]!.w).toBeLessThan(fetchBars[1]!.x);
+    expect(Math.min(...fetchBars.map((b) => b.w))).toBeGreaterThanOrEqual(3);
     await page.getByTestId('replay-button').click();
     await page.getByTestId('next-failure').click();
     const replay = page.getByTestId('replay');

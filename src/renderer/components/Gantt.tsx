@@ -11,6 +11,8 @@ import { fitText, textWidth } from '../lib/fit-text.ts';
 const ROW = 18;
 const AXIS = 20;
 const PAD_RIGHT = 8;
+// The narrowest bar: wide enough to see its colour, and to point at.
+const MIN_BAR = 3;
 
 /** A tick's label, as precise as the step between ticks needs (times are UTC, as the list shows them). */
 function tickLabel(t: Date, step: number): string {
@@ -94,6 +96,7 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
   const rowsHeight = ids.length * ROW + 6;
   const height = rowsHeight + AXIS;
   const statuses = new Set(nodes.map((nr) => nr.status));
+  const nextFree = new Map<string, number>();
   const anyRetried = nodes.some((nr) => nr.retried);
   const show = (nr: NodeRunProjection, e: { clientX: number; clientY: number } | null, bar: SVGRectElement) => {
     const wrap = ref.current!.getBoundingClientRect();
@@ -125,8 +128,11 @@ export function Gantt({ nodes, changed, onPick }: { nodes: NodeRunProjection[]; 
         {nodes.map((nr) => {
           const s = nr.started_at ? Date.parse(nr.started_at) : t0;
           const e = nr.ended_at ? Date.parse(nr.ended_at) : t1;
-          const bx = x(s);
-          const w = Math.max(2, x(e) - bx);
+          // A node's attempts follow each other: one too short to tell from the next at this scale
+          // (a failed try, then its retry) is moved along to the pixel after it, never drawn under it.
+          const bx = Math.max(x(s), nextFree.get(nr.node_id) ?? -Infinity);
+          const w = Math.max(MIN_BAR, x(e) - bx);
+          nextFree.set(nr.node_id, bx + w + 1);
           const y = ids.indexOf(nr.node_id) * ROW + 3;
           const lines = describe(nr);
           return (

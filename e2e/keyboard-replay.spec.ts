@@ -40,6 +40,17 @@ test('a replay step shows its event and old -> new for what it changed; J/K step
   await app.getByTestId('replay-button').click();
   const step = app.getByTestId('replay-step');
   await expect(step).toContainText('step 0 /');
+  // Opened, the replay has the keyboard: the arrows step, space plays and pauses.
+  await expect(app.getByTestId('play')).toBeFocused();
+  await app.keyboard.press('ArrowRight');
+  await expect(step).toContainText('step 1 /');
+  await app.keyboard.press('ArrowLeft');
+  await expect(step).toContainText('step 0 /');
+  await app.keyboard.press(' ');
+  await expect(app.getByTestId('play')).toHaveText('Pause');
+  await app.keyboard.press(' ');
+  await expect(app.getByTestId('play')).toHaveText('Play');
+  await app.locator('[data-testid="replay"] button[title="First step (step 0: before the first event)"]').click();
   await app.getByTestId('step-forward').click();
   await app.getByTestId('step-forward').click();
   await expect(step).toContainText('step 2 /');
@@ -73,6 +84,8 @@ test('a replay step shows its event and old -> new for what it changed; J/K step
   await app.keyboard.press('k');
   await expect(step).toContainText('step 2 /');
   await app.getByRole('button', { name: 'Close' }).click();
+  // The keyboard goes back where it was: the button that opened the replay.
+  await expect(app.getByTestId('replay-button')).toBeFocused();
   await expect(app.locator('.chip', { hasText: 'kind: node.failed' })).toBeVisible();
   await expect(app.locator('.chip', { hasText: 'run:' })).toHaveCount(0);
   await expect(app.locator('.row[data-position="0"] .c-kind')).toHaveText('node.failed');

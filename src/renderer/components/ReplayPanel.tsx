@@ -1,6 +1,6 @@
 // The replay stepper: one run's state as of any step, what that step changed,
 // and the ways to move: step, play, scrub, jump, next failure, kind or node.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp, useAppStore } from '../lib/use-app.tsx';
 import type { NodeRunProjection, ReplayPosition, RunProjection } from '../../shared/projection.ts';
 import { parseLossless } from '../lib/json-source.ts';
@@ -27,8 +27,10 @@ export function useReplayKeys() {
       if (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName === 'TEXTAREA' || el.isContentEditable) return;
       if (el.closest('[role="dialog"], [role="menu"]')) return;
       // The list, the runs table and the splitters use the arrows and space themselves; J and K still step.
-      const ownArrows = !!el.closest('[role="grid"], table.runs, [role="separator"], [role="tree"], button, input[type="range"]');
+      // A button takes space only (it presses it): the arrows step from the replay's own buttons.
+      const ownArrows = !!el.closest('[role="grid"], table.runs, [role="separator"], [role="tree"], input[type="range"]');
       if (ownArrows && !['j', 'k'].includes(e.key.toLowerCase())) return;
+      if (e.key === ' ' && el.closest('button')) return;
       const step = r.target;
       const key = e.key.toLowerCase();
       if (key === 'arrowright' || key === 'j') store.getState().replayTo(step + 1);
@@ -94,6 +96,12 @@ export function ReplayPanel() {
   const [seek, setSeek] = useState('');
   const event = replay?.at?.event ?? null;
   const tree = useMemo(() => (event ? parseLossless(event.payload) : null), [event]);
+  // Opened, the replay has the keyboard: space presses Play, the arrows step.
+  const playRef = useRef<HTMLButtonElement>(null);
+  const runId = replay?.runId;
+  useEffect(() => {
+    if (runId) playRef.current?.focus();
+  }, [runId]);
 
   if (!replay) return <div className="detail empty">Open a run in replay from its run panel.</div>;
   const at = replay.at;
@@ -107,12 +115,20 @@ export function ReplayPanel() {
       <header>
         <strong>Replay</strong> <span className="muted" title={replay.runId}>{replay.runId}</span>
         <span className="spacer" />
-        <button onClick={() => st.closeReplay()}>Close</button>
+        <button
+          onClick={() => {
+            st.closeReplay();
+            // Back to the button that opened it, where the keyboard was (the run's detail shows again).
+            requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="replay-button"]')?.focus());
+          }}
+        >
+          Close
+        </button>
       </header>
       <div className="replay-controls">
         <button onClick={() => void st.replayTo(0)} title="First step (step 0: before the first event)">|◀</button>
         <button onClick={() => void st.replayTo(target - 1)} title="Step back (←, K)" data-testid="step-back">◀</button>
-        <button onClick={() => st.setPlaying(!replay.playing)} title="Play / pause (space)" data-testid="play">{replay.playing ? 'Pause' : 'Play'}</button>
+        <button onClick={() => st.setPlaying(!replay.playing)} title="Play / pause (space)" data-testid="play" ref={playRef}>{replay.playing ? 'Pause' : 'Play'}</button>
         <button onClick={() => void st.replayTo(target + 1)} title="Step forward (→, J)" data-testid="step-forward">▶</button>
         <button onClick={() => void st.replayTo(replay.steps)} title="Run to the end">▶|</button>
         <select value={replay.speed} onChange={(e) => st.setSpeed(Number(e.target.value))} aria-label="Speed">

@@ -89,7 +89,8 @@ export const createRunsSlice =
           set({ replay: { id: replay, runId, steps, at: null, target: 0, playing: false, speed: 4 }, panel: 'replay', detailOpen: true, beforeReplay: before });
           // The list shows the run being replayed, so each step's event is in it.
           if (JSON.stringify(get().query) !== JSON.stringify({ runs: [runId] })) await get().setQuery({ runs: [runId] });
-          await get().replayTo(opts?.step ?? 0);
+          // A step the keyboard asked for meanwhile (the panel shows, with Play focused, while the list changes) is kept.
+          await get().replayTo(opts?.step ?? get().replay?.target ?? 0);
         } catch (e) {
           set({ notice: message(e) });
         }

@@ -45,7 +45,7 @@ describe('JSONL store', () => {
       [long, 4, ends[3]],
       ['last', 5, ends[4]],
     ]);
-    expect(reader.result()).toEqual({ end: ends[4], nextLine: 6, tornBytes: 3 });
+    expect(reader.result()).toEqual({ end: ends[4], nextLine: 6, tornBytes: 3, notUtf8: [] });
     // Resuming where it stopped finds the tail once it is finished.
     fs.appendFileSync(f, 'n\n');
     const resumed = new LineReader(f, ends[4]!, 6, { bufferBytes: 4 });
@@ -281,6 +281,21 @@ describe('JSONL store', () => {
     l.close();
     const dest = path.join(dir, 'imported.db');
     expect(importJsonl(describeJsonl(store), dest)).toMatchObject({ events: 2, warnings: said });
+  });
+
+  it('keeps a line with bytes that are not UTF-8 and says so, naming file and line; a U+FFFD written as such is no warning', () => {
+    const f = path.join(store, 'u.jsonl');
+    const line = (kind: string, text: string) => Buffer.from(`{"ts": 1770000000, "stream": "u", "event": "${kind}", "payload": {"x": "${text}"}}\n`, 'latin1');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from(seedLine('u', 'a', {}, 1)), line('bad', '\xff\xfe bad'), Buffer.from(seedLine('u', 'real', { x: '\uFFFD' }, 2)), line('also', 'x\xc3')]));
+    const said = [
+      `${f}:2: has bytes that are not UTF-8, read as U+FFFD (the line is kept, its text not byte for byte as written)`,
+      `${f}:4: has bytes that are not UTF-8, read as U+FFFD (the line is kept, its text not byte for byte as written)`,
+    ];
+    const l = Ledger.open(store, { cacheDir });
+    expect(kinds(l)).toEqual(['a', 'bad', 'real', 'also']);
+    expect(l.warnings).toEqual(said);
+    l.close();
+    expect(importJsonl(describeJsonl(store), path.join(dir, 'utf8.db'))).toMatchObject({ events: 4, warnings: said });
   });
 
   it('takes back every event of its own export, with each time as the ledger stored it, where that is no time too', () => {

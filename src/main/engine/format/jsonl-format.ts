@@ -1,5 +1,6 @@
 // The JSONL line format of the seed event store ({ts, stream, event, payload}),
 // plus the canonical columns our exports add so a round trip loses nothing.
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import { LedgerError } from '../../../shared/errors.ts';
 import { hasLoneSurrogate } from '../../../shared/ledger.ts';
@@ -161,7 +162,11 @@ export interface LineReadResult {
   nextLine: number;
   /** Bytes after the last newline: a line whose writer has not finished it (or crashed mid-line). */
   tornBytes: number;
+  /** Lines (the first MAX_INVALID_LINES of them) holding bytes that are not UTF-8, read as U+FFFD. */
+  notUtf8: number[];
 }
+
+const MAX_INVALID_LINES = 100;
 
 export interface LineReaderOptions {
   /** The read buffer's size; a longer line grows it. */
@@ -200,6 +205,7 @@ export class LineReader {
   private readonly bufferBytes: number;
   private readonly files: OpenFiles;
   private readonly onEnd: LineReaderOptions['onEnd'];
+  private readonly notUtf8: number[] = [];
 
   readonly file: string;
 
@@ -240,7 +246,11 @@ export class LineReader {
       this.end += nl + 1 - this.from;
       this.from = nl + 1;
       this.lineNo++;
-      if (stop > begin) return this.buf.toString('utf8', begin, stop);
+      if (stop <= begin) continue;
+      const text = this.buf.toString('utf8', begin, stop);
+      // The decoder reads bytes that are not UTF-8 as U+FFFD: told, since the payload is then not as written.
+      if (text.includes('\uFFFD') && this.notUtf8.length < MAX_INVALID_LINES && !isUtf8(this.buf.subarray(begin, stop))) this.notUtf8.push(this.lineNo);
+      return text;
     }
   }
 
@@ -254,7 +264,7 @@ export class LineReader {
 
   /** Where reading stopped: valid once next() has returned null. */
   result(): LineReadResult {
-    return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end };
+    return { end: this.end, nextLine: this.lineNo + 1, tornBytes: this.pos - this.end, notUtf8: this.notUtf8 };
   }
 
   /** Another file than the one expected, or read so far, would splice its bytes in. */

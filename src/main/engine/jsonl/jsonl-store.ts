@@ -133,6 +133,10 @@ class Warnings {
   /** Unfinished last lines: not stored, since the next sync may find them finished. */
   readonly torn: string[] = [];
   count = 0;
+  /** The lines a reader found holding bytes that are not UTF-8: kept, with what they became said. */
+  notUtf8(file: string, lines: number[]) {
+    for (const line of lines) this.add(file, line, 'has bytes that are not UTF-8, read as U+FFFD (the line is kept, its text not byte for byte as written)');
+  }
   tornTail(file: string, line: number, bytes: number) {
     if (bytes) this.torn.push(`${file}:${line}: last line is incomplete (${bytes} bytes, no newline yet); held until its writer finishes it`);
   }
@@ -304,6 +308,7 @@ export function importJsonl(src: JsonlSource, dest: string, ctl?: JobControl, op
     const ends = readers.map((reader) => {
       const res = reader.result();
       warnings.tornTail(reader.file, res.nextLine, res.tornBytes);
+      warnings.notUtf8(reader.file, res.notUtf8);
       return res;
     });
     if (opts.cacheTables) {
@@ -447,6 +452,7 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
           if (given !== null && given !== inserted.seq) warnings.add(st.name, lineNo, `seq ${given} repeats or goes back within run ${row[F.run_id]}; given seq ${inserted.seq}`);
         }, st.ino);
         warnings.tornTail(st.name, res.nextLine, res.tornBytes);
+        warnings.notUtf8(st.name, res.notUtf8);
         upsert.run(st.name, st.ino, st.size, st.mtime_ms, res.end, res.nextLine, sampleHash(st.name, res.end));
       }
       for (const w of warnings.list) addWarning.run(w.file, w.line, w.message);

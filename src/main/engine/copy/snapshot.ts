@@ -15,7 +15,6 @@ import { raw, sql, where } from '../base/sql.ts';
 import { BulkWriter } from '../write/bulk.ts';
 import { fsError, openReadOnly, wrap } from '../base/sqlite.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
-import { fileIdentity } from '../base/file-identity.ts';
 
 /**
  * A full copy of the ledger file, consistent while other processes write to it.
@@ -28,7 +27,7 @@ import { fileIdentity } from '../base/file-identity.ts';
  * the snapshot began.
  */
 export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobControl = {}): Promise<{ pages: number; bytes: number; walFrames: number }> {
-  const { file } = sqliteOf(ledger, 'a full snapshot');
+  const { file, checkFile } = sqliteOf(ledger, 'a full snapshot');
   const tmp = beginWrite(dest);
   const src = openReadOnly(file);
   try {
@@ -36,8 +35,7 @@ export async function fullSnapshot(ledger: LedgerReader, dest: string, ctl: JobC
     src.prepare('SELECT count(*) FROM sqlite_schema').get(); // takes the read lock: the snapshot's moment
     // The copy is of the file the path names now: one put in the ledger's place since it was opened
     // (generate --force, a restore) is not the ledger on screen.
-    if (!ledger.identity.startsWith('jsonl:') && fileIdentity(file) !== ledger.identity)
-      throw new LedgerError('source_changed', 'the ledger file was replaced since it was opened; reopen it, then snapshot what it holds now', file);
+    checkFile();
     const copied = await runCopier(
       {
         db: file,

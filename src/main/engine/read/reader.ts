@@ -105,9 +105,11 @@ export interface LedgerReader {
   storedState(): StoredState | null;
   /**
    * For stores read from a SQLite file: that file, its read connection and its
-   * columns, for what works on the file itself (snapshots, the text index). Null for others.
+   * columns, for what works on the file itself (snapshots, the text index), and a check
+   * that the file is still the one opened (it throws where it was replaced, cut short or
+   * deleted since). Null for others.
    */
-  readonly sqlite: { file: string; db: ReadDb; source: Source } | null;
+  readonly sqlite: { file: string; db: ReadDb; source: Source; checkFile: () => void } | null;
   close(): void;
 }
 

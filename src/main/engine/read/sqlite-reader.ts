@@ -76,8 +76,8 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     this.seen = parts.store ? null : statOf(parts.file);
   }
 
-  get sqlite(): { file: string; db: ReadDb; source: Source } {
-    return { file: this.file, db: this.db, source: this.source };
+  get sqlite(): NonNullable<LedgerReader['sqlite']> {
+    return { file: this.file, db: this.db, source: this.source, checkFile: () => void this.checkFile() };
   }
 
   useRules(given: [LedgerRules, RulesSource] | null): void {
@@ -96,12 +96,22 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
 
   refresh(ctl?: JobControl): number {
     if (this.store) return this.store.refresh(this, ctl);
-    const now = statOf(this.file);
-    if (!now) throw new LedgerError('source_changed', 'the ledger was deleted while being followed', this.path);
-    if (this.seen && now.ino !== this.seen.ino) throw new LedgerError('source_changed', 'the ledger file was replaced by another file; reopen it', this.path);
-    if (this.seen && now.size < this.seen.size) throw new LedgerError('source_changed', 'the ledger file was cut short; reopen it', this.path);
-    this.seen = now;
+    this.seen = this.checkFile();
     return 0;
+  }
+
+  /**
+   * The file as it is now, where it is still the one opened: what a follower or a copy
+   * would read of another file is not this ledger. A JSONL store's cache index is the
+   * store's own (rebuilt at will): not checked.
+   */
+  private checkFile(): { ino: number; size: number } | null {
+    if (this.store) return null;
+    const now = statOf(this.file);
+    if (!now) throw new LedgerError('source_changed', 'the ledger file was deleted since it was opened; reopen it', this.path);
+    if (this.seen && now.ino !== this.seen.ino) throw new LedgerError('source_changed', 'the ledger file was replaced since it was opened; reopen it', this.path);
+    if (this.seen && now.size < this.seen.size) throw new LedgerError('source_changed', 'the ledger file was cut short; reopen it', this.path);
+    return now;
   }
 
   watch(onChange: () => void): (() => void) | null {

@@ -1,6 +1,7 @@
 // Input that once ended in "internal error" (exit 70) or a stack overflow: each is now
 // a one-line error naming the problem (and the file), or simply works.
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +38,8 @@ describe('bad filters', () => {
   });
 
   it('refuses a text filter longer than a needle', () => {
-    refused(cli(['query', gen, '--text', 'x'.repeat(50_001)]), /text: .*1000/);
-    refused(cli(['query', gen, '--text', '事'.repeat(10_000)]), /text: .*1000/);
+    refused(cli(['query', gen, '--text', 'x'.repeat(50_001)]), /--text "x+…": .*1000/);
+    refused(cli(['query', gen, '--text', '事'.repeat(10_000)]), /--text "事+…": .*1000/);
   });
 
   it('takes a list of 40,000 kinds (more than SQLite has parameters) as one filter', () => {
@@ -46,6 +47,49 @@ describe('bad filters', () => {
     const r = cli(['query', gen, ...kinds, '--kind', 'run.started', '--json', '--limit', '100']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).events).toHaveLength(10);
+  });
+});
+
+/** A usage error: exit 2, one line, no stack. */
+function usage(r: ReturnType<typeof cli>, pattern: RegExp): void {
+  refused(r, pattern);
+  expect(r.code, r.err).toBe(2);
+}
+
+describe('bad filter flags are usage errors (exit 2) naming the flag', () => {
+  it('runs --status takes one of the run statuses, and says which', () => {
+    usage(cli(['runs', gen, '--status', 'bogus']), /--status.*'bogus'.*running, completed, failed, cancelled, pending, unknown/);
+    usage(cli(['runs', gen, '--status', 'Running']), /--status/);
+    const statuses = (args: string[]) => cli(['runs', gen, ...args, '--jsonl']).out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).status as string);
+    const all = statuses([]);
+    const some = all[0]!;
+    expect(statuses(['--status', some])).toEqual(all.filter((s) => s === some));
+    // query has no --status: commander's unknown option, already exit 2.
+    usage(cli(['query', gen, '--status', 'bogus']), /unknown option '--status'/);
+  });
+
+  it('--from and --to take an ISO-8601 time, in every command with filters, before the ledger is opened', () => {
+    const out = path.join(dir, 'never-written');
+    for (const args of [['query', gen], ['export-jsonl', gen, out], ['tail', gen], ['search', gen, 'x'], ['query', path.join(dir, 'no-such.db')]]) {
+      usage(cli([...args, '--from', 'yesterday']), /^ledger-inspector: --from "yesterday": expected an ISO-8601 time, e\.g\. 2024-05-01T12:00:00Z\n$/);
+      usage(cli([...args, '--to', '2024-13-45']), /^ledger-inspector: --to "2024-13-45": expected an ISO-8601 time/);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    expect(cli(['query', gen, '--from', '2000-01-01T00:00:00Z', '--limit', '1']).code).toBe(0);
+  });
+
+  it('--where refuses to compare an integer beyond 2^53 (it would be rounded first), and compares those below exactly', () => {
+    const file = path.join(dir, 'big-ints.db');
+    const lines = [2 ** 53 - 1, '9007199254740992', '9007199254740993', '18446744073709551617'].map((n) => `{"run_id":"r","kind":"k","payload":{"n":${n}}}`);
+    expect(cli(['append', file], `${lines.join('\n')}\n`).code).toBe(0);
+    for (const v of ['9007199254740993', '9007199254740992', '-9007199254740993', '18446744073709551617', '1e20'])
+      usage(cli(['query', file, '--where', `$.n=${v}`]), new RegExp(`--where "\\$\\.n=${v.replace('-', '\\-')}": an integer beyond 2\\^53 \\(9007199254740991\\) cannot be compared exactly`));
+    const exact = cli(['query', file, '--where', `$.n=${2 ** 53 - 1}`, '--json']);
+    expect(exact.code, exact.err).toBe(0);
+    expect(JSON.parse(exact.out).events.map((e: { offset: number }) => e.offset)).toEqual([1]);
+    // The text of the payload is kept as written: what a text filter finds it by.
+    expect(JSON.parse(cli(['query', file, '--text', '9007199254740993', '--json']).out).events.map((e: { offset: number }) => e.offset)).toEqual([3]);
+    usage(cli(['query', file, '--where', 'n']), /--where takes \$\.path=value, not "n"/);
   });
 });
 
@@ -100,5 +144,64 @@ describe('damaged ledgers and payloads', () => {
     expect(cli(['append', file, '--file', '-'], line(256)).code).toBe(0);
     const r = cli(['query', file, '--where', '$.a.a=1', '--json']);
     expect(r.code, r.err).toBe(0);
+  });
+});
+
+describe('a WAL ledger in a folder that cannot take its -shm file', () => {
+  /**
+   * Makes a folder refuse new files, for real: chmod for a user, the immutable attribute for
+   * root (whom permission bits do not stop). Gives the undo, or null where neither works here.
+   */
+  function lockFolder(folder: string): (() => void) | null {
+    const undo = process.getuid?.() === 0 ? () => spawnSync('chattr', ['-i', folder]) : () => fs.chmodSync(folder, 0o755);
+    if (process.getuid?.() === 0) {
+      if (spawnSync('chattr', ['+i', folder]).status !== 0) return null;
+    } else fs.chmodSync(folder, 0o555);
+    try {
+      fs.writeFileSync(path.join(folder, 'probe'), '');
+    } catch {
+      return undo;
+    }
+    fs.rmSync(path.join(folder, 'probe'));
+    undo();
+    return null;
+  }
+
+  it('says the ledger is in WAL mode, which companion files are missing and cannot be created, and what to do', (ctx) => {
+    const folder = path.join(dir, 'wal-readonly');
+    fs.mkdirSync(folder);
+    // A copy taken while its writer had it open: the ledger and its -wal, with the newest events only in the -wal.
+    const live = path.join(dir, 'wal-live.db');
+    expect(cli(['generate', live, '--events', '50']).code).toBe(0);
+    const writer = new Database(live);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec("UPDATE events SET actor = 'copied' WHERE offset = 1");
+    fs.copyFileSync(live, path.join(folder, 'with-wal.db'));
+    fs.copyFileSync(`${live}-wal`, path.join(folder, 'with-wal.db-wal'));
+    writer.close();
+    // Checkpointed and closed by its writer, still in WAL mode: no companion at all.
+    fs.copyFileSync(live, path.join(folder, 'bare.db'));
+    expect(fs.readdirSync(folder).sort()).toEqual(['bare.db', 'with-wal.db', 'with-wal.db-wal']);
+    const unlock = lockFolder(folder);
+    if (!unlock) return ctx.skip('no way here to make a folder refuse new files (neither chmod nor chattr +i stops this user)');
+    try {
+      const advice = /open it from a writable folder \(copy .* with its -wal file, if any\), or have its writer checkpoint it and leave WAL mode \(PRAGMA journal_mode = DELETE\)/;
+      for (const args of [['stats'], ['query', '--limit', '1'], ['runs']]) {
+        const withWal = cli([args[0]!, path.join(folder, 'with-wal.db'), ...args.slice(1)]);
+        refused(withWal, /^ledger-inspector: the ledger is in WAL mode, and reading it needs its companion files with-wal\.db-shm and with-wal\.db-wal beside it, but with-wal\.db-shm is missing and cannot be created \(its folder is read-only\)/);
+        refused(withWal, advice);
+        expect(withWal.err).toMatch(/\(.*wal-readonly\/with-wal\.db\)\n$/);
+        const bare = cli([args[0]!, path.join(folder, 'bare.db'), ...args.slice(1)]);
+        refused(bare, /the ledger is in WAL mode, .* but bare\.db-shm and bare\.db-wal are missing and cannot be created \(its folder is read-only\)/);
+        refused(bare, advice);
+      }
+    } finally {
+      unlock();
+    }
+    // Where the companions can be made, the same files read, the -wal's event included.
+    const r = cli(['query', path.join(folder, 'with-wal.db'), '--limit', '1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).events[0].actor).toBe('copied');
   });
 });

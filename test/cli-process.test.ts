@@ -168,4 +168,56 @@ describe('the cache folder', () => {
     expect(fs.readdirSync(mine).some((f) => f.startsWith('store-'))).toBe(true);
     fs.rmSync(store, { recursive: true });
   });
+
+  it('that is a file, or under one, is refused in words naming the folder and the file in the way, by every command that writes there', () => {
+    const store = path.join(dir, 'store-for-cache');
+    fs.mkdirSync(store, { recursive: true });
+    fs.writeFileSync(path.join(store, 'r.jsonl'), '{"ts":1,"stream":"r","event":"run.started","payload":{}}\n');
+    const file = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    const cases: Array<[string, RegExp]> = [
+      [file, /^ledger-inspector: the cache folder is a file, not a folder \(.*not-a-folder\)\n$/],
+      [path.join(file, 'sub'), /^ledger-inspector: the cache folder cannot be created: .*not-a-folder is a file, not a folder \(.*not-a-folder\/sub\)\n$/],
+      [path.join(file, 'sub', 'deeper'), /^ledger-inspector: the cache folder cannot be created: .*not-a-folder is a file, not a folder \(.*not-a-folder\/sub\/deeper\)\n$/],
+    ];
+    for (const [cacheDir, pattern] of cases)
+      for (const args of [['runs', gen], ['search', gen, 'upstream'], ['stats', store], ['query', store, '--limit', '1']]) {
+        const r = runCli(['--cache-dir', cacheDir, ...args], { cacheDir });
+        expect(r.err, args.join(' ')).toMatch(pattern);
+        expect(r.err).not.toMatch(/EEXIST|ENOTDIR|internal error/);
+        expect(r.code, args.join(' ')).toBe(1);
+      }
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+    fs.rmSync(store, { recursive: true });
+  });
+
+  // Root writes whatever the permission bits say: as root the CLI runs as the user nobody (setpriv), else the case is skipped.
+  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  const canDrop = asNobody.length === 0 || spawnSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, '-e', '0']).status === 0;
+  it.skipIf(!canDrop)('that cannot be written in, or created in its parent, is refused as such (as root: run as nobody, since root ignores permission bits)', () => {
+    const home = path.join(dir, 'perm');
+    const locked = path.join(home, 'locked');
+    fs.mkdirSync(locked, { recursive: true });
+    fs.copyFileSync(gen, path.join(home, 'gen.db'));
+    // The ledger's folder open to all: reading a WAL ledger creates its -shm beside it.
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(home, 0o777);
+    fs.chmodSync(path.join(home, 'gen.db'), 0o644);
+    fs.chmodSync(locked, 0o555);
+    const run = (cacheDir: string) => {
+      const argv = [...asNobody, process.execPath, BIN, '--cache-dir', cacheDir, 'runs', path.join(home, 'gen.db')];
+      return spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, NODE_COMPILE_CACHE: undefined } });
+    };
+    try {
+      const inIt = run(locked);
+      expect(inIt.stderr).toMatch(/^ledger-inspector: the cache folder cannot be written in: permission denied \(.*locked\)\n$/);
+      expect(inIt.status).toBe(1);
+      const under = run(path.join(locked, 'sub'));
+      expect(under.stderr).toMatch(/^ledger-inspector: the cache folder cannot be created: permission denied \(.*locked\/sub\)\n$/);
+      expect(under.status).toBe(1);
+    } finally {
+      fs.chmodSync(dir, 0o700);
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
 });

@@ -104,7 +104,7 @@ describe('ledger-inspector CLI', () => {
     const cases: Array<[string[], RegExp, number]> = [
       [['stats', path.join(dir, 'nope.db')], /^ledger-inspector: no such file \(.*nope\.db\)\n$/, 1],
       [['stats', bad], /^ledger-inspector: not a SQLite database or JSONL ledger \(.*bad\.db\)\n$/, 1],
-      [['query', gen, '--from', 'yesterday'], /^ledger-inspector: bad query: time_from: expected an ISO-8601 time \(.*gen\.db\)\n$/, 1],
+      [['query', gen, '--from', 'yesterday'], /^ledger-inspector: --from "yesterday": expected an ISO-8601 time, e\.g\. 2024-05-01T12:00:00Z\n$/, 2],
       [['query', gen, '--limit', 'ten'], /^ledger-inspector: --limit takes a whole number, not "ten"\n$/, 2],
       [['append', gen], /^ledger-inspector: line 1 is not JSON: .*\(standard input\)\n$/, 1],
       [['generate', gen, '--events', '10'], /^ledger-inspector: the destination already exists; choose a new file \(.*gen\.db\)\n$/, 1],

@@ -76,6 +76,28 @@ describe('a canonical PostgreSQL ledger', () => {
     }
   });
 
+  it('refuses a JSON-path value beyond 2^53 as the file does, and compares the integers below it exactly, with the same rows', () => {
+    const small = path.join(dir, 'big-ints.db');
+    const lines = [2 ** 53 - 1, 2 ** 53 - 2, '9007199254740992', '9007199254740993'].map((n) => `{"run_id":"r","kind":"k","payload":{"n":${n}}}`);
+    expect(runCli(['append', small], { cacheDir: path.join(dir, 'cache-cli'), input: `${lines.join('\n')}\n` }).code).toBe(0);
+    server.createDb('bigints');
+    canonicalFromSqlite(server, 'bigints', small, { typed: true });
+    const both = [Ledger.open(small, { cacheDir: path.join(dir, 'cache-file'), dataDir: null }), PgLedger.open(`${server.url('bigints')}?table=events`, { cacheDir: path.join(dir, 'cache-pg') })];
+    try {
+      for (const l of both) {
+        for (const value of [2 ** 53, 2 ** 53 + 2, -(2 ** 53)])
+          expect(() => l.page({ query: { json_path: { path: '$.n', value } } }), l.path).toThrow(/an integer beyond 2\^53 \(9007199254740991\) cannot be compared exactly/);
+        expect(l.page({ query: { json_path: { path: '$.n', value: 2 ** 53 - 1 } } }).events.map((e) => e.offset), l.path).toEqual([1]);
+      }
+      const url = `${server.url('bigints')}?table=events`;
+      const r = runCli(['query', url, '--where', '$.n=9007199254740993'], { cacheDir: path.join(dir, 'cache-cli') });
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(/^ledger-inspector: --where "\$\.n=9007199254740993": an integer beyond 2\^53/);
+    } finally {
+      for (const l of both) l.close();
+    }
+  });
+
   it('filters by time, seeks a time, and counts as the file does', () => {
     const mid = file.event(1500)!.time!;
     const q = { time_from: mid, kinds: ['node.completed'] };

@@ -165,6 +165,11 @@ describe('query filters', () => {
     expect(() => ledger.page({ query: { kinds: [] } })).toThrow(/bad page request: query\.kinds/);
     expect(() => ledger.page({ query: { since_seq: 3 } })).toThrow(/since_seq needs exactly one run/);
     expect(() => ledger.page({ query: { time_from: 'soon' } })).toThrow(/time_from: expected an ISO-8601 time/);
+    // 2^53 + 1 reads as 2^53: no comparison with it could be exact, so neither is made.
+    for (const value of [2 ** 53, -(2 ** 53), 1e20])
+      expect(() => ledger.page({ query: { json_path: { path: '$.n', value } } })).toThrow(/json_path\.value: an integer beyond 2\^53 \(9007199254740991\) cannot be compared exactly/);
+    expect(() => ledger.page({ query: { json_path: { path: '$.n', value: 2 ** 53 - 1 } } })).not.toThrow();
+    expect(() => ledger.page({ query: { json_path: { path: '$.n', value: 1.5 } } })).not.toThrow();
     expect(() => ledger.page({ limit: 0 })).toThrow(/limit/);
     expect(() => ledger.page({ after: 1, before: 5 })).toThrow(/at most one of after, before, from_end/);
     expect(() => ledger.page({ query: { bogus: 1 } as Query })).toThrow(/bogus/);

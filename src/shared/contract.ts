@@ -18,7 +18,7 @@ import {
   type Page,
   type TableGuess,
 } from './ledger.ts';
-import type { DriftRow, ReplayPosition, RunDetail, RunProjection } from './projection.ts';
+import { RUN_STATUSES, type DriftRow, type ReplayPosition, type RunDetail, type RunProjection } from './projection.ts';
 import { RulesSchema } from './rules-schema.ts';
 
 const id = z.string().min(1).max(100);
@@ -130,7 +130,7 @@ export const CALLS = {
   append: call<AppendResult>()(
     z.object({ ledger, events: z.array(AppendEventSchema).min(1).max(100_000) }).strict(),
   ),
-  runs: call<RunProjection[]>()(z.object({ ledger, status: z.string().optional() }).strict(), { job: true, lane: 'background' }),
+  runs: call<RunProjection[]>()(z.object({ ledger, status: z.enum(RUN_STATUSES).optional() }).strict(), { job: true, lane: 'background' }),
   run: call<RunDetail>()(z.object({ ledger, run_id: z.string().min(1) }).strict()),
   /** Every difference from the ledger's stored runs/node_runs tables; null where it has none. */
   drift: call<DriftRow[] | null>()(z.object({ ledger }).strict(), { job: true, lane: 'background' }),

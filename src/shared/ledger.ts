@@ -33,7 +33,15 @@ export const MAX_TEXT_CHARS = 1000;
 /** The JSON paths SQLite's json_extract takes: $, then .key, ."quoted key", [index] or [#-n] steps. */
 const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$]*|\."(?:[^"\\]|\\.)*"|\[(?:\d+|#(?:-\d+)?)\])*$/;
 const offset = z.number().int().nonnegative();
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time');
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 time, e.g. 2024-05-01T12:00:00Z');
+/**
+ * A number a filter compares to: an integer beyond 2^53 has already been rounded to its
+ * neighbour when read (9007199254740993 reads as ...992), and SQLite reads one beyond 2^63
+ * from a payload as a rounded REAL, so no comparison with it could be exact: refused.
+ */
+const comparableNumber = z
+  .number()
+  .refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n), `an integer beyond 2^53 (${Number.MAX_SAFE_INTEGER}) cannot be compared exactly; find it with a text filter instead`);
 
 export const QuerySchema = z
   .object({
@@ -52,7 +60,7 @@ export const QuerySchema = z
     json_path: z
       .object({
         path: z.string().max(1000).regex(JSON_PATH, 'a JSON path is $ followed by .key, ."key" or [index] steps, e.g. $.node_id or $.items[0].name'),
-        value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+        value: z.union([z.string(), comparableNumber, z.boolean(), z.null()]),
       })
       .optional(),
   })

@@ -4,7 +4,9 @@
 import type { z } from 'zod';
 import type { RulesSchema } from './rules-schema.ts';
 
-export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
+/** Every status a run can have: what `runs --status` and the runs call take. */
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'pending', 'unknown'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'retrying' | 'skipped';
 export type Transition = NodeStatus;
 export type Entity = 'run' | 'node';

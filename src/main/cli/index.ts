@@ -3,9 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { LedgerError } from '../../shared/errors.ts';
-import type { LedgerEvent, Mapping, PageRequest, Query } from '../../shared/ledger.ts';
-import type { LedgerRules } from '../../shared/projection.ts';
+import { describeIssues, LedgerError } from '../../shared/errors.ts';
+import { QuerySchema, type LedgerEvent, type Mapping, type PageRequest, type Query } from '../../shared/ledger.ts';
+import { RUN_STATUSES, type LedgerRules, type RunStatus } from '../../shared/projection.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
 import { readEventLines } from '../engine/write/append.ts';
@@ -121,7 +121,7 @@ function queryFrom(o: Record<string, unknown>): Query {
   };
   if (typeof o.where === 'string') {
     const i = o.where.indexOf('=');
-    if (i < 1) throw new LedgerError('invalid_argument', `--where takes $.path=value, not "${o.where}"`);
+    if (i < 1) throw new UsageError(`--where takes $.path=value, not "${o.where}"`);
     const raw = o.where.slice(i + 1);
     let value: unknown = raw;
     try {
@@ -133,7 +133,43 @@ function queryFrom(o: Record<string, unknown>): Query {
     q.json_path = { path: o.where.slice(0, i), value };
   }
   for (const k of Object.keys(q)) if (q[k] === undefined) delete q[k];
+  checkFilters(q, o);
   return q as Query;
+}
+
+/** The flag each query field comes from. */
+const FILTER_FLAGS: Record<string, string> = {
+  runs: '--run',
+  kinds: '--kind',
+  exclude_kinds: '--exclude-kind',
+  actors: '--actor',
+  sessions: '--session',
+  models: '--model',
+  time_from: '--from',
+  time_to: '--to',
+  offset_from: '--offset-from',
+  offset_to: '--offset-to',
+  since_seq: '--since-seq',
+  text: '--text',
+  json_path: '--where',
+};
+
+/**
+ * The filters checked by the engine's own rules (QuerySchema) before anything opens: a
+ * filter it would refuse is a bad command line (exit 2), said as the flag given.
+ */
+function checkFilters(q: Record<string, unknown>, o: Record<string, unknown>): void {
+  const parsed = QuerySchema.safeParse(q);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0]!;
+  const [key, index] = issue.path;
+  const flag = FILTER_FLAGS[String(key)];
+  if (!flag) throw new UsageError(`bad filters: ${describeIssues(parsed.error.issues)}`);
+  let given = key === 'json_path' ? o.where : q[String(key)];
+  if (Array.isArray(given)) given = typeof index === 'number' ? given[index] : undefined;
+  const text = typeof given === 'string' || typeof given === 'number' ? String(given) : null;
+  const shown = text === null ? '' : ` "${text.length > 60 ? `${text.slice(0, 40)}…` : text}"`;
+  throw new UsageError(`${flag}${shown}: ${issue.message}`);
 }
 
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
@@ -330,7 +366,8 @@ export function buildProgram(): Command {
       .option('--json', 'machine-readable output'),
   ).action(async (p: string, dir: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const res = await jobs.run('exportJsonl', { ledger: await hostOpen(p, o), dir: path.resolve(dir), query: queryFrom(o) }, 'export');
+    const query = queryFrom(o);
+    const res = await jobs.run('exportJsonl', { ledger: await hostOpen(p, o), dir: path.resolve(dir), query }, 'export');
     emit(o, res, (r) => console.log(`exported ${r.events} events into ${r.files} files in ${dir}`));
   });
 
@@ -354,11 +391,11 @@ export function buildProgram(): Command {
     program
       .command('runs <path>')
       .description('every run rebuilt from its events: status, workflow, times, event counts')
-      .option('--status <status>', 'only runs with this status (running, completed, failed, cancelled, pending, unknown)'),
+      .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES)),
   ).action(async (p: string, _o, cmd: Command) => {
     const o = common(cmd);
     const limit = limitOf(o, Infinity);
-    const runs = await jobs.run('runs', { ledger: await hostOpen(p, o), status: o.status as string | undefined }, 'fold');
+    const runs = await jobs.run('runs', { ledger: await hostOpen(p, o), status: o.status as RunStatus | undefined }, 'fold');
     await listRecords(runs.slice(0, limit), formatOf(o), runLine, RUNS_HEADER);
     if (formatOf(o) === 'human') console.error(`${runs.length} runs${runs.some((r) => r.status_derived) ? ' (* status derived from node-runs)' : ''}`);
   });
@@ -418,8 +455,8 @@ export function buildProgram(): Command {
       .option('--jsonl', 'one JSON event per line'),
   ).action(async (p: string, _o, cmd: Command) => {
     const o = common(cmd);
-    const ledger = await openHere(p, o);
     const query = queryFrom(o);
+    const ledger = await openHere(p, o);
     const format = o.json || o.jsonl ? 'jsonl' : 'human';
     const lines = o.lines as number;
     const payload = format === 'human' ? 'preview' : 'full';
@@ -458,11 +495,11 @@ export function buildProgram(): Command {
     const o = common(cmd);
     const limit = limitOf(o, 50);
     const format = formatOf(o);
+    const query = { ...queryFrom(o), text };
     await jobs.run('indexText', { ledger: await hostOpen(p, o) }, 'index');
     const ledger = open(p, o);
     const index = new TextIndex(ledger);
     try {
-      const query = { ...queryFrom(o), text };
       const payload = format === 'human' ? 'preview' : 'full';
       let indexed = false;
       const page = (req: Omit<PageRequest, 'query' | 'payload'>) => {

@@ -4,6 +4,8 @@ import envPaths from 'env-paths';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LedgerError } from '../../../shared/errors.ts';
+import { fsReason } from './sqlite.ts';
 
 /** $LEDGER_INSPECTOR_CACHE, else the platform's cache folder: XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. */
 export function defaultCacheDir(): string {
@@ -23,6 +25,35 @@ export function cacheFileFor(cacheDir: string, ledgerPath: string, purpose: stri
   }
   const hash = crypto.createHash('sha256').update(real).digest('hex').slice(0, 16);
   const base = path.basename(real).replace(/[^\w.-]/g, '_').slice(0, 40);
-  fs.mkdirSync(cacheDir, { recursive: true });
+  ensureCacheDir(cacheDir);
   return path.join(cacheDir, `${base}-${hash}.${purpose}.sqlite`);
+}
+
+/** Creates the cache folder where missing; one that cannot be made or written in is refused, in words naming it. */
+function ensureCacheDir(cacheDir: string): void {
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+  } catch (e) {
+    // A file in the way: the folder itself, or one above it (then named, as it is what to move).
+    const blocker = fileInTheWay(cacheDir);
+    const { code, reason } = fsReason(e, 'folder');
+    if (blocker && blocker !== path.resolve(cacheDir)) throw new LedgerError(code, `the cache folder cannot be created: ${blocker} ${reason}`, cacheDir);
+    throw new LedgerError(code, `the cache folder ${blocker ? '' : 'cannot be created: '}${reason}`, cacheDir);
+  }
+  try {
+    fs.accessSync(cacheDir, fs.constants.W_OK);
+  } catch (e) {
+    throw new LedgerError(fsReason(e, 'folder').code, `the cache folder cannot be written in: ${fsReason(e, 'folder').reason}`, cacheDir);
+  }
+}
+
+/** The nearest of a path and the folders above it that exists and is not a folder, if any. */
+function fileInTheWay(dir: string): string | null {
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    try {
+      return fs.statSync(p).isDirectory() ? null : p;
+    } catch {
+      if (p === path.dirname(p)) return null;
+    }
+  }
 }

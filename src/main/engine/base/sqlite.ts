@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LedgerError } from '../../../shared/errors.ts';
+import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
 
 export type DB = Database.Database;
 declare const handle: unique symbol;
@@ -112,11 +112,23 @@ function checkReadable(file: string): void {
 }
 
 export function fsError(e: unknown, file: string): LedgerError {
+  const { code, reason } = fsReason(e, 'file');
+  return new LedgerError(code, reason, file);
+}
+
+/**
+ * What a failed file system call says of the path it was given, in words (not errno):
+ * a file expected (read) or a folder (created or written in).
+ */
+export function fsReason(e: unknown, what: 'file' | 'folder'): { code: ErrorCode; reason: string } {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') return new LedgerError('not_found', 'no such file', file);
-  if (code === 'EACCES' || code === 'EPERM') return new LedgerError('permission', 'permission denied', file);
-  if (code === 'EISDIR') return new LedgerError('not_a_ledger', 'is a folder, not a file', file);
-  return new LedgerError('internal', `cannot read: ${(e as Error)?.message ?? String(e)}`, file);
+  if (code === 'ENOENT') return { code: 'not_found', reason: `no such ${what}` };
+  if (code === 'EACCES' || code === 'EPERM') return { code: 'permission', reason: 'permission denied' };
+  if (code === 'EROFS') return { code: 'permission', reason: 'is on a read-only file system' };
+  if (code === 'EISDIR') return { code: 'not_a_ledger', reason: 'is a folder, not a file' };
+  if (what === 'folder' && (code === 'EEXIST' || code === 'ENOTDIR')) return { code: 'invalid_argument', reason: 'is a file, not a folder' };
+  if (what === 'folder' && code === 'ENOSPC') return { code: 'internal', reason: 'the disk is full' };
+  return { code: 'internal', reason: `cannot ${what === 'file' ? 'read' : 'use'}: ${(e as Error)?.message ?? String(e)}` };
 }
 
 /** Runs fn, translating SQLite errors into LedgerErrors that name the file. */
@@ -136,6 +148,11 @@ export function sqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_CORRUPT')) return new LedgerError('corrupt', `the database is corrupt: ${msg}`, file);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return new LedgerError('locked', 'the database is locked by another process', file);
+  // A WAL database whose -shm cannot be made: CANTOPEN where a -wal is there, READONLY_DIRECTORY (or _CANTINIT) where not.
+  if (code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_CANTINIT') {
+    const wal = walCompanionsError(file);
+    if (wal) return wal;
+  }
   if (code.startsWith('SQLITE_CANTOPEN')) return new LedgerError('permission', `cannot open: ${msg}`, file);
   if (code === 'SQLITE_READONLY_ROLLBACK')
     return new LedgerError(
@@ -151,6 +168,38 @@ export function sqliteError(e: unknown, file: string): unknown {
   if (code === 'SQLITE_ERROR' && /malformed JSON/.test(msg))
     return new LedgerError('corrupt', 'a payload in this ledger is not valid JSON, so a JSON path filter cannot read it', file);
   return e;
+}
+
+/**
+ * A database in WAL mode is read through its -shm (and -wal) files beside it, which even a
+ * read-only reader must open, creating them when missing (https://sqlite.org/walformat.html):
+ * in a folder that cannot take them SQLite only says "unable to open database file". What
+ * is missing, and what to do; null when the file is not in WAL mode or its companions are there.
+ */
+function walCompanionsError(file: string): LedgerError | null {
+  const header = Buffer.alloc(20);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      if (fs.readSync(fd, header, 0, 20, 0) < 20) return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  // Bytes 18 and 19, the file format's write and read versions: 2 is WAL.
+  if (header.toString('latin1', 0, 16) !== 'SQLite format 3\0' || header[18] !== 2 || header[19] !== 2) return null;
+  const base = path.basename(file);
+  const missing = ['-shm', '-wal'].filter((s) => !fs.existsSync(`${file}${s}`)).map((s) => `${base}${s}`);
+  const problem = missing.length
+    ? `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing and cannot be created (its folder is read-only)`
+    : `${base}-shm cannot be opened for writing`;
+  return new LedgerError(
+    'permission',
+    `the ledger is in WAL mode, and reading it needs its companion files ${base}-shm and ${base}-wal beside it, but ${problem}; open it from a writable folder (copy ${base} with its -wal file, if any), or have its writer checkpoint it and leave WAL mode (PRAGMA journal_mode = DELETE)`,
+    file,
+  );
 }
 
 export function quoteIdent(name: string): string {

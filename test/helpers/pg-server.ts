@@ -20,6 +20,8 @@ export const PG_PASSWORD = 'sekrit-pw-42';
 
 export interface PgServer {
   port: number;
+  /** With TLS: the server's self-signed certificate (its own root), issued to localhost, not to 127.0.0.1. */
+  certFile?: string;
   /** postgres://postgres:PASSWORD@127.0.0.1:PORT/DB */
   url(db?: string, opts?: { password?: string | null }): string;
   /** Runs SQL through psql (the fixtures' writer: a client other than the app). */
@@ -53,7 +55,8 @@ export function pgAvailable(): boolean {
   return fs.existsSync(path.join(BIN, 'initdb'));
 }
 
-export async function startPgServer(): Promise<PgServer> {
+/** `tls`: the server takes TLS connections only, with a self-signed certificate. */
+export async function startPgServer(o: { tls?: boolean } = {}): Promise<PgServer> {
   if (!pgAvailable()) throw new Error(`PostgreSQL server binaries not found in ${BIN} (apt-get install postgresql; .ci/run does)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'li-pg-'));
   fs.chmodSync(dir, 0o755);
@@ -63,7 +66,18 @@ export async function startPgServer(): Promise<PgServer> {
   if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   run('initdb', ['-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  let opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const certFile = o.tls ? path.join(dir, 'server.crt') : undefined;
+  if (certFile) {
+    const key = path.join(dir, 'server.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-keyout', key, '-out', certFile], { stdio: 'ignore' });
+    fs.chmodSync(key, 0o600);
+    if (asRoot) execFileSync('chown', ['postgres:postgres', key, certFile]);
+    opts += ` -c ssl=on -c ssl_cert_file=${certFile} -c ssl_key_file=${key}`;
+    // TLS or nothing: a client that connects has used it.
+    const hba = path.join(data, 'pg_hba.conf');
+    fs.writeFileSync(hba, fs.readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
+  }
   const start = () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '60', '-o', opts, 'start']);
   const stop = () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
   start();
@@ -73,9 +87,10 @@ export async function startPgServer(): Promise<PgServer> {
   };
   const server: PgServer = {
     port,
+    certFile,
     url,
     psql: (sql, db = 'postgres') =>
-      execFileSync(path.join(BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-d', url(db)], { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
+      execFileSync(path.join(BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-d', certFile ? `${url(db)}?sslmode=require` : url(db)], { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
     createDb: (name) => void server.psql(`CREATE DATABASE "${name}"`),
     stop,
     start,

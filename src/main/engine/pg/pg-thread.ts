@@ -7,7 +7,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
-import { NO_ANSWER } from './pg-url.ts';
+import { driverConfig, goesOnWithoutTls, NO_ANSWER } from './pg-url.ts';
 
 // Offsets and counts are bigints; as numbers they stay exact up to 2^53. Past it two values
 // would read alike (a seq off by one): such a value stays the text the server sent, exact.
@@ -24,25 +24,39 @@ const port = workerData.port as MessagePort;
 const config = workerData.config as pg.ClientConfig;
 
 let client: pg.Client | null = null;
+// The server said it has no TLS, and the URL's sslmode goes on without: every later connection is plain too.
+let plain = false;
 
-async function connected(): Promise<pg.Client> {
-  if (client) return client;
-  const c = new pg.Client(config);
-  // A connection lost between requests must not end the thread: the next request reconnects.
-  c.on('error', () => {
-    if (client === c) client = null;
-  });
-  c.on('end', () => {
-    if (client === c) client = null;
-  });
+/** A new connection, made; `watch` is told of the client before it connects (its error and end events). */
+async function connect(watch: (c: pg.Client) => void): Promise<pg.Client> {
+  const c = new pg.Client(driverConfig(config, plain));
+  watch(c);
   const started = performance.now();
   try {
     await c.connect();
   } catch (e) {
+    if (!plain && goesOnWithoutTls(config, e)) {
+      plain = true;
+      return connect(watch);
+    }
     // The driver's connect timeout ends the socket itself, and what it raises then reads as a connection lost.
     if (performance.now() - started >= (config.connectionTimeoutMillis ?? Infinity)) throw Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });
     throw e;
   }
+  return c;
+}
+
+async function connected(): Promise<pg.Client> {
+  if (client) return client;
+  const c = await connect((c) => {
+    // A connection lost between requests must not end the thread: the next request reconnects.
+    c.on('error', () => {
+      if (client === c) client = null;
+    });
+    c.on('end', () => {
+      if (client === c) client = null;
+    });
+  });
   client = c;
   return c;
 }
@@ -56,24 +70,25 @@ let listener: pg.Client | null = null;
 
 async function listen(channel: string): Promise<PgReply> {
   await unlisten();
-  const c = new pg.Client(config);
-  const lost = () => {
-    if (listener !== c) return;
-    listener = null;
-    parentPort!.postMessage({ listen: 'lost' });
-  };
-  c.on('error', lost);
-  c.on('end', lost);
-  c.on('notification', () => parentPort!.postMessage({ listen: 'notify' }));
+  let made: pg.Client | null = null;
   try {
-    await c.connect();
+    made = await connect((c) => {
+      const lost = () => {
+        if (listener !== c) return;
+        listener = null;
+        parentPort!.postMessage({ listen: 'lost' });
+      };
+      c.on('error', lost);
+      c.on('end', lost);
+      c.on('notification', () => parentPort!.postMessage({ listen: 'notify' }));
+    });
     // A channel is an identifier: quoted, as the trigger's own text names it, case and all.
-    await c.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+    await made.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
   } catch (e) {
-    c.end().catch(() => undefined);
+    made?.end().catch(() => undefined);
     throw e;
   }
-  listener = c;
+  listener = made;
   return { rows: [] };
 }
 

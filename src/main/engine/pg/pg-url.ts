@@ -58,7 +58,9 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
   url.searchParams.delete('table');
   let opts: ReturnType<typeof parse>;
   try {
-    opts = parse(url.toString());
+    // sslmode as libpq (psql) reads it: prefer tries TLS and goes on without it, require does not
+    // check the certificate. Without this the driver takes all three as verify-full, and warns.
+    opts = parse(url.toString(), { useLibpqCompat: true });
   } catch (e) {
     throw new LedgerError('invalid_argument', `not a valid postgres:// URL: ${(e as Error).message}`, redact(given));
   }
@@ -74,6 +76,12 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
   const name = table ?? fromUrl ?? null;
   if (name) shownUrl.searchParams.set('table', name);
   const { password, ...rest } = opts;
+  // The connection's thread gets the config as a copy, which cannot hold a function: driverConfig puts it back.
+  if (rest.ssl && typeof rest.ssl === 'object') {
+    delete (rest.ssl as { checkServerIdentity?: unknown }).checkServerIdentity;
+    // libpq's allow, like prefer, takes any certificate.
+    if (rest.sslmode === 'allow') rest.ssl.rejectUnauthorized = false;
+  }
   const asked = (rest as { statement_timeout?: string }).statement_timeout;
   const timeoutMs = asked === undefined ? INTERACTIVE_TIMEOUT_MS : Number(asked);
   if (!/^\d+$/.test(asked ?? '0')) throw new LedgerError('invalid_argument', `statement_timeout must be a number of milliseconds; it is "${asked}"`, label);
@@ -94,6 +102,24 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
   };
   return { server: { host, port, database, user, label, timeoutMs }, table: name, shown: shownUrl.toString(), config };
 }
+
+type UrlConfig = ClientConfig & { sslmode?: string };
+
+/**
+ * The driver's config for one connection: the URL's, with the check libpq's require (given a
+ * root certificate) and verify-ca make of a certificate, which trusts its issuer but not its
+ * name; `plain` once a server has said it has no TLS to a URL whose sslmode lets it go on without.
+ */
+export function driverConfig(config: UrlConfig, plain: boolean): ClientConfig {
+  if (plain) return { ...config, ssl: false };
+  const { ssl, sslmode } = config;
+  if (ssl && typeof ssl === 'object' && (sslmode === 'verify-ca' || (sslmode === 'require' && ssl.ca))) return { ...config, ssl: { ...ssl, checkServerIdentity: () => undefined } };
+  return config;
+}
+
+/** Whether a failed connect may be tried again without TLS: the server has none, and the URL's sslmode (prefer, allow) takes that. */
+export const goesOnWithoutTls = (config: UrlConfig, e: unknown): boolean =>
+  (config.sslmode === 'prefer' || config.sslmode === 'allow') && /does not support SSL/i.test((e as Error)?.message ?? '');
 
 /** The URL naming a table (?table=), how a table reaches the engine through a path. */
 export function withTable(given: string, table: string): string {

@@ -265,3 +265,26 @@ describe('summaries of a new filter', () => {
     expect(store.getState().facets.kind).toEqual([{ value: 'kind-a', count: 1 }]);
   });
 });
+
+describe('a filter the engine refuses', () => {
+  it('is never taken as the filter shown: the query, the rows and the history stay on the last valid one, with why', async () => {
+    const { client, calls } = engine();
+    const pushed: unknown[] = [];
+    const store = createAppStore(client, { push: (v) => pushed.push(v), replace: () => {} });
+    const s = () => store.getState();
+    await s().open('/data/a.db');
+    await s().setQuery({ kinds: ['node.failed'] });
+    const rows = s().rows;
+    const before = calls.length;
+    pushed.length = 0;
+    // As from a URL's hash or a saved view: a path outside the engine's JSON_PATH rule.
+    await s().setQuery({ kinds: ['node.failed'], json_path: { path: '$..x', value: 1 } });
+    await settle();
+    expect(s().query).toEqual({ kinds: ['node.failed'] });
+    expect(s().rows).toBe(rows);
+    expect(s().updating).toBe(false);
+    expect(pushed).toEqual([]);
+    expect(calls.slice(before).map((c) => c.method)).toEqual([]);
+    expect(s().notice).toBe('Filter not applied: json_path.path: a JSON path is $ followed by .key, ."key" or [index] steps, e.g. $.node_id or $.items[0].name');
+  });
+});

@@ -5,15 +5,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LedgerEvent } from '../src/shared/ledger.ts';
-import { nodeIdFromText } from '../src/shared/projection.ts';
+import { QuerySchema, type LedgerEvent } from '../src/shared/ledger.ts';
+import { nodeIdFromText, type RunProjection } from '../src/shared/projection.ts';
 import { AppData } from '../src/main/engine/settings/app-data.ts';
 import { DEFAULT_LAYOUT, emptyColumns, fitWidths, moveColumn, normaliseLayout } from '../src/renderer/lib/columns.ts';
 import { eventJson } from '../src/renderer/lib/event-menu.ts';
 import { leafText, parseLossless } from '../src/renderer/lib/json-source.ts';
 import { kindFamily, kindHue } from '../src/renderer/lib/kinds.ts';
 import { decodeEscapes, splitHits } from '../src/renderer/lib/preview.ts';
+import { parseWhere, WHERE_SHAPE } from '../src/renderer/lib/query-check.ts';
 import { nodeText } from '../src/renderer/components/JsonTree.tsx';
+import { sortRuns } from '../src/renderer/components/Runs.tsx';
 
 const event = (over: Partial<LedgerEvent> = {}): LedgerEvent => ({
   offset: 7, id: 'e7', run_id: 'r1', seq: null, kind: 'tool_call', actor: 'agent', time: '2026-01-05T08:00:00.112Z',
@@ -147,5 +149,49 @@ describe('app data folder', () => {
     expect(fs.readFileSync(path.join(d, 'prefs', `${file}.damaged`), 'utf8')).toBe('{"scope":"s","values":{');
     a.set('s', 'k', 2);
     expect(a.get('s')).toEqual({ k: 2 });
+  });
+});
+
+describe('the filter bar\'s JSON-path condition', () => {
+  // The engine's own message for a path its JSON_PATH rule refuses.
+  const PATH_RULE = QuerySchema.safeParse({ json_path: { path: 'x', value: 1 } }).error!.issues[0]!.message;
+
+  it('a path the engine refuses is refused with the engine\'s own message', () => {
+    expect(PATH_RULE).toMatch(/^a JSON path is \$/);
+    for (const text of ['$..x=1', '$.a b=1', 'payload.x=1', '=1', '$.a.=2'])
+      expect(parseWhere(text), text).toEqual({ ok: false, message: PATH_RULE });
+  });
+
+  it('the value rules are the engine\'s too, and text without = is shown its shape', () => {
+    const big = parseWhere('$.n=9007199254740993');
+    expect(big.ok).toBe(false);
+    expect(!big.ok && big.message).toMatch(/beyond 2\^53/);
+    expect(parseWhere('$.node_id')).toEqual({ ok: false, message: WHERE_SHAPE });
+  });
+
+  it('a valid condition is read with its JSON value; = inside a quoted key is part of the path', () => {
+    expect(parseWhere('$.node_id="embed"')).toEqual({ ok: true, condition: { path: '$.node_id', value: 'embed' } });
+    expect(parseWhere(' $.attempt = 2 ')).toEqual({ ok: true, condition: { path: '$.attempt', value: 2 } });
+    expect(parseWhere('$.items[0].ok=true')).toEqual({ ok: true, condition: { path: '$.items[0].ok', value: true } });
+    expect(parseWhere('$.x=null')).toEqual({ ok: true, condition: { path: '$.x', value: null } });
+    expect(parseWhere('$.name=plain text')).toEqual({ ok: true, condition: { path: '$.name', value: 'plain text' } });
+    expect(parseWhere('$."a=b"=1')).toEqual({ ok: true, condition: { path: '$."a=b"', value: 1 } });
+  });
+});
+
+describe('the runs table', () => {
+  const run = (run_id: string, first_offset: number, event_count: number) => ({ run_id, first_offset, event_count, status: 'completed' }) as unknown as RunProjection;
+  // In ledger order (first offset) run-10 started before run-2 and run-1.
+  const runs = [run('run-10', 1, 5), run('run-2', 2, 7), run('run-1', 3, 6), run('run-9', 4, 5)];
+  const ids = (rs: RunProjection[]) => rs.map((r) => r.run_id);
+
+  it('Run sorts by run id in natural order, both ways, not by first offset', () => {
+    expect(ids(sortRuns(runs, '', 'run_id', 1))).toEqual(['run-1', 'run-2', 'run-9', 'run-10']);
+    expect(ids(sortRuns(runs, '', 'run_id', -1))).toEqual(['run-10', 'run-9', 'run-2', 'run-1']);
+  });
+
+  it('the other columns sort as before, stable on ties', () => {
+    expect(ids(sortRuns(runs, '', 'event_count', 1))).toEqual(['run-10', 'run-9', 'run-1', 'run-2']);
+    expect(ids(sortRuns(runs, 'failed', 'run_id', 1))).toEqual([]);
   });
 });

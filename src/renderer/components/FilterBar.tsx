@@ -6,6 +6,7 @@ import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { Rules } from '../../shared/projection.ts';
 import { kindColor } from '../lib/kinds.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
+import { parseWhere } from '../lib/query-check.ts';
 import { ColumnsMenu } from './EventList.tsx';
 import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
 
@@ -159,19 +160,22 @@ export function FilterBar() {
     const cur = query[key] ?? [];
     apply({ ...query, [key]: cur.includes(v) ? cur.filter((x) => x !== v) : [...cur, v] });
   };
+  /**
+   * Set when Enter met a condition the engine's rules refuse: from then the field is checked
+   * as it is typed, its message shown at it, until a condition is applied or cleared.
+   */
+  const [whereChecked, setWhereChecked] = useState(false);
+  const whereRefused = whereChecked && where.trim() ? parseWhere(where) : null;
+  const whereProblem = whereRefused && !whereRefused.ok ? whereRefused.message : null;
   const applyWhere = () => {
-    if (!where.trim()) return apply({ ...query, json_path: undefined });
-    const i = where.indexOf('=');
-    if (i < 2 || !where.startsWith('$')) return store.getState().setNotice('A JSON-path condition looks like $.node_id="embed" or $.attempt=2');
-    const raw = where.slice(i + 1).trim();
-    let value: string | number | boolean | null;
-    try {
-      const v = JSON.parse(raw);
-      value = v !== null && typeof v === 'object' ? raw : v;
-    } catch {
-      value = raw;
+    if (!where.trim()) {
+      setWhereChecked(false);
+      return apply({ ...query, json_path: undefined });
     }
-    apply({ ...query, json_path: { path: where.slice(0, i).trim(), value } });
+    const parsed = parseWhere(where);
+    // Refused: not applied, the text stays to correct and the list on the last valid filters.
+    setWhereChecked(!parsed.ok);
+    if (parsed.ok) apply({ ...query, json_path: parsed.condition });
   };
   const chips: Array<[string, () => void]> = [];
   for (const k of query.kinds ?? []) chips.push([`kind: ${k}`, () => apply({ ...query, kinds: query.kinds!.filter((x) => x !== k) })]);
@@ -191,7 +195,17 @@ export function FilterBar() {
         <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input className="where-filter" placeholder='$.path=value' aria-label="JSON-path condition" value={where} onChange={(e) => setWhere(e.target.value)} data-testid="where-filter" />
+        <input
+          className={`where-filter${whereProblem ? ' invalid' : ''}`}
+          placeholder="$.path=value"
+          aria-label="JSON-path condition"
+          aria-invalid={whereProblem !== null}
+          aria-describedby={whereProblem ? 'where-error' : undefined}
+          aria-errormessage={whereProblem ? 'where-error' : undefined}
+          value={where}
+          onChange={(e) => setWhere(e.target.value)}
+          data-testid="where-filter"
+        />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
         <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
@@ -211,6 +225,11 @@ export function FilterBar() {
       <BookmarksMenu />
       <ViewsMenu />
       <ColumnsMenu />
+      {whereProblem && (
+        <p className="where-error" id="where-error" role="alert" data-testid="where-error">
+          <strong>JSON-path condition not applied:</strong> {whereProblem}
+        </p>
+      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // the selection and its detail, following the tail, bookmarks and saved views.
 import type { Client, LedgerInfo } from '../../../shared/contract.ts';
 import type { FacetValue, Histogram, LedgerEvent, Query } from '../../../shared/ledger.ts';
+import { queryRefusal } from '../query-check.ts';
 import { FIRST_ROWS, RowCache } from '../rows.ts';
 import { message, q, type Slice, type StoreContext, type ViewState } from './context.ts';
 import { asJson } from './ui.ts';
@@ -142,6 +143,13 @@ export const createViewSlice =
       setQuery(query, opts = {}) {
         const info = get().info;
         if (!info) return Promise.resolve();
+        // A filter the engine's rules refuse (a URL's, a saved view's) is never taken as the
+        // filter shown: the list, its chips and the history stay on the last valid one.
+        const refused = queryRefusal(query);
+        if (refused) {
+          set({ notice: `Filter not applied: ${refused}` });
+          return Promise.resolve();
+        }
         // The old rows and counts stay until the new first rows are here: no "0 matching" flash.
         set({ query, updating: true });
         if (opts.history !== 'none') history?.push(view({ q: query }));

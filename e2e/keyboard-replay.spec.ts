@@ -10,6 +10,17 @@ test('the runs table works by keyboard: sort buttons with aria-sort, arrows move
   await expect(rows.first()).toBeVisible({ timeout: 90_000 });
   const runHeader = app.locator('table.runs th', { hasText: 'Run' });
   await expect(runHeader).toHaveAttribute('aria-sort', 'ascending');
+  // Run ▲ is by run id (natural order), not the ledger's order of first events.
+  const natural = new Intl.Collator('en', { numeric: true }).compare;
+  const shownIds = async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')!)));
+  const ids = await shownIds();
+  expect(ids.length).toBeGreaterThan(5);
+  expect(ids).toEqual([...ids].sort(natural));
+  await app.getByRole('button', { name: /^Run/ }).click();
+  await expect(runHeader).toHaveAttribute('aria-sort', 'descending');
+  const down = await shownIds();
+  expect(down).toEqual([...down].sort(natural).reverse());
+  await app.getByRole('button', { name: /^Run/ }).click();
   await app.getByRole('button', { name: 'Events' }).click();
   await expect(app.locator('table.runs th', { hasText: 'Events' })).toHaveAttribute('aria-sort', 'ascending');
   await expect(runHeader).toHaveAttribute('aria-sort', 'none');

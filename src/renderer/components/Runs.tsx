@@ -10,7 +10,7 @@ import { Gantt } from './Gantt.tsx';
 const n = (x: number) => x.toLocaleString('en-US');
 const short = (t: string | null) => (t ? t.replace('T', ' ').slice(0, 19) : '');
 
-type SortKey = 'first_offset' | 'status' | 'workflow_id' | 'started_at' | 'duration' | 'event_count';
+type SortKey = 'run_id' | 'status' | 'workflow_id' | 'started_at' | 'duration' | 'event_count';
 
 export function StatusBadge({ status, derived }: { status: string; derived?: boolean }) {
   return (
@@ -23,10 +23,15 @@ export function StatusBadge({ status, derived }: { status: string; derived?: boo
 
 const RUN_ROW = 22;
 
-/** Sorts runs by a column; memoised by the caller, so a key move never sorts again. */
+/** Run ids in natural order: run-2 before run-10. */
+const runIdOrder = new Intl.Collator('en', { numeric: true }).compare;
+
+/** Sorts runs by a column (Run by its id, in natural order); memoised by the caller, so a key move never sorts again. */
 export function sortRuns(runs: readonly RunProjection[], status: string, key: SortKey, dir: 1 | -1): RunProjection[] {
   const dur = (r: RunProjection) => (r.started_at && r.ended_at ? Date.parse(r.ended_at) - Date.parse(r.started_at) : -1);
-  const keyed = runs.filter((r) => !status || r.status === status).map((r) => ({ r, v: key === 'duration' ? dur(r) : (r[key] ?? '') }));
+  const kept = runs.filter((r) => !status || r.status === status);
+  if (key === 'run_id') return kept.sort((a, b) => runIdOrder(a.run_id, b.run_id) * dir);
+  const keyed = kept.map((r) => ({ r, v: key === 'duration' ? dur(r) : (r[key] ?? '') }));
   keyed.sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) * dir);
   return keyed.map((k) => k.r);
 }
@@ -38,13 +43,13 @@ export function RunsPanel({ onHide }: { onHide?: () => void }) {
   const selected = useApp((s) => s.runDetail?.run.run_id);
   const selectRun = useApp((s) => s.selectRun);
   const [status, setStatus] = useState('');
-  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'first_offset', dir: 1 });
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'run_id', dir: 1 });
   const [active, setActive] = useState(0);
   const scroll = useRef<HTMLDivElement>(null);
   const list = useMemo(() => sortRuns(runs ?? [], status, sort.key, sort.dir), [runs, status, sort]);
   const virtual = useVirtualizer({ count: list.length, getScrollElement: () => scroll.current, estimateSize: () => RUN_ROW, overscan: 10 });
   const head = (key: SortKey, label: string) => (
-    <th className={`col-${key === 'workflow_id' ? 'workflow' : key === 'started_at' ? 'started' : key}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+    <th className={`col-${key === 'run_id' ? 'run' : key === 'workflow_id' ? 'workflow' : key === 'started_at' ? 'started' : key}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
       <button className="sort" onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))}>
         {label}
         {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
@@ -102,7 +107,7 @@ export function RunsPanel({ onHide }: { onHide?: () => void }) {
         <table className="runs" aria-rowcount={list.length + 1}>
           <thead>
             <tr>
-              {head('first_offset', 'Run')}
+              {head('run_id', 'Run')}
               {head('status', 'Status')}
               {head('workflow_id', 'Workflow')}
               {head('started_at', 'Started')}

@@ -68,6 +68,45 @@ describe('the CLI over PostgreSQL', () => {
     expect((JSON.parse(replay.out) as { step: number }).step).toBe(3);
   });
 
+  it('lists, folds, replays and copies times an ISO time cannot hold (BC, infinity) as the server prints them, and filters them in their place', () => {
+    server.createDb('edges');
+    server.psql(
+      `CREATE TABLE events ("offset" bigint PRIMARY KEY, id text NOT NULL, run_id text NOT NULL, turn integer NOT NULL DEFAULT 0, kind text NOT NULL,
+         actor text NOT NULL DEFAULT 'a', payload text NOT NULL, created_at timestamptz NOT NULL, schema_version integer NOT NULL DEFAULT 1,
+         session_id text, model_profile text, model_id text, seq bigint);
+       INSERT INTO events ("offset", id, run_id, kind, payload, created_at, seq) VALUES
+         (1, 'a', 'r', 'run.started', '{}', '2024-05-01T10:00:00Z', 1), (2, 'b', 'r', 'node.started', '{"node_id": "n"}', '0044-03-15 00:00:00+00 BC', 2),
+         (3, 'c', 'r', 'node.completed', '{"node_id": "n"}', 'infinity', 3), (4, 'd', 'r', 'log', '{}', '-infinity', 4),
+         (5, 'e', 'r', 'run.completed', '{}', '2024-05-01T11:00:00Z', 5);`,
+      'edges',
+    );
+    const url = server.url('edges');
+    const ok = (args: string[]) => {
+      const r = cli(args);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toBe('');
+      return r.out;
+    };
+    const times = (out: string) => out.trim().split('\n').map((l) => (JSON.parse(l) as { time: string }).time);
+    const shown = ['2024-05-01T10:00:00.000Z', '0044-03-15 00:00:00+00 BC', 'infinity', '-infinity', '2024-05-01T11:00:00.000Z'];
+    expect(times(ok(['query', url, '--all', '--jsonl']))).toEqual(shown);
+    expect(ok(['query', url])).toMatch(/^ +3 +infinity +r /m);
+    expect(times(ok(['query', url, '--from', '2024-05-01T10:30:00Z', '--jsonl']))).toEqual(['infinity', '2024-05-01T11:00:00.000Z']);
+    expect(times(ok(['query', url, '--to', '2024-05-01T10:30:00Z', '--jsonl']))).toEqual(['2024-05-01T10:00:00.000Z', '0044-03-15 00:00:00+00 BC', '-infinity']);
+    expect(JSON.parse(ok(['runs', url, '--json']))).toMatchObject([{ run_id: 'r', status: 'completed', started_at: shown[0], ended_at: shown[4] }]);
+    expect(ok(['run', url, 'r'])).toMatch(/n +#1 +completed +0044-03-15 00:00:00\+00 BC/);
+    expect(JSON.parse(ok(['run', url, 'r', '--json'])).node_runs[0]).toMatchObject({ started_at: shown[1], ended_at: 'infinity', duration_ms: null });
+    expect(JSON.parse(ok(['replay', url, 'r', '--step', '3', '--json'])).event.time).toBe('infinity');
+    ok(['replay', url, 'r', '--step', '4']);
+    const snap = path.join(dir, 'edges.db');
+    ok(['snapshot', url, snap]);
+    expect(times(ok(['query', snap, '--all', '--jsonl']))).toEqual(shown);
+    const out = path.join(dir, 'edges-jsonl');
+    ok(['export-jsonl', url, out]);
+    const lines = fs.readFileSync(path.join(out, 'r.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ts: number | null; created_at: string });
+    expect(lines.map((l) => [l.created_at, l.ts])).toEqual(shown.map((t, i) => [t, i === 0 ? 1714557600 : i === 4 ? 1714561200 : null]));
+  });
+
   it('reads the libpq environment and .pgpass as psql does', () => {
     const env = { PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'postgres', PGDATABASE: 'team' };
     const viaEnv = cli(['query', 'postgres://', '--limit', '1', '--json'], { ...env, PGPASSWORD: PG_PASSWORD });

@@ -192,6 +192,66 @@ describe('a canonical PostgreSQL ledger', () => {
     }
   });
 
+  it('keeps a time an ISO time cannot hold (BC, infinity) as the server prints it in UTC, filters it in its place, and gives it no duration', () => {
+    server.createDb('edges');
+    // A server zone other than UTC: what is shown and what filters compare are UTC all the same.
+    server.psql("ALTER DATABASE edges SET timezone = 'Asia/Kolkata'");
+    const times = ['2024-05-01T10:00:00Z', '0044-03-15 00:00:00+00 BC', 'infinity', '-infinity', '2024-05-01T11:00:00Z'];
+    const kinds = ['run.started', 'node.started', 'node.completed', 'log', 'run.completed'];
+    for (const [table, type] of [['zoned', 'timestamptz'], ['plain', 'timestamp']]) {
+      server.psql(
+        `CREATE TABLE ${table} ("offset" bigint PRIMARY KEY, id text NOT NULL, run_id text NOT NULL, turn integer NOT NULL DEFAULT 0, kind text NOT NULL,
+           actor text NOT NULL DEFAULT 'a', payload text NOT NULL, created_at ${type} NOT NULL, schema_version integer NOT NULL DEFAULT 1,
+           session_id text, model_profile text, model_id text, seq bigint);
+         INSERT INTO ${table} ("offset", id, run_id, kind, payload, created_at, seq) VALUES
+           ${times.map((t, i) => `(${i + 1}, 'e${i + 1}', 'r', '${kinds[i]}', '{"node_id": "n"}', '${t}', ${i + 1})`).join(', ')};`,
+        'edges',
+      );
+    }
+    const shown = {
+      zoned: ['2024-05-01T10:00:00.000Z', '0044-03-15 00:00:00+00 BC', 'infinity', '-infinity', '2024-05-01T11:00:00.000Z'],
+      plain: ['2024-05-01T10:00:00.000Z', '0044-03-15 00:00:00 BC', 'infinity', '-infinity', '2024-05-01T11:00:00.000Z'],
+    };
+    for (const table of ['zoned', 'plain'] as const) {
+      const l = PgLedger.open(server.url('edges'), { table, cacheDir: path.join(dir, `cache-${table}`) });
+      try {
+        expect(l.page({ limit: 10 }).events.map((e) => e.time)).toEqual(shown[table]);
+        expect(l.event(2)!.time).toBe(shown[table][1]);
+        // infinity after every date, -infinity and 44 BC before.
+        const offsets = (q: object) => [...l.iterateOffsets(q)];
+        expect(offsets({ time_from: '2024-05-01T10:30:00Z' })).toEqual([3, 5]);
+        expect(offsets({ time_to: '2024-05-01T10:30:00Z' })).toEqual([1, 2, 4]);
+        expect(offsets({ time_from: '9999-12-31T00:00:00Z' })).toEqual([3]);
+        expect(offsets({ time_to: '0001-01-01T00:00:00Z' })).toEqual([2, 4]);
+        expect(l.count({ time_from: '2024-05-01T10:00:00Z', time_to: '2024-05-01T11:00:00Z' })).toBe(2);
+        expect(l.seekTime('2024-05-01T10:30:00Z')).toBe(3);
+        // Only times with a place on the axis are counted in it.
+        const h = l.histogram({}, 4);
+        expect([h.from, h.to, h.counts.reduce((a, b) => a + b, 0)]).toEqual(['2024-05-01T10:00:00.000Z', '2024-05-01T11:00:00.000Z', 2]);
+        const detail = new Projector(l).run('r');
+        expect(detail.run).toMatchObject({ status: 'completed', started_at: shown[table][0], ended_at: shown[table][4] });
+        expect(detail.node_runs[0]).toMatchObject({ started_at: shown[table][1], ended_at: 'infinity', duration_ms: null });
+        const replay = Replay.open(l, 'r');
+        expect(replay.at(3).event!.time).toBe('infinity');
+        const out = path.join(dir, `${table}-export`);
+        exportJsonl(l, out);
+        const lines = fs.readFileSync(path.join(out, 'r.jsonl'), 'utf8').trim().split('\n').map((t) => JSON.parse(t) as { ts: number | null; created_at: string });
+        expect(lines.map((e) => e.created_at)).toEqual(shown[table]);
+        expect(lines.map((e) => e.ts)).toEqual([1714557600, null, null, null, 1714561200]);
+        const snap = path.join(dir, `${table}-snap.db`);
+        l.snapshot(snap);
+        const copy = Ledger.open(snap, { cacheDir: path.join(dir, `cache-${table}-snap`), dataDir: null });
+        try {
+          expect(copy.page({ limit: 10 }).events.map((e) => e.time)).toEqual(shown[table]);
+        } finally {
+          copy.close();
+        }
+      } finally {
+        l.close();
+      }
+    }
+  });
+
   it('gives up on a server that sends no answer, saying so, and connects afresh once it answers again', () => {
     const l = PgLedger.open(`${server.url('team')}?table=events&statement_timeout=1000`, { cacheDir: path.join(dir, 'cache-hang') });
     let pids: number[] = [];

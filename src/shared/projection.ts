@@ -344,7 +344,9 @@ function applyNode(s: RunState, e: FoldEvent, nodeId: string, transition: Transi
   } else if (ENDED.has(transition)) {
     nr.ended_at ??= e.time;
     nr.started_at ??= e.time;
-    nr.duration_ms = nr.started_at && nr.ended_at ? Date.parse(nr.ended_at) - Date.parse(nr.started_at) : null;
+    // A time that is no time (other text, a database's infinity or BC date) has no duration.
+    const ms = nr.started_at && nr.ended_at ? Date.parse(nr.ended_at) - Date.parse(nr.started_at) : NaN;
+    nr.duration_ms = Number.isFinite(ms) ? ms : null;
   } else if (transition === 'pending') {
     nr.ended_at = null;
     nr.duration_ms = null;

@@ -15,8 +15,8 @@ export const FIELD_CANDIDATES = {
 export type FieldRole = keyof typeof FIELD_CANDIDATES;
 
 // Year 1 .. 9999: what an ISO time (and SQLite's date functions) can hold.
-const MIN_MS = Date.parse('0001-01-01T00:00:00Z');
-const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+export const MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+export const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
 // Unix times above this are milliseconds (as seconds it would be the year 5138).
 const MS_FROM = 1e11;
 

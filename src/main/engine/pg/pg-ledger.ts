@@ -9,7 +9,7 @@ import { toRows, type AppendOptions } from '../write/append.ts';
 import { appendPg, ensurePgSeq } from './pg-append.ts';
 import { PgReader } from './pg-reader.ts';
 import { detectPgSource, guessPgTables, type PgSource } from './pg-source.ts';
-import { parsePgUrl, type PgTarget } from './pg-url.ts';
+import { parsePgUrl, sessionOptions, type PgTarget } from './pg-url.ts';
 import { SyncPg } from './sync-client.ts';
 import { checkOffsetsExact } from '../read/checks.ts';
 
@@ -72,7 +72,7 @@ export class PgLedger extends PgReader {
     // Validated before the database is touched: a rejected batch changes nothing.
     const rows = toRows(events, this.path, opts.maxPayloadBytes, opts.payloadTexts);
     if (!this.writer) {
-      const writer = new SyncPg(this.target.server, { ...this.target.config, options: '-c default_transaction_read_only=off' });
+      const writer = new SyncPg(this.target.server, { ...this.target.config, options: sessionOptions({ readOnly: false }) });
       try {
         ensurePgSeq(writer, this.source, this.path);
       } catch (e) {

@@ -4,6 +4,7 @@
 import type { Query } from '../../../shared/ledger.ts';
 import { raw, sql, type Sql } from '../base/sql.ts';
 import { eventColumns, listFilters, PREVIEW_CHARS } from '../read/query.ts';
+import { MAX_MS, MIN_MS } from '../format/event-fields.ts';
 import type { PgSource } from './pg-source.ts';
 
 const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -16,13 +17,29 @@ function timestampOf(src: PgSource): string {
   return `(${c})::timestamptz`;
 }
 
-/** ISO text for display: ISO text columns as stored, everything else formatted in UTC. */
-export function pgTimeDisplay(src: PgSource): string {
-  if (src.col.time === 'NULL' || (src.pgTime === 'text' && src.timeFormat === 'iso')) return src.col.time;
-  return `to_char((${timestampOf(src)}) AT TIME ZONE 'UTC', ${ISO_FORMAT})`;
+const [MIN_ISO, MAX_ISO] = [new Date(MIN_MS).toISOString(), new Date(MAX_MS).toISOString()];
+
+/**
+ * Whether the time lies in years 1-9999, what an ISO time holds (as timeToIso reads one).
+ * PostgreSQL holds more (BC dates, later years, infinity and -infinity): to the engine
+ * those are no time, as a SQLite ledger's time that is no date is.
+ */
+export function pgTimeInYears(src: PgSource): string {
+  if (src.pgTime === 'number') return `(${pgTimeMs(src)} BETWEEN ${MIN_MS} AND ${MAX_MS})`;
+  return `((${timestampOf(src)}) BETWEEN '${MIN_ISO}' AND '${MAX_ISO}')`;
 }
 
-/** The time in epoch milliseconds (for histogram buckets). */
+/**
+ * ISO text for display: ISO text columns as stored, everything else formatted in UTC. A time
+ * outside years 1-9999 is kept as stored, as PostgreSQL prints it ('infinity', '0044-03-15
+ * 00:00:00+00 BC'): formatted, it would read as another date (year 44 AD) or as none.
+ */
+export function pgTimeDisplay(src: PgSource): string {
+  if (src.col.time === 'NULL' || (src.pgTime === 'text' && src.timeFormat === 'iso')) return src.col.time;
+  return `CASE WHEN ${pgTimeInYears(src)} THEN to_char((${timestampOf(src)}) AT TIME ZONE 'UTC', ${ISO_FORMAT}) ELSE (${src.col.time})::text END`;
+}
+
+/** The time in epoch milliseconds (for histogram buckets; infinite for an infinite timestamp). */
 export function pgTimeMs(src: PgSource): string {
   if (src.pgTime === 'number') return src.timeFormat === 'unix_s' ? `(${src.col.time} * 1000.0)` : `(${src.col.time})::float8`;
   return `(extract(epoch from ${timestampOf(src)}) * 1000)`;

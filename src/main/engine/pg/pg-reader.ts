@@ -23,7 +23,7 @@ import { ReaderBase } from '../read/reader-base.ts';
 import { notifyChannel } from './pg-notify.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { raw, sql, where } from '../base/sql.ts';
-import { pgSelectList, pgTimeMs, pgWhere } from './pg-query.ts';
+import { pgSelectList, pgTimeInYears, pgTimeMs, pgWhere } from './pg-query.ts';
 import type { PgSource } from './pg-source.ts';
 import type { SyncPg } from './sync-client.ts';
 
@@ -247,13 +247,13 @@ export class PgReader extends ReaderBase<PgSource> implements LedgerReader {
     const none = { from: null, to: null, bucket_ms: 0, counts: [] };
     if (col.time === 'NULL') return none;
     const t = raw(pgTimeMs(this.source));
+    // Only times in years 1-9999 have a place on the axis (as in a SQLite ledger); a BC or infinite one has none.
+    const parts = [...pgWhere(this.source, query), raw(pgTimeInYears(this.source))];
     const span = this.pg.rows<{ lo: number | null; hi: number | null }>(
-      sql`SELECT round(min(${t}))::float8 AS lo, round(max(${t}))::float8 AS hi FROM ${raw(table)} ${where(...pgWhere(this.source, query))}`,
+      sql`SELECT round(min(${t}))::float8 AS lo, round(max(${t}))::float8 AS hi FROM ${raw(table)} ${where(...parts)}`,
     )[0]!;
     if (span.lo === null || span.hi === null) return none;
     const bucketMs = Math.max(1, Math.ceil((span.hi - span.lo + 1) / buckets));
-    const parts = pgWhere(this.source, query);
-    parts.push(sql`${raw(col.time)} IS NOT NULL`);
     const counts = new Array<number>(buckets).fill(0);
     for (const r of this.pg.rows<{ b: number; n: number }>(
       sql`SELECT floor((round(${t}) - ${span.lo}) / ${bucketMs})::bigint AS b, count(*)::bigint AS n FROM ${raw(table)} ${where(...parts)} GROUP BY 1`,

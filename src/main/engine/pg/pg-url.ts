@@ -11,6 +11,14 @@ import { LedgerError, type ErrorCode } from '../../../shared/errors.ts';
 export const INTERACTIVE_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * A session's settings. Reading never changes the database, whatever a statement would try.
+ * Times are UTC whatever the server's own zone: a timestamp without time zone then reads as the
+ * UTC it is shown as (with a Z), in filters as in display, and a time shown as PostgreSQL prints
+ * it (see pgTimeDisplay) is in UTC too.
+ */
+export const sessionOptions = (o: { readOnly: boolean }): string => `-c default_transaction_read_only=${o.readOnly ? 'on' : 'off'} -c TimeZone=UTC`;
+
 export interface Server {
   host: string;
   port: number;
@@ -97,8 +105,7 @@ export function parsePgUrl(given: string, table?: string): PgTarget {
     application_name: 'ledger-inspector',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: timeoutMs,
-    // Reading never changes the database, whatever a statement would try.
-    options: '-c default_transaction_read_only=on',
+    options: sessionOptions({ readOnly: true }),
   };
   return { server: { host, port, database, user, label, timeoutMs }, table: name, shown: shownUrl.toString(), config };
 }

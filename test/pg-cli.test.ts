@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../src/main/engine/pg/pg-ledger.ts';
 import { EngineHost } from '../src/main/host/host.ts';
+import type { Request, Response } from '../src/shared/contract.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { runCli } from './helpers/cli.ts';
 import { canonicalFromSqlite } from './helpers/pg-fixtures.ts';
@@ -174,6 +175,55 @@ describe('the CLI over PostgreSQL', () => {
       expect(ledger.page({ limit: 2, after: 10 }).events.map((e) => e.offset)).toEqual([11, 12]);
     } finally {
       ledger.close();
+    }
+  });
+
+  it("answers a file ledger's calls while a PostgreSQL ledger open beside it waits on a hung server", async () => {
+    // The app's host (every lane started at once), as serve and the desktop app run it.
+    const host = new EngineHost({ cacheDir, log: () => {} });
+    let pids: number[] = [];
+    let id = 0;
+    const call = (method: string, args: object, job = false) => host.request({ id: ++id, method, args, ...(job && { job: crypto.randomUUID() }) } as Request);
+    const ledgerOf = async (p: string) => {
+      const r = await call('open', { path: p }, true);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      return (r as { result: { ledger: string } }).result.ledger;
+    };
+    try {
+      const file = await ledgerOf(path.join(dir, 'ledger.db'));
+      const pg = await ledgerOf(`${server.url('team')}?table=events&statement_timeout=1000`);
+      // Each lane has connected (a worker takes its messages in order: its open came first).
+      expect(await call('count', { ledger: pg }, true)).toMatchObject({ ok: true, result: 2000 });
+      expect(await call('event', { ledger: pg, offset: 1 })).toMatchObject({ ok: true });
+      // The ledger's backends stopped, as a hung server is: its statement timeout never fires.
+      pids = server
+        .psql("SELECT pid FROM pg_stat_activity WHERE datname = 'team' AND application_name = 'ledger-inspector'")
+        .trim()
+        .split('\n')
+        .map(Number);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      const order: string[] = [];
+      const settled = (name: string, p: Promise<Response>) => p.then((r) => (order.push(name), r));
+      const pgRows = settled('pg rows', call('rows', { ledger: pg, start: 10, count: 5 }));
+      const pgCount = settled('pg count', call('count', { ledger: pg, query: { kinds: ['run.started'] } }, true));
+      const fileRows = await settled('file rows', call('rows', { ledger: file, start: 10, count: 5 }));
+      const fileCount = await settled('file count', call('count', { ledger: file, query: { kinds: ['run.started'] } }, true));
+      expect(fileRows).toMatchObject({ ok: true, result: { start: 10 } });
+      expect(fileCount).toMatchObject({ ok: true, result: 10 });
+      // Both file calls answered while the PostgreSQL calls were still waiting.
+      expect(order).toEqual(['file rows', 'file count']);
+      // Those give up as before (statement timeout + 5 s), saying so; the next call reconnects.
+      const hung = await pgRows;
+      expect(hung).toMatchObject({ ok: false, error: { code: 'source_changed', message: expect.stringMatching(/sent no answer .*the next call reconnects/) } });
+      expect(await pgCount).toMatchObject({ ok: false });
+      expect(order.slice(2).sort()).toEqual(['pg count', 'pg rows']);
+      for (const pid of pids.splice(0)) process.kill(pid, 'SIGCONT');
+      expect(await call('event', { ledger: pg, offset: 5 })).toMatchObject({ ok: true, result: { offset: 5 } });
+      expect(await call('close', { ledger: pg })).toMatchObject({ ok: true });
+      expect(await call('rows', { ledger: file, start: 0, count: 1 })).toMatchObject({ ok: true });
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      await host.close();
     }
   });
 

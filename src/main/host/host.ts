@@ -4,11 +4,15 @@
 // jobs report progress and are cancelled through a shared flag; slow calls are logged.
 // In the CLI a lane's worker starts at its first call (a command uses one or two lanes,
 // and each worker costs a start of the engine), then takes in the ledgers open by then.
+// File ledgers share one set of lane workers; each PostgreSQL ledger has a set of its own,
+// since the engine waits for its server synchronously: a server that hangs holds up the
+// calls on that ledger only (until they give up), never those on a file or another ledger.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { errorResponse, isJob, laneOf, type Lane, type Method, type Push, type Request, type Response } from '../../shared/contract.ts';
 import { NO_OPEN_LEDGER, type WorkerReply, type WorkerRequest } from './protocol.ts';
 import { ROW_THREAD_LIMITS } from '../engine/base/threads.ts';
+import { isPgUrl } from '../engine/pg/pg-url.ts';
 
 const SLOTS = 256;
 const SLOW_MS = 250;
@@ -36,17 +40,23 @@ class WorkerChannel {
     this.worker = new Worker(new URL(file, import.meta.url), { workerData: { cancelFlags: flags, cacheDir }, resourceLimits: ROW_THREAD_LIMITS });
     let ready!: () => void;
     this.ready = new Promise((resolve) => (ready = resolve));
-    this.worker.once('exit', () => ready());
+    this.worker.once('exit', () => {
+      ready();
+      // Ended (a PostgreSQL ledger's workers end after its close): what it had left has no answer.
+      this.failPending('engine worker ended');
+    });
     this.worker.on('message', (m: WorkerReply) => {
       if ('ready' in m) return ready();
       if ('push' in m) return onPush(m.push);
       this.pending.get(m.id)?.(m);
       this.pending.delete(m.id);
     });
-    this.worker.on('error', (e) => {
-      for (const [id, resolve] of this.pending) resolve(errorResponse(id, new Error(`engine worker failed: ${e.message}`)));
-      this.pending.clear();
-    });
+    this.worker.on('error', (e) => this.failPending(`engine worker failed: ${e.message}`));
+  }
+
+  private failPending(message: string): void {
+    for (const [id, resolve] of this.pending) resolve(errorResponse(id, new Error(message)));
+    this.pending.clear();
   }
 
   send(req: Omit<WorkerRequest, 'id'>): Promise<Response> {
@@ -58,31 +68,77 @@ class WorkerChannel {
   }
 }
 
+/** One set of lane workers and the ledgers they hold. */
+class Lanes {
+  private readonly workers: Partial<Record<WorkerLane, WorkerChannel>> = {};
+  /** The opens of the ledgers still open: a worker started later takes them in first. */
+  everywhere: Array<Omit<WorkerRequest, 'id'>> = [];
+  private readonly start: () => WorkerChannel;
+
+  constructor(start: () => WorkerChannel, onDemand: boolean) {
+    this.start = start;
+    if (!onDemand) for (const lane of ['interactive', ...FOLLOWERS] as const) this.worker(lane);
+  }
+
+  worker(lane: WorkerLane): WorkerChannel {
+    let w = this.workers[lane];
+    if (!w) {
+      w = this.workers[lane] = this.start();
+      for (const req of this.everywhere) void w.send(req);
+    }
+    return w;
+  }
+
+  /** The followers started so far. */
+  followers(): WorkerChannel[] {
+    return FOLLOWERS.flatMap((lane) => this.workers[lane] ?? []);
+  }
+
+  async end(): Promise<void> {
+    await Promise.all(
+      Object.values(this.workers).map(async (w) => {
+        await w.ready;
+        await w.worker.terminate();
+      }),
+    );
+  }
+}
+
 export class EngineHost {
   private readonly flags = new SharedArrayBuffer(SLOTS * 4);
   private readonly view = new Int32Array(this.flags);
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
   private readonly jobs = new Map<string, number>();
   private readonly listeners = new Set<(p: Push) => void>();
-  private readonly workers: Partial<Record<WorkerLane, WorkerChannel>> = {};
-  /** The opens of the ledgers still open: a worker started later takes them in first. */
-  private everywhere: Array<Omit<WorkerRequest, 'id'>> = [];
   private readonly cacheDir: string | undefined;
   private readonly log: (line: string) => void;
+  private readonly onDemand: boolean;
+  /** The file ledgers' workers, which also answer every call that names no PostgreSQL ledger or URL. */
+  private readonly files: Lanes;
+  /** Each open PostgreSQL ledger's own workers, and the replays opened on them. */
+  private readonly pgLedgers = new Map<string, Lanes>();
+  private readonly pgReplays = new Map<string, Lanes>();
+  /** The workers of calls that name a postgres:// URL but no open ledger (its tables, a mapping's preview). */
+  private pgProbe: Lanes | null = null;
 
   constructor(opts: HostOptions = {}) {
     this.cacheDir = opts.cacheDir;
     this.log = opts.log ?? ((line) => console.warn(line));
-    if (!opts.lanesOnDemand) for (const lane of ['interactive', ...FOLLOWERS] as const) this.worker(lane);
+    this.onDemand = !!opts.lanesOnDemand;
+    this.files = this.lanes();
   }
 
-  private worker(lane: WorkerLane): WorkerChannel {
-    let w = this.workers[lane];
-    if (!w) {
-      w = this.workers[lane] = new WorkerChannel(this.flags, this.cacheDir, (p) => this.emit(p));
-      for (const req of this.everywhere) void w.send(req);
-    }
-    return w;
+  private lanes(): Lanes {
+    return new Lanes(() => new WorkerChannel(this.flags, this.cacheDir, (p) => this.emit(p)), this.onDemand);
+  }
+
+  /** The workers a call runs on: its ledger's or replay's, else those of the path it names. */
+  private lanesOf(method: Method, args: { ledger?: unknown; replay?: unknown; path?: unknown }): Lanes {
+    const pg = typeof args.path === 'string' && isPgUrl(args.path);
+    if (method === 'open') return pg ? this.lanes() : this.files;
+    if (typeof args.ledger === 'string') return this.pgLedgers.get(args.ledger) ?? this.files;
+    if (typeof args.replay === 'string') return this.pgReplays.get(args.replay) ?? this.files;
+    return pg ? (this.pgProbe ??= this.lanes()) : this.files;
   }
 
   subscribe(listener: (p: Push) => void): () => void {
@@ -103,28 +159,33 @@ export class EngineHost {
       this.jobs.set(job, slot!);
     }
     const started = performance.now();
+    const args = req.args as { ledger?: string; replay?: string; path?: string };
+    const lanes = this.lanesOf(method, args);
+    const pg = lanes !== this.files;
     try {
       const base = { method, args: req.args, job, slot };
       let res: Response;
       if (lane === 'every') {
-        // Every worker holds every open ledger. The interactive one answers (building a JSONL
-        // index once, with progress); the others follow without being waited for, since they
-        // may be busy with a long job, and a worker takes its messages in order.
+        // Every worker of the set holds every ledger open on it. The interactive one answers
+        // (building a JSONL index once, with progress); the others follow without being waited
+        // for, since they may be busy with a long job, and a worker takes its messages in order.
         const ledgerId = method === 'open' ? crypto.randomUUID() : undefined;
-        res = await this.worker('interactive').send({ ...base, ledgerId });
+        res = await lanes.worker('interactive').send({ ...base, ledgerId });
         if (res.ok) {
           const follow = { ...base, job: undefined, slot: undefined, ledgerId };
-          for (const lane of FOLLOWERS) void this.workers[lane]?.send(follow);
+          const followed = Promise.all(lanes.followers().map((w) => w.send(follow)));
           // A worker started later needs the ledgers still open, not the ones since closed.
-          if (method === 'open') this.everywhere.push(follow);
-          else this.everywhere = this.everywhere.filter((o) => o.ledgerId !== (req.args as { ledger: string }).ledger);
-        }
+          if (method === 'open') lanes.everywhere.push(follow);
+          else lanes.everywhere = lanes.everywhere.filter((o) => o.ledgerId !== args.ledger);
+          if (pg && method === 'open') this.pgLedgers.set(ledgerId!, lanes);
+          if (pg && method === 'close') this.dropPg(args.ledger!, followed);
+        } else if (pg && method === 'open') void lanes.end();
       } else {
-        res = await this.worker(lane).send(base);
+        res = await lanes.worker(lane).send(base);
         // A worker whose copy of an open failed (a database server down as it took it) takes it again, once.
-        const ledger = (req.args as { ledger?: unknown }).ledger;
-        const open = !res.ok && res.error.message.startsWith(NO_OPEN_LEDGER) ? this.everywhere.find((o) => o.ledgerId === ledger) : undefined;
-        if (open && (await this.worker(lane).send(open)).ok) res = await this.worker(lane).send(base);
+        const open = !res.ok && res.error.message.startsWith(NO_OPEN_LEDGER) ? lanes.everywhere.find((o) => o.ledgerId === args.ledger) : undefined;
+        if (open && (await lanes.worker(lane).send(open)).ok) res = await lanes.worker(lane).send(base);
+        if (pg && res.ok && method === 'replayOpen') this.pgReplays.set((res.result as { replay: string }).replay, lanes);
       }
       const ms = performance.now() - started;
       if (!job && ms > SLOW_MS) this.log(`[engine] slow ${method}: ${ms.toFixed(0)} ms`);
@@ -136,6 +197,15 @@ export class EngineHost {
         this.free.push(slot!);
       }
     }
+  }
+
+  /** Forgets a closed PostgreSQL ledger; its workers end once each has closed it (a job under way finishes first). */
+  private dropPg(ledger: string, followed: Promise<unknown>): void {
+    const lanes = this.pgLedgers.get(ledger);
+    if (!lanes) return;
+    this.pgLedgers.delete(ledger);
+    for (const [replay, l] of this.pgReplays) if (l === lanes) this.pgReplays.delete(replay);
+    void followed.then(() => lanes.end());
   }
 
   /** The calls the host answers itself: a cancel sets the job's flag, which its worker reads mid-job. */
@@ -153,9 +223,7 @@ export class EngineHost {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.workers).map(async (w) => {
-      await w.ready;
-      await w.worker.terminate();
-    }));
+    const all = [this.files, ...this.pgLedgers.values(), ...(this.pgProbe ? [this.pgProbe] : [])];
+    await Promise.all(all.map((l) => l.end()));
   }
 }

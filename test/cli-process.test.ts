@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { tempDir } from './fixtures.ts';
+import Database from 'better-sqlite3';
+import { SEED_004_DDL, tempDir } from './fixtures.ts';
 import { BIN, runCli } from './helpers/cli.ts';
 import { serveProcess } from './helpers/serve-process.ts';
 
@@ -81,6 +82,37 @@ describe('CLI processes', () => {
       expect(err).toMatch(/^ledger-inspector: cancelled[^\n]*\n$/);
       expect(leftovers()).toEqual([]);
     }
+  });
+
+  it('SIGINT or SIGTERM during a long scan of a listing ends it there, by the signal, not once the scan is done', async () => {
+    // Needles at both ends of a long run of hay: the second page of `--text needle` scans the hay.
+    const file = path.join(dir, 'needles.db');
+    const [n, k] = [1_000_000, 2500];
+    const db = new Database(file);
+    db.exec(SEED_004_DDL);
+    db.prepare(
+      `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?)
+       INSERT INTO events (id, run_id, turn, kind, actor, payload, created_at)
+       SELECT 'e' || i, 'r' || (i % 50), 0, 'step.completed', 'agent',
+              json_object('i', i, 'note', (CASE WHEN i <= ? OR i > ? - ? THEN 'needle ' ELSE 'hay ' END) || hex(zeroblob(40))), '2026-01-01T00:00:00.000Z'
+       FROM c`,
+    ).run(n, k, n, k);
+    db.close();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(process.execPath, [BIN, 'query', file, '--text', 'needle', '--all', '--jsonl'], { env: env() });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exit = new Promise((r) => child.on('exit', (c, sig) => r(c ?? sig)));
+      // Once the first needles are out, the listing is in the hay.
+      while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+      child.kill(signal);
+      // Nothing to clean up: the process ends by the signal itself, as a shell expects (status 130 or 143 there).
+      expect(await exit).toBe(signal);
+      const last = out.trim().split('\n').filter((l) => l.endsWith('}')).map((l) => (JSON.parse((JSON.parse(l) as { payload: string }).payload) as { i: number }).i).at(-1)!;
+      // Stopped in the hay: none of the needles at the far end were reached.
+      expect(last).toBeLessThanOrEqual(k);
+    }
+    fs.rmSync(file);
   });
 
   it('Ctrl+C stops serve with connections still open: silent, half a request, kept alive, a WebSocket', async () => {

@@ -1,17 +1,18 @@
 // The CLI's long jobs run in the engine host, as the app's do: off the main
 // thread, so a Ctrl+C (SIGINT) or SIGTERM is heard mid-job and cancels it through
 // the host's cancel flag, the path the app's Cancel button takes. The job removes
-// its partial files and rejects with `cancelled`, and the command exits 130.
+// its partial files and rejects with `cancelled`, and the command exits 130; a
+// second signal does not wait for that.
 import crypto from 'node:crypto';
 import { createClient, RemoteError, validateRequest, type Args, type Client, type Method, type Result } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import { EngineHost } from '../host/host.ts';
+import { onInterrupt } from './interrupt.ts';
 import { progressBar } from './output.ts';
 
 export class HostJobs {
   private host: EngineHost | null = null;
   private client: Client | null = null;
-  private running: string | null = null;
   private readonly cacheDir: string | undefined;
 
   constructor(cacheDir: string | undefined) {
@@ -34,13 +35,21 @@ export class HostJobs {
     const job = crypto.randomUUID();
     const bar = progressBar(label);
     const off = client.on('progress', (p) => p.job === job && bar.update(p));
-    this.running = job;
+    let interrupted = false;
+    const stopHearing = onInterrupt(() => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      void client.cancel({ job });
+    });
     try {
-      return await (client[method] as (a: Args<M>, o: { job: string }) => Promise<Result<M>>)(args, { job });
+      const result = await (client[method] as (a: Args<M>, o: { job: string }) => Promise<Result<M>>)(args, { job });
+      // A job past its last look at the flag (a fold read from its cache) finishes anyway; the command still stops.
+      if (interrupted) throw new LedgerError('cancelled', 'interrupted');
+      return result;
     } catch (e) {
       throw e instanceof RemoteError ? new LedgerError(e.code, e.message) : e;
     } finally {
-      this.running = null;
+      stopHearing();
       off();
       bar.end();
     }
@@ -53,13 +62,6 @@ export class HostJobs {
     } catch (e) {
       throw e instanceof RemoteError ? new LedgerError(e.code, e.message) : e;
     }
-  }
-
-  /** Cancels the running job, if there is one (its run() then rejects with `cancelled`). */
-  cancel(): boolean {
-    if (!this.running || !this.client) return false;
-    void this.client.cancel({ job: this.running });
-    return true;
   }
 
   async close(): Promise<void> {

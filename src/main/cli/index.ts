@@ -18,6 +18,7 @@ import { Follower } from '../engine/derive/tail.ts';
 import { TextIndex } from '../engine/derive/text-index.ts';
 import { UsageError, whole } from './flags.ts';
 import { HostJobs } from './host-jobs.ts';
+import { onInterrupt } from './interrupt.ts';
 import { formatOf, listEvents, listRecords, pagesOf } from './listing.ts';
 import { eventLine, printReplay, printRun, printStats, RUNS_HEADER, runLine } from './output.ts';
 import { OutputClosed, quietOnClosedPipe, Sink } from './sink.ts';
@@ -186,7 +187,9 @@ Exit codes:
   1    a bad input: a missing, unreadable or unrecognised file, a refused event
   2    a bad command line: an unknown command or option, a flag out of range
   70   an internal error (a bug: please report it)
-  130  interrupted (Ctrl+C or SIGTERM): the job was cancelled and its partial files removed`;
+  130  interrupted (Ctrl+C or SIGTERM) during a job (open, export, snapshot, fold...): it was
+       cancelled and its partial files removed; any other command ends at once, by the
+       signal itself (a shell shows 130, or 143 for SIGTERM); tail and serve exit 0`;
 
 /** The package's version, from the package.json above this module (source or built). */
 function version(): string {
@@ -199,8 +202,6 @@ function version(): string {
 
 /** What runs the current command's long jobs, once its --cache-dir is known. */
 let jobs: HostJobs = new HostJobs(undefined);
-/** How the running command stops on Ctrl+C instead of being cancelled (tail and serve end there). */
-let stopOnInterrupt: (() => void) | null = null;
 
 /** The ledger opened in the engine host (a JSONL store indexed there, cancellable); its id there. */
 async function hostOpen(p: string, o: Common): Promise<string> {
@@ -463,6 +464,7 @@ export function buildProgram(): Command {
     const page = (req: Omit<PageRequest, 'query' | 'payload'>) => ledger.page({ query, payload, ...req });
     const shown = lines > 0 ? await listEvents((after) => pagesOf(page, after), page, { limit: lines, last: true, hint: false }, format) : null;
     const sink = new Sink();
+    let stopHearing = () => {};
     await new Promise<void>((resolve, reject) => {
       const follower = new Follower(ledger, {
         query,
@@ -476,12 +478,12 @@ export function buildProgram(): Command {
           reject(err);
         },
       }).start();
-      stopOnInterrupt = () => {
+      stopHearing = onInterrupt(() => {
         follower.stop();
         ledger.close();
         resolve();
-      };
-    });
+      });
+    }).finally(() => stopHearing());
   });
 
   withFilters(
@@ -527,7 +529,12 @@ export function buildProgram(): Command {
       const { url, close } = await serve({ path: p, port: o.port as number, cacheDir: o.cacheDir, allowDirs: o.allowDir as string[] | undefined });
       if (o.json) console.log(JSON.stringify({ url }));
       else console.log(`Ledger Inspector is serving ${p}\nopen ${url}\n(Ctrl+C stops it)`);
-      await new Promise<void>((resolve) => (stopOnInterrupt = () => void close().then(resolve)));
+      await new Promise<void>((resolve) => {
+        const stopHearing = onInterrupt(() => {
+          stopHearing();
+          void close().then(resolve);
+        });
+      });
     });
 
   return program;
@@ -542,25 +549,9 @@ function readInput(file: string): string {
   }
 }
 
-/**
- * Ctrl+C and SIGTERM: a running job is cancelled through the host (it cleans up,
- * and main() returns 130); tail and serve stop; anything else exits 130 at once.
- * A second signal does not wait.
- */
-function onInterrupt(): void {
-  if (stopOnInterrupt) return stopOnInterrupt();
-  if (jobs.cancel()) {
-    process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(130));
-    return;
-  }
-  process.exit(130);
-}
-
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
-  process.on('SIGINT', onInterrupt).on('SIGTERM', onInterrupt);
   const program = buildProgram();
-  stopOnInterrupt = null;
   program.hook('preAction', () => {
     jobs = new HostJobs(program.opts().cacheDir as string | undefined);
   });
@@ -582,7 +573,6 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`ledger-inspector: internal error: ${(e as Error)?.message ?? String(e)}`);
     return 70;
   } finally {
-    process.off('SIGINT', onInterrupt).off('SIGTERM', onInterrupt);
     await jobs.close();
   }
 }

@@ -1,5 +1,5 @@
-// The filter bar's JSON-path condition: one the engine's rules refuse is shown as not
-// applied, with the rule's own message at the field; the list stays on the last valid filters.
+// The filter bar's JSON-path condition and time range: one the engine would refuse is shown
+// as not applied, with why at the field; the list stays on the last valid filters.
 import { expect, shots, test } from './serve.ts';
 
 test('a refused JSON path is not applied: marked at the field with why, text kept, list on the last valid filter', async ({ app }) => {
@@ -37,4 +37,53 @@ test('a refused JSON path is not applied: marked at the field with why, text kep
   await expect(field).toHaveAttribute('aria-invalid', 'false');
   await field.press('Enter');
   await expect(app.locator('.chips')).toContainText('$.attempt = 1');
+});
+
+test('a time range that is no time is not applied: marked at its field with why, text kept, list on the last valid range', async ({ app }) => {
+  const from = app.getByTestId('time-from');
+  const to = app.getByTestId('time-to');
+  const error = app.getByTestId('time-error');
+  const chips = app.locator('.chips');
+  await from.fill('2026-01-05 12:00');
+  await to.fill('2026-01-05 18:00');
+  await to.press('Enter');
+  const applied = 'time: 2026-01-05T12:00:00.000Z → 2026-01-05T18:00:00.000Z';
+  await expect(chips).toContainText(applied);
+  await expect(app.getByTestId('status')).not.toContainText('updating', { timeout: 60_000 });
+  const valid = await app.getByTestId('match-count').textContent();
+  const hash = new URL(app.url()).hash;
+  await from.fill('yesterday-ish');
+  await from.press('Enter');
+  await expect(error).toHaveText('From time not applied: "yesterday-ish" is not a time: a time looks like 2026-01-05 08:00:00 (UTC) or an ISO-8601 time');
+  await expect(from).toHaveAttribute('aria-invalid', 'true');
+  await expect(from).toHaveAttribute('aria-describedby', 'time-error');
+  await expect(from).toHaveAccessibleDescription(/From time not applied/);
+  await expect(to).toHaveAttribute('aria-invalid', 'false');
+  await expect(from).toHaveValue('yesterday-ish');
+  // Said at the bar, under its fields, not in the status line.
+  const bar = (await app.getByTestId('filter-bar').boundingBox())!;
+  const box = (await error.boundingBox())!;
+  const field = (await from.boundingBox())!;
+  expect(box.y).toBeGreaterThanOrEqual(field.y + field.height);
+  expect(box.y + box.height).toBeLessThanOrEqual(bar.y + bar.height);
+  await expect(app.getByTestId('notice')).toHaveText('');
+  // Still the last valid range: its chip, its count, its URL.
+  await expect(chips).toHaveText(`${applied}×`);
+  await expect(app.getByTestId('match-count')).toHaveText(valid!);
+  expect(new URL(app.url()).hash).toBe(hash);
+  // Both ends wrong: both marked, each named.
+  await to.fill('soon');
+  await to.press('Enter');
+  await expect(to).toHaveAttribute('aria-invalid', 'true');
+  await expect(error).toContainText('To time not applied: "soon" is not a time');
+  await expect(error).toContainText('From time not applied');
+  await expect(chips).toHaveText(`${applied}×`);
+  await shots(app, '41-time-refused');
+  // Corrected as typed, the marks go; Enter applies the new range.
+  await from.fill('2026-01-05 13:00');
+  await to.fill('2026-01-05T17:00:00Z');
+  await expect(error).toHaveCount(0);
+  await expect(from).toHaveAttribute('aria-invalid', 'false');
+  await to.press('Enter');
+  await expect(chips).toContainText('time: 2026-01-05T13:00:00.000Z → 2026-01-05T17:00:00.000Z');
 });

@@ -13,7 +13,7 @@ import { eventJson } from '../src/renderer/lib/event-menu.ts';
 import { leafText, parseLossless } from '../src/renderer/lib/json-source.ts';
 import { kindFamily, kindHue } from '../src/renderer/lib/kinds.ts';
 import { decodeEscapes, splitHits } from '../src/renderer/lib/preview.ts';
-import { parseWhere, WHERE_SHAPE } from '../src/renderer/lib/query-check.ts';
+import { parseTimeRange, parseWhere, TIME_SHAPE, WHERE_SHAPE } from '../src/renderer/lib/query-check.ts';
 import { nodeText } from '../src/renderer/components/JsonTree.tsx';
 import { sortRuns } from '../src/renderer/components/Runs.tsx';
 
@@ -176,6 +176,20 @@ describe('the filter bar\'s JSON-path condition', () => {
     expect(parseWhere('$.x=null')).toEqual({ ok: true, condition: { path: '$.x', value: null } });
     expect(parseWhere('$.name=plain text')).toEqual({ ok: true, condition: { path: '$.name', value: 'plain text' } });
     expect(parseWhere('$."a=b"=1')).toEqual({ ok: true, condition: { path: '$."a=b"', value: 1 } });
+  });
+});
+
+describe('the filter bar\'s time range', () => {
+  it('typed times are read as UTC, ISO times as written, an empty end is no bound', () => {
+    expect(parseTimeRange('2026-01-05 12:00', ' 2026-01-05T18:00:00+01:00 ')).toEqual({ ok: true, time_from: '2026-01-05T12:00:00.000Z', time_to: '2026-01-05T17:00:00.000Z' });
+    expect(parseTimeRange('', '2026-01-05 08:00:00.5')).toEqual({ ok: true, time_from: undefined, time_to: '2026-01-05T08:00:00.500Z' });
+  });
+
+  it('each end that is no time is refused, naming the text', () => {
+    expect(parseTimeRange('yesterday-ish', '')).toEqual({ ok: false, refused: { from: `"yesterday-ish" is not a time: ${TIME_SHAPE}` } });
+    expect(parseTimeRange('2026-01-05', 'soon')).toEqual({ ok: false, refused: { to: `"soon" is not a time: ${TIME_SHAPE}` } });
+    const both = parseTimeRange('x', 'y');
+    expect(!both.ok && Object.keys(both.refused)).toEqual(['from', 'to']);
   });
 });
 

@@ -1,12 +1,12 @@
 // The filter bar: kinds in or out, runs, actors, time range, text, a JSON-path
 // condition. Facet lists carry counts; every change is a new view in the history.
 import { useEffect, useRef, useState } from 'react';
-import { useApp, useAppStore } from '../lib/use-app.tsx';
+import { useApp } from '../lib/use-app.tsx';
 import type { FacetValue, Query } from '../../shared/ledger.ts';
 import type { Rules } from '../../shared/projection.ts';
 import { kindColor } from '../lib/kinds.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
-import { parseWhere } from '../lib/query-check.ts';
+import { parseTimeRange, parseWhere } from '../lib/query-check.ts';
 import { ColumnsMenu } from './EventList.tsx';
 import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
 
@@ -125,7 +125,6 @@ function useMenus(bar: React.RefObject<HTMLDivElement | null>) {
 }
 
 export function FilterBar() {
-  const store = useAppStore();
   const bar = useRef<HTMLDivElement>(null);
   useMenus(bar);
   const query = useApp((s) => s.query);
@@ -140,18 +139,14 @@ export function FilterBar() {
   const [to, setTo] = useState(query.time_to ?? '');
   useEffect(() => setFrom(query.time_from ?? ''), [query.time_from]);
   useEffect(() => setTo(query.time_to ?? ''), [query.time_to]);
-  /** A typed time: ISO, or "YYYY-MM-DD HH:MM[:SS]" read as UTC like the times shown. */
-  const toIso = (t: string): string | undefined | null => {
-    if (!t.trim()) return undefined;
-    const s = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t.trim()) ? `${t.trim().replace(' ', 'T')}Z` : t.trim();
-    const ms = Date.parse(s);
-    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-  };
+  /** Like the JSON-path field: set when Enter met a time that is none, then checked as typed. */
+  const [timeChecked, setTimeChecked] = useState(false);
+  const timeRange = timeChecked ? parseTimeRange(from, to) : null;
+  const timeProblem = timeRange && !timeRange.ok ? timeRange.refused : null;
   const applyTime = () => {
-    const f = toIso(from);
-    const t = toIso(to);
-    if (f === null || t === null) return store.getState().setNotice('A time looks like 2026-01-05 08:00:00 (UTC) or an ISO-8601 time');
-    apply({ ...query, time_from: f, time_to: t });
+    const parsed = parseTimeRange(from, to);
+    setTimeChecked(!parsed.ok);
+    if (parsed.ok) apply({ ...query, time_from: parsed.time_from, time_to: parsed.time_to });
   };
   useEffect(() => setText(query.text ?? ''), [query.text]);
   useEffect(() => setWhere(query.json_path ? `${query.json_path.path}=${JSON.stringify(query.json_path.value)}` : ''), [query.json_path]);
@@ -196,7 +191,7 @@ export function FilterBar() {
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
         <input
-          className={`where-filter${whereProblem ? ' invalid' : ''}`}
+          className="where-filter"
           placeholder="$.path=value"
           aria-label="JSON-path condition"
           aria-invalid={whereProblem !== null}
@@ -208,8 +203,20 @@ export function FilterBar() {
         />
       </form>
       <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
-        <input placeholder="from time" aria-label="From time (UTC)" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="time-from" title="Enter applies; UTC" />
-        <input placeholder="to time" aria-label="To time (UTC)" value={to} onChange={(e) => setTo(e.target.value)} data-testid="time-to" title="Enter applies; UTC" />
+        {(['from', 'to'] as const).map((end) => (
+          <input
+            key={end}
+            placeholder={`${end} time`}
+            aria-label={`${end === 'from' ? 'From' : 'To'} time (UTC)`}
+            aria-invalid={!!timeProblem?.[end]}
+            aria-describedby={timeProblem?.[end] ? 'time-error' : undefined}
+            aria-errormessage={timeProblem?.[end] ? 'time-error' : undefined}
+            value={end === 'from' ? from : to}
+            onChange={(e) => (end === 'from' ? setFrom : setTo)(e.target.value)}
+            data-testid={`time-${end}`}
+            title="Enter applies; UTC"
+          />
+        ))}
         <button type="submit" hidden />
       </form>
       <div className="chips">
@@ -226,8 +233,22 @@ export function FilterBar() {
       <ViewsMenu />
       <ColumnsMenu />
       {whereProblem && (
-        <p className="where-error" id="where-error" role="alert" data-testid="where-error">
+        <p className="filter-error" id="where-error" role="alert" data-testid="where-error">
           <strong>JSON-path condition not applied:</strong> {whereProblem}
+        </p>
+      )}
+      {timeProblem && (
+        <p className="filter-error" id="time-error" role="alert" data-testid="time-error">
+          {timeProblem.from && (
+            <span>
+              <strong>From time not applied:</strong> {timeProblem.from}
+            </span>
+          )}
+          {timeProblem.to && (
+            <span>
+              <strong>To time not applied:</strong> {timeProblem.to}
+            </span>
+          )}
         </p>
       )}
     </div>

@@ -47,3 +47,29 @@ export function parseWhere(text: string): { ok: true; condition: JsonPathConditi
   const issue = parsed.error.issues.find((x) => x.path[0] === 'json_path') ?? parsed.error.issues[0]!;
   return { ok: false, message: issue.message };
 }
+
+export const TIME_SHAPE = 'a time looks like 2026-01-05 08:00:00 (UTC) or an ISO-8601 time';
+
+/**
+ * A typed time of the filter bar: ISO, or "YYYY-MM-DD HH:MM[:SS]" read as UTC like the
+ * times shown; empty is no bound (undefined), text that is no time is null.
+ */
+export function parseTime(text: string): string | undefined | null {
+  const t = text.trim();
+  if (!t) return undefined;
+  const s = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t) ? `${t.replace(' ', 'T')}Z` : t;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** The from and to fields read into a time range, or why each field that is no time is refused. */
+export function parseTimeRange(
+  from: string,
+  to: string,
+): { ok: true; time_from: string | undefined; time_to: string | undefined } | { ok: false; refused: Partial<Record<'from' | 'to', string>> } {
+  const time_from = parseTime(from);
+  const time_to = parseTime(to);
+  if (time_from !== null && time_to !== null) return { ok: true, time_from, time_to };
+  const why = (text: string) => `"${text.trim()}" is not a time: ${TIME_SHAPE}`;
+  return { ok: false, refused: { ...(time_from === null && { from: why(from) }), ...(time_to === null && { to: why(to) }) } };
+}

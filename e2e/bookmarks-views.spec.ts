@@ -32,7 +32,7 @@ test('bookmarks: B and a click mark events, the menu lists them, ] and [ step th
   await expect(app.locator('.row.selected')).toHaveAttribute('data-offset', '4');
   await app.reload();
   await expect(app.locator('.row[data-position="3"] .bookmark-mark')).toBeVisible();
-  await expect(app.getByTestId('bookmarks-menu').locator('summary')).toHaveText('Bookmarks (2)');
+  await expect(app.getByTestId('bookmarks-menu').locator('summary')).toHaveAccessibleName('Bookmarks (2)');
   // Kept in the app's data folder, not in (or beside) the ledger.
   expect(fs.readdirSync(path.join(APP_DATA, 'prefs')).length).toBeGreaterThan(0);
   expect(digest(served.file)).toBe(before);
@@ -70,7 +70,7 @@ test('named views are saved per ledger and applied again, after a reload too', a
   await app.getByRole('button', { name: 'Clear' }).click();
   await expect(app.locator('.chip')).toHaveCount(0);
   await app.reload();
-  await expect(app.getByTestId('views-menu').locator('summary')).toHaveText('Views (1)');
+  await expect(app.getByTestId('views-menu').locator('summary')).toHaveAccessibleName('Views (1)');
   await app.getByTestId('views-menu').locator('summary').click();
   await app.locator('[data-view="failures"]').click();
   await expect(app.locator('.chip', { hasText: 'kind: node.failed' })).toBeVisible();

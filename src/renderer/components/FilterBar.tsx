@@ -8,7 +8,7 @@ import { kindColor } from '../lib/kinds.ts';
 import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { parseTimeRange, parseWhere } from '../lib/query-check.ts';
 import { ColumnsMenu } from './EventList.tsx';
-import { BookmarksMenu, ViewsMenu } from './SavedMenus.tsx';
+import { BookmarksMenu, MenuCount, ViewsMenu } from './SavedMenus.tsx';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -44,7 +44,10 @@ function KindMenu({ facets, query, apply, rules }: { facets: FacetValue[] | unde
   };
   return (
     <details className="facet-menu" data-testid="kind-menu">
-      <summary>Kinds{inc.size ? ` (${inc.size} in)` : ''}{exc.size ? ` (${exc.size} out)` : ''}</summary>
+      <summary>
+        Kinds
+        <MenuCount n={inc.size + exc.size} label={[inc.size && `${inc.size} in`, exc.size && `${exc.size} out`].filter(Boolean).join(', ')} />
+      </summary>
       <div className="facet-list">
         {(facets ?? []).map((f) => {
           const k = String(f.value);
@@ -70,7 +73,7 @@ function ListMenu({ label, facets, chosen, onToggle, testid }: { label: string; 
     <details className="facet-menu" data-testid={testid}>
       <summary>
         {label}
-        {chosen.length ? ` (${chosen.length})` : ''}
+        <MenuCount n={chosen.length} />
       </summary>
       <div className="facet-list">
         <input placeholder={`find a ${label.toLowerCase().replace(/s$/, '')}`} aria-label={`Find a ${label.toLowerCase().replace(/s$/, '')}`} value={filter} onChange={(e) => setFilter(e.target.value)} />
@@ -182,56 +185,66 @@ export function FilterBar() {
   if (query.json_path) chips.push([`${query.json_path.path} = ${JSON.stringify(query.json_path.value)}`, () => apply({ ...query, json_path: undefined })]);
   const filtered = Object.keys(query).length > 0;
   return (
+    // Two lines: the controls, whose sizes hang on nothing typed or applied, with the count
+    // in a place kept for it; then the chips and Clear, when anything is applied.
     <div className="filter-bar" data-testid="filter-bar" ref={bar}>
-      <KindMenu facets={facets.kind} query={query} apply={apply} rules={rules} />
-      <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
-      <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
-      <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>
-        <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
-      </form>
-      <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
-        <input
-          className="where-filter"
-          placeholder="$.path=value"
-          aria-label="JSON-path condition"
-          aria-invalid={whereProblem !== null}
-          aria-describedby={whereProblem ? 'where-error' : undefined}
-          aria-errormessage={whereProblem ? 'where-error' : undefined}
-          value={where}
-          onChange={(e) => setWhere(e.target.value)}
-          data-testid="where-filter"
-        />
-      </form>
-      <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
-        {(['from', 'to'] as const).map((end) => (
+      <div className="filter-controls">
+        <KindMenu facets={facets.kind} query={query} apply={apply} rules={rules} />
+        <ListMenu label="Runs" facets={facets.run_id} chosen={query.runs ?? []} onToggle={toggle('runs')} testid="run-menu" />
+        <ListMenu label="Actors" facets={facets.actor} chosen={query.actors ?? []} onToggle={toggle('actors')} testid="actor-menu" />
+        <form onSubmit={(e) => (e.preventDefault(), apply({ ...query, text: text.trim() || undefined }))}>
+          <input className="text-filter" placeholder="Text in payload" aria-label="Text in payload" value={text} onChange={(e) => setText(e.target.value)} data-testid="text-filter" />
+        </form>
+        <form onSubmit={(e) => (e.preventDefault(), applyWhere())}>
           <input
-            key={end}
-            placeholder={`${end} time`}
-            aria-label={`${end === 'from' ? 'From' : 'To'} time (UTC)`}
-            aria-invalid={!!timeProblem?.[end]}
-            aria-describedby={timeProblem?.[end] ? 'time-error' : undefined}
-            aria-errormessage={timeProblem?.[end] ? 'time-error' : undefined}
-            value={end === 'from' ? from : to}
-            onChange={(e) => (end === 'from' ? setFrom : setTo)(e.target.value)}
-            data-testid={`time-${end}`}
-            title="Enter applies; UTC"
+            className="where-filter"
+            placeholder="$.path=value"
+            aria-label="JSON-path condition"
+            aria-invalid={whereProblem !== null}
+            aria-describedby={whereProblem ? 'where-error' : undefined}
+            aria-errormessage={whereProblem ? 'where-error' : undefined}
+            value={where}
+            onChange={(e) => setWhere(e.target.value)}
+            data-testid="where-filter"
           />
-        ))}
-        <button type="submit" hidden />
-      </form>
-      <div className="chips">
-        {chips.map(([label, remove]) => (
-          <span className="chip" key={label}>
-            {label}
-            <button onClick={remove} aria-label={`remove ${label}`}>×</button>
-          </span>
-        ))}
+        </form>
+        <form onSubmit={(e) => (e.preventDefault(), applyTime())} className="time-range">
+          {(['from', 'to'] as const).map((end) => (
+            <input
+              key={end}
+              placeholder={`${end} time`}
+              aria-label={`${end === 'from' ? 'From' : 'To'} time (UTC)`}
+              aria-invalid={!!timeProblem?.[end]}
+              aria-describedby={timeProblem?.[end] ? 'time-error' : undefined}
+              aria-errormessage={timeProblem?.[end] ? 'time-error' : undefined}
+              value={end === 'from' ? from : to}
+              onChange={(e) => (end === 'from' ? setFrom : setTo)(e.target.value)}
+              data-testid={`time-${end}`}
+              title="Enter applies; UTC"
+            />
+          ))}
+          <button type="submit" hidden />
+        </form>
+        <div className="filter-tools">
+          <span className="match-count" data-testid="match-count" role="status" aria-live="polite">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
+          <BookmarksMenu />
+          <ViewsMenu />
+          <ColumnsMenu />
+        </div>
       </div>
-      <span className="match-count" data-testid="match-count" role="status" aria-live="polite">{filtered ? `${exact ? '' : '≈'}${n(total)} matching` : ''}</span>
-      {filtered && <button onClick={() => apply({})}>Clear</button>}
-      <BookmarksMenu />
-      <ViewsMenu />
-      <ColumnsMenu />
+      {filtered && (
+        <div className="filter-applied">
+          <div className="chips">
+            {chips.map(([label, remove]) => (
+              <span className="chip" key={label}>
+                {label}
+                <button onClick={remove} aria-label={`remove ${label}`}>×</button>
+              </span>
+            ))}
+          </div>
+          <button onClick={() => apply({})}>Clear</button>
+        </div>
+      )}
       {whereProblem && (
         <p className="filter-error" id="where-error" role="alert" data-testid="where-error">
           <strong>JSON-path condition not applied:</strong> {whereProblem}

@@ -3,13 +3,32 @@
 import { useState } from 'react';
 import { useApp, useAppStore } from '../lib/use-app.tsx';
 
+/**
+ * How many values a menu holds or has chosen, as a badge on its button's corner: the
+ * button keeps its width as filters are added, so the bar's controls never move.
+ */
+export function MenuCount({ n, label }: { n: number; label?: string }) {
+  if (!n) return null;
+  return (
+    <>
+      <span className="menu-count" aria-hidden="true">
+        {n}
+      </span>
+      <span className="sr-only"> ({label ?? n})</span>
+    </>
+  );
+}
+
 export function BookmarksMenu() {
   const store = useAppStore();
   const bookmarks = useApp((s) => s.bookmarks);
   const st = store.getState();
   return (
     <details className="facet-menu" data-testid="bookmarks-menu">
-      <summary>Bookmarks{bookmarks.length ? ` (${bookmarks.length})` : ''}</summary>
+      <summary>
+        Bookmarks
+        <MenuCount n={bookmarks.length} />
+      </summary>
       <div className="facet-list">
         <p className="muted menu-hint">B marks the selected event; [ and ] go to the previous and next mark.</p>
         <div className="menu-row">
@@ -42,7 +61,10 @@ export function ViewsMenu() {
   const [name, setName] = useState('');
   return (
     <details className="facet-menu" data-testid="views-menu">
-      <summary>Views{views.length ? ` (${views.length})` : ''}</summary>
+      <summary>
+        Views
+        <MenuCount n={views.length} />
+      </summary>
       <div className="facet-list">
         <form
           className="menu-row"

@@ -51,7 +51,9 @@ test('a time range that is no time is not applied: marked at its field with why,
   await expect(chips).toContainText(applied);
   await expect(app.getByTestId('status')).not.toContainText('updating', { timeout: 60_000 });
   const valid = await app.getByTestId('match-count').textContent();
-  const hash = new URL(app.url()).hash;
+  // The filters the URL holds (the rest of the view, such as the row in view, may still settle).
+  const filters = () => (JSON.parse(decodeURIComponent(new URL(app.url()).hash.slice(1))) as { q: unknown }).q;
+  const kept = filters();
   await from.fill('yesterday-ish');
   await from.press('Enter');
   await expect(error).toHaveText('From time not applied: "yesterday-ish" is not a time: a time looks like 2026-01-05 08:00:00 (UTC) or an ISO-8601 time');
@@ -70,7 +72,7 @@ test('a time range that is no time is not applied: marked at its field with why,
   // Still the last valid range: its chip, its count, its URL.
   await expect(chips).toHaveText(`${applied}×`);
   await expect(app.getByTestId('match-count')).toHaveText(valid!);
-  expect(new URL(app.url()).hash).toBe(hash);
+  expect(filters()).toEqual(kept);
   // Both ends wrong: both marked, each named.
   await to.fill('soon');
   await to.press('Enter');

@@ -94,11 +94,27 @@ describe('bad filter flags are usage errors (exit 2) naming the flag', () => {
 });
 
 describe('bad mappings and exports', () => {
-  it('says a --map that is not JSON is not JSON, inline or in a file', () => {
-    refused(cli(['stats', gen, '--map', '{"table": "events",']), /--map: not valid JSON/);
+  it('refuses a --map that is no mapping before opening: given inline, a bad command line (exit 2); in a file, a bad input naming it (exit 1)', () => {
+    usage(cli(['stats', gen, '--map', '{"table": "events",']), /--map: not valid JSON/);
+    // Before opening: a ledger that is not there is never reached.
+    usage(cli(['stats', path.join(dir, 'not-there.db'), '--map', 'kind=']), /--map takes key=column pairs separated by commas, not "kind="/);
+    usage(cli(['stats', gen, '--map', 'table=events,order=offset']), /--map: missing run, kind \(--map table=NAME/);
+    usage(cli(['stats', gen, '--map', 'table=events,order=offset,run=run_id,kind=kind,tabel=x']), /--map: Unrecognized key: "tabel"/);
+    usage(cli(['stats', gen, '--map', '{"table":"events","order":"offset","run":"run_id","kind":"kind","time_format":"weird"}']), /--map: time_format: Invalid option/);
     const file = path.join(dir, 'map.json');
     fs.writeFileSync(file, '{ nope');
-    refused(cli(['stats', gen, '--map', file]), /--map: the file is not JSON.*map\.json/);
+    const notJson = cli(['stats', gen, '--map', file]);
+    refused(notJson, /--map: the file is not JSON.*map\.json/);
+    expect(notJson.code).toBe(1);
+    fs.writeFileSync(file, '{"table": "events", "order": "offset"}');
+    const partial = cli(['stats', path.join(dir, 'not-there.db'), '--map', file]);
+    refused(partial, /--map: missing run, kind .*map\.json/);
+    expect(partial.code).toBe(1);
+  });
+
+  it('refuses a search text the engine would refuse before opening, as a bad command line', () => {
+    usage(cli(['search', path.join(dir, 'not-there.db'), '']), /the search text "": Too small: expected string to have >=1 characters/);
+    usage(cli(['search', gen, 'x'.repeat(1001)]), /the search text "x{40}…": Too big: expected string to have <=1000 characters/);
   });
 
   it('filters a mapped table whose payloads are not JSON: such rows simply do not match', () => {

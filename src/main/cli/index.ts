@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { describeIssues, LedgerError } from '../../shared/errors.ts';
-import { QuerySchema, type LedgerEvent, type Mapping, type PageRequest, type Query } from '../../shared/ledger.ts';
+import { MappingSchema, QuerySchema, type LedgerEvent, type Mapping, type PageRequest, type Query } from '../../shared/ledger.ts';
 import { RUN_STATUSES, type LedgerRules, type RunStatus } from '../../shared/projection.ts';
 import { MAX_GENERATED_EVENTS } from '../../shared/contract.ts';
 import { formatBytes, formatMs } from '../../shared/format.ts';
@@ -42,27 +42,32 @@ interface Common {
 
 function parseMapping(spec: string | undefined): Mapping | undefined {
   if (!spec) return undefined;
-  if (fs.existsSync(spec) && spec.endsWith('.json')) {
+  // A file's contents are a bad input (exit 1, naming the file); the flag's own text a bad command line (exit 2).
+  const file = fs.existsSync(spec) && spec.endsWith('.json') ? spec : undefined;
+  const refuse = (why: string) => (file ? new LedgerError('invalid_argument', `--map: ${why}`, file) : new UsageError(`--map: ${why}`));
+  let given: unknown;
+  if (file || spec.trimStart().startsWith('{')) {
     try {
-      return JSON.parse(fs.readFileSync(spec, 'utf8')) as Mapping;
+      given = JSON.parse(file ? fs.readFileSync(file, 'utf8') : spec);
     } catch (e) {
-      throw new LedgerError('invalid_argument', `--map: the file is not JSON (${(e as Error).message.split('\n')[0]})`, spec);
+      throw refuse(`${file ? 'the file is not JSON' : 'not valid JSON'} (${(e as Error).message.split('\n')[0]})`);
     }
-  }
-  if (spec.trimStart().startsWith('{')) {
-    try {
-      return JSON.parse(spec) as Mapping;
-    } catch (e) {
-      throw new LedgerError('invalid_argument', `--map: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  } else {
+    const pairs: Record<string, string> = {};
+    for (const part of spec.split(',')) {
+      const [k, v, extra] = part.split('=');
+      if (!k?.trim() || !v?.trim() || extra !== undefined) throw new UsageError(`--map takes key=column pairs separated by commas, not "${part}"`);
+      pairs[k.trim()] = v.trim();
     }
+    given = pairs;
   }
-  const out: Record<string, string> = {};
-  for (const part of spec.split(',')) {
-    const [k, v] = part.split('=');
-    if (!k || !v) throw new LedgerError('invalid_argument', `--map takes key=column pairs separated by commas, not "${part}"`);
-    out[k.trim()] = v.trim();
+  const mapping = MappingSchema.safeParse(given);
+  if (!mapping.success) {
+    const has = (k: PropertyKey) => typeof given === 'object' && given !== null && k in given;
+    const missing = mapping.error.issues.filter((i) => i.path.length === 1 && !has(i.path[0]!)).map((i) => String(i.path[0]));
+    throw refuse(missing.length ? `missing ${missing.join(', ')} (${MAP_SYNTAX})` : describeIssues(mapping.error.issues));
   }
-  return out as unknown as Mapping;
+  return given as Mapping;
 }
 
 /** --rules FILE: a ledger's own projection rules, as JSON (checked when the ledger opens). */
@@ -105,7 +110,7 @@ function withFilters(cmd: Command): Command {
     .option('--where <path=value>', 'payload JSON path equals a value, e.g. $.node_id=embed or $.attempt=2');
 }
 
-function queryFrom(o: Record<string, unknown>): Query {
+function queryFrom(o: Record<string, unknown>, names: Record<string, string> = {}): Query {
   const q: Record<string, unknown> = {
     runs: o.run,
     kinds: o.kind,
@@ -134,7 +139,7 @@ function queryFrom(o: Record<string, unknown>): Query {
     q.json_path = { path: o.where.slice(0, i), value };
   }
   for (const k of Object.keys(q)) if (q[k] === undefined) delete q[k];
-  checkFilters(q, o);
+  checkFilters(q, o, { ...FILTER_FLAGS, ...names });
   return q as Query;
 }
 
@@ -159,12 +164,12 @@ const FILTER_FLAGS: Record<string, string> = {
  * The filters checked by the engine's own rules (QuerySchema) before anything opens: a
  * filter it would refuse is a bad command line (exit 2), said as the flag given.
  */
-function checkFilters(q: Record<string, unknown>, o: Record<string, unknown>): void {
+function checkFilters(q: Record<string, unknown>, o: Record<string, unknown>, names: Record<string, string>): void {
   const parsed = QuerySchema.safeParse(q);
   if (parsed.success) return;
   const issue = parsed.error.issues[0]!;
   const [key, index] = issue.path;
-  const flag = FILTER_FLAGS[String(key)];
+  const flag = names[String(key)];
   if (!flag) throw new UsageError(`bad filters: ${describeIssues(parsed.error.issues)}`);
   let given = key === 'json_path' ? o.where : q[String(key)];
   if (Array.isArray(given)) given = typeof index === 'number' ? given[index] : undefined;
@@ -497,7 +502,7 @@ export function buildProgram(): Command {
     const o = common(cmd);
     const limit = limitOf(o, 50);
     const format = formatOf(o);
-    const query = { ...queryFrom(o), text };
+    const query = queryFrom({ ...o, text }, { text: 'the search text' });
     await jobs.run('indexText', { ledger: await hostOpen(p, o) }, 'index');
     const ledger = open(p, o);
     const index = new TextIndex(ledger);

@@ -23,6 +23,16 @@ export function StatusBadge({ status, derived }: { status: string; derived?: boo
 
 const RUN_ROW = 22;
 
+/** The runs table's columns: their widths are set on these (the table's layout is fixed), never by the rows on screen. */
+const RUN_COLUMNS: ReadonlyArray<{ key: SortKey; label: string; col: string }> = [
+  { key: 'run_id', label: 'Run', col: 'col-run' },
+  { key: 'status', label: 'Status', col: 'col-status' },
+  { key: 'workflow_id', label: 'Workflow', col: 'col-workflow' },
+  { key: 'started_at', label: 'Started', col: 'col-started' },
+  { key: 'duration', label: 'Duration', col: 'col-duration' },
+  { key: 'event_count', label: 'Events', col: 'col-event_count' },
+];
+
 /** Run ids in natural order: run-2 before run-10. */
 const runIdOrder = new Intl.Collator('en', { numeric: true }).compare;
 
@@ -48,8 +58,8 @@ export function RunsPanel({ onHide }: { onHide?: () => void }) {
   const scroll = useRef<HTMLDivElement>(null);
   const list = useMemo(() => sortRuns(runs ?? [], status, sort.key, sort.dir), [runs, status, sort]);
   const virtual = useVirtualizer({ count: list.length, getScrollElement: () => scroll.current, estimateSize: () => RUN_ROW, overscan: 10 });
-  const head = (key: SortKey, label: string) => (
-    <th className={`col-${key === 'run_id' ? 'run' : key === 'workflow_id' ? 'workflow' : key === 'started_at' ? 'started' : key}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+  const head = ({ key, label, col }: (typeof RUN_COLUMNS)[number]) => (
+    <th key={key} className={`${col}${sort.key === key ? ' sorted' : ''}`} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
       <button className="sort" onClick={() => setSort((s) => ({ key, dir: s.key === key ? (-s.dir as 1 | -1) : 1 }))}>
         {label}
         {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
@@ -105,20 +115,19 @@ export function RunsPanel({ onHide }: { onHide?: () => void }) {
       </header>
       <div className="runs-scroll" ref={scroll}>
         <table className="runs" aria-rowcount={list.length + 1}>
+          <colgroup>
+            {RUN_COLUMNS.map(({ key, col }) => (
+              <col key={key} className={col} />
+            ))}
+          </colgroup>
           <thead>
-            <tr>
-              {head('run_id', 'Run')}
-              {head('status', 'Status')}
-              {head('workflow_id', 'Workflow')}
-              {head('started_at', 'Started')}
-              {head('duration', 'Duration')}
-              {head('event_count', 'Events')}
-            </tr>
+            <tr>{RUN_COLUMNS.map(head)}</tr>
           </thead>
           <tbody>
             {before > 0 && <tr aria-hidden="true" style={{ height: before }} />}
             {items.map((item) => {
               const r = list[item.index]!;
+              const took = formatDuration(r.started_at, r.ended_at);
               return (
                 <tr
                   key={r.run_id}
@@ -145,8 +154,8 @@ export function RunsPanel({ onHide }: { onHide?: () => void }) {
                     {r.workflow_id ?? ''} <span className="muted">{r.version ?? ''}</span>
                   </td>
                   <td className="col-started">{short(r.started_at)}</td>
-                  <td>{formatDuration(r.started_at, r.ended_at)}</td>
-                  <td className="num">{n(r.event_count)}</td>
+                  <td title={took}>{took}</td>
+                  <td className="num" title={n(r.event_count)}>{n(r.event_count)}</td>
                 </tr>
               );
             })}

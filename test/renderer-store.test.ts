@@ -82,9 +82,17 @@ describe('app store', () => {
     push({ event: 'jobDone', payload: { job: 'j1', method: 'snapshot', ok: false, code: 'cancelled', error: 'cancelled; nothing was written' } });
     expect(store.getState().jobs).toEqual({});
     expect(store.getState().notice).toBe('snapshot cancelled; nothing was written');
+    // A job ended by its ledger's close (another file opened while its index was built) is no news.
+    push({ event: 'jobDone', payload: { job: 'j2', method: 'indexText', ok: false, code: 'cancelled', error: 'cancelled; nothing was written' } });
+    expect(store.getState().notice).toBe('snapshot cancelled; nothing was written');
     push({ event: 'command', payload: { command: 'open', path: '/data/c.db' } });
     await settle();
     expect(store.getState().info?.path).toBe('/data/c.db');
+    store.setState({ follow: true, notice: null });
+    push({ event: 'tailError', payload: { ledger: 'L:/data/other.db', code: 'replaced', message: 'other.db was replaced' } });
+    expect(store.getState()).toMatchObject({ follow: true, notice: null });
+    push({ event: 'tailError', payload: { ledger: 'L:/data/c.db', code: 'replaced', message: 'c.db was replaced' } });
+    expect(store.getState()).toMatchObject({ follow: false, notice: 'c.db was replaced' });
     push({ event: 'command', payload: { command: 'theme', theme: 'dark' } });
     expect(store.getState().theme).toBe('dark');
     push({ event: 'command', payload: { command: 'close' } });

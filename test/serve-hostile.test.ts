@@ -100,11 +100,11 @@ function frame(first: number, payload: Buffer, opts: { masked?: boolean; length?
 }
 
 /** A page's socket: its calls answered in turn. */
-async function page(): Promise<{ call: (method: string, args: unknown) => Promise<any>; ws: WebSocket }> {
+async function page(): Promise<{ call: (method: string, args: unknown, job?: string) => Promise<any>; ws: WebSocket }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let next = 100;
-  const call = (method: string, args: unknown) =>
+  const call = (method: string, args: unknown, job?: string) =>
     new Promise<any>((resolve) => {
       const id = next++;
       const onMessage = (d: unknown) => {
@@ -114,7 +114,7 @@ async function page(): Promise<{ call: (method: string, args: unknown) => Promis
         resolve(m);
       };
       ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method, args }));
+      ws.send(JSON.stringify({ id, method, args, job }));
     });
   return { call, ws };
 }
@@ -233,6 +233,42 @@ describe('serve from the command line', () => {
     while (gone.ok);
     expect(gone).toMatchObject({ ok: false, error: { message: expect.stringContaining('no open ledger') } });
     expect(await b.call('info', { ledger: ofB })).toMatchObject({ ok: true });
+    b.ws.close();
+    await stillServes();
+  });
+
+  it("tells each page of its own jobs only, and a job whose ledger closes ends as cancelled", async () => {
+    const big = path.join(dir, 'ledgers', 'big.db');
+    generateLedger(big, { events: 200_000 });
+    const [a, b] = [await page(), await page()];
+    const heard = (ws: WebSocket) => {
+      const jobs: any[] = [];
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d));
+        if (m.event === 'progress' || m.event === 'jobDone') jobs.push(m.payload);
+      });
+      return jobs;
+    };
+    const [byA, byB] = [heard(a.ws), heard(b.ws)];
+    const ofA = (await a.call('open', { path: big })).result.ledger;
+    const ofB = (await b.call('open', { path: big })).result.ledger;
+    // The full-text index of 200,000 events is built in steps; the ledger closes between two.
+    const indexing = a.call('indexText', { ledger: ofA }, 'index-a');
+    while (!byA.some((p) => p.job === 'index-a')) await new Promise((r) => setTimeout(r, 5));
+    expect(await a.call('close', { ledger: ofA })).toMatchObject({ ok: true });
+    expect(await indexing).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    // An export goes on to its file when its ledger closes (another file opened meanwhile).
+    const again = (await a.call('open', { path: big })).result.ledger;
+    const out = path.join(dir, 'ledgers', 'export');
+    const exporting = a.call('exportJsonl', { ledger: again, dir: out }, 'export-a');
+    while (!byA.some((p) => p.job === 'export-a')) await new Promise((r) => setTimeout(r, 5));
+    expect(await a.call('close', { ledger: again })).toMatchObject({ ok: true });
+    expect(await exporting).toMatchObject({ ok: true, result: { events: 200_000 } });
+    expect(await b.call('count', { ledger: ofB }, 'count-b')).toMatchObject({ ok: true, result: 200_000 });
+    expect(byA.filter((p) => p.ok !== undefined).map((p) => p.method)).toEqual(['open', 'indexText', 'open', 'exportJsonl']);
+    expect(byB.filter((p) => p.ok !== undefined).map((p) => p.method)).toEqual(['open', 'count']);
+    expect(byB.map((p) => p.job)).not.toContain('index-a');
+    a.ws.close();
     b.ws.close();
     await stillServes();
   });

@@ -108,7 +108,8 @@ export class EngineHost {
   private readonly flags = new SharedArrayBuffer(SLOTS * 4);
   private readonly view = new Int32Array(this.flags);
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
-  private readonly jobs = new Map<string, number>();
+  /** Each running job's cancel slot, and the ledger whose view it computes (background jobs only). */
+  private readonly jobs = new Map<string, { slot: number; viewOf: unknown }>();
   private readonly listeners = new Set<(p: Push) => void>();
   private readonly cacheDir: string | undefined;
   private readonly log: (line: string) => void;
@@ -154,12 +155,15 @@ export class EngineHost {
     const job = isJob(method) ? (req.job ?? crypto.randomUUID()) : undefined;
     const slot = job ? this.free.pop() : undefined;
     if (job && slot === undefined) return errorResponse(req.id, new Error('too many jobs at once'));
+    const args = req.args as { ledger?: string; replay?: string; path?: string };
     if (job) {
       Atomics.store(this.view, slot!, 0);
-      this.jobs.set(job, slot!);
+      this.jobs.set(job, { slot: slot!, viewOf: lane === 'background' ? args.ledger : undefined });
     }
+    // A ledger's background jobs (counts, folds, its text index) end with it: one under way would go on
+    // against its closed files, for a view nobody has. An export or snapshot goes on to its file.
+    if (method === 'close') for (const j of this.jobs.values()) if (j.viewOf === args.ledger) Atomics.store(this.view, j.slot, 1);
     const started = performance.now();
-    const args = req.args as { ledger?: string; replay?: string; path?: string };
     const lanes = this.lanesOf(method, args);
     const pg = lanes !== this.files;
     try {
@@ -211,8 +215,8 @@ export class EngineHost {
   /** The calls the host answers itself: a cancel sets the job's flag, which its worker reads mid-job. */
   private answer(req: Request): Response {
     if (req.method === 'cancel') {
-      const slot = this.jobs.get((req.args as { job: string }).job);
-      if (slot !== undefined) Atomics.store(this.view, slot, 1);
+      const running = this.jobs.get((req.args as { job: string }).job);
+      if (running) Atomics.store(this.view, running.slot, 1);
     }
     return { id: req.id, ok: true, result: null };
   }

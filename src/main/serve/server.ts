@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { errorResponse, validateRequest, type Push, type Response } from '../../shared/contract.ts';
+import { errorResponse, isJob, validateRequest, type Push, type Response } from '../../shared/contract.ts';
 import { LedgerError } from '../../shared/errors.ts';
 import { defaultCacheDir } from '../engine/base/cache.ts';
 import { EngineHost } from '../host/host.ts';
@@ -117,7 +117,8 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const sockets = new Set<WebSocket>();
+  /** Each page's socket, with the jobs it started: a job's progress and outcome go to its own page only. */
+  const pages = new Map<WebSocket, Set<string>>();
   const send = (ws: WebSocket, text: string) => {
     if (ws.readyState === ws.OPEN) ws.send(text, () => {});
   };
@@ -131,14 +132,15 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
+      const jobs = new Set<string>();
+      pages.set(ws, jobs);
       // The ledgers this page opened end with its socket (a reload, a closed tab): left open,
       // each held its files, a follower and its database connections until serve exited.
       const opened = new Set<string>();
       // Closed already, or serve itself closing: nothing is left to release.
       const closeLedger = (ledger: string) => void engine.request({ id: 0, method: 'close', args: { ledger } }).catch(() => {});
       ws.on('close', () => {
-        sockets.delete(ws);
+        pages.delete(ws);
         for (const ledger of opened) closeLedger(ledger);
         opened.clear();
       });
@@ -160,7 +162,14 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
           allowed.checkRequest(valid.method, valid.args);
           const args = valid.args as { path?: unknown };
           if (typeof args.path === 'string' && isPgUrl(args.path)) secrets.remember((args.path = secrets.restore(args.path)));
-          res = await engine.request({ id, method: valid.method, args: valid.args, job: valid.job });
+          // Every job gets its id here, so that its pushes find this page.
+          const job = isJob(valid.method) ? (valid.job ?? crypto.randomUUID()) : undefined;
+          if (job) jobs.add(job);
+          try {
+            res = await engine.request({ id, method: valid.method, args: valid.args, job });
+          } finally {
+            if (job) jobs.delete(job);
+          }
           if (res.ok && valid.method === 'open') {
             const ledger = (res.result as { ledger: string }).ledger;
             // Its page went away while it opened.
@@ -189,7 +198,9 @@ export async function serve(opts: ServeOptions): Promise<{ url: string; close: (
   const engine = new EngineHost({ cacheDir });
   const unsubscribe = engine.subscribe((push: Push) => {
     const text = JSON.stringify(push);
-    for (const s of sockets) send(s, text);
+    // Another tab's export, or a job whose page has gone, is no news to this one.
+    const job = push.event === 'progress' || push.event === 'jobDone' ? (push.payload as { job: string }).job : undefined;
+    for (const [ws, own] of pages) if (job === undefined || own.has(job)) send(ws, text);
   });
   return {
     url: `http://127.0.0.1:${bound}/?token=${token}`,

@@ -155,7 +155,9 @@ export function createAppStore(client: Client, history?: ViewHistory, initialVie
     store.setState((x) => ({ info: x.info && { ...x.info, indexing: i.state } }));
     grew(i);
   });
-  client.on('tailError', (e) => store.setState({ follow: false, notice: e.message }));
+  client.on('tailError', (e) => {
+    if (store.getState().info?.ledger === e.ledger) store.setState({ follow: false, notice: e.message });
+  });
 
   return store;
 }

@@ -38,13 +38,17 @@ export const createJobsSlice =
   (set, get) => {
     /** Jobs this window started: it reports their outcome itself. */
     const ownJobs = new Set<string>();
+    /** Jobs cancelled here: a job ended by its ledger's close (another file opened) is no news. */
+    const cancelled = new Set<string>();
     client.on('progress', (p) => set((s) => ({ jobs: { ...s.jobs, [p.job]: { id: p.job, method: p.method, done: p.done, total: p.total, unit: p.unit } } })));
     client.on('jobDone', (d) =>
       set((s) => {
         const jobs = { ...s.jobs };
         delete jobs[d.job];
         // A failed open has its own banner; this window's exports report their own outcome.
-        const quiet = d.ok || d.method === 'open' || ownJobs.delete(d.job);
+        const mine = ownJobs.delete(d.job);
+        const byUs = cancelled.delete(d.job);
+        const quiet = d.ok || d.method === 'open' || mine || (d.code === 'cancelled' && !byUs);
         const notice = quiet ? s.notice : d.code === 'cancelled' ? `${d.method} cancelled; nothing was written` : `${d.method} failed: ${d.error}`;
         return { jobs, notice };
       }),
@@ -55,7 +59,10 @@ export const createJobsSlice =
       exportOpen: false,
 
       setExportOpen: (exportOpen) => set({ exportOpen }),
-      cancelJob: (id) => void client.cancel({ job: id }).catch(() => {}),
+      cancelJob(id) {
+        cancelled.add(id);
+        void client.cancel({ job: id }).catch(() => {});
+      },
       resolveDest(path) {
         const info = get().info;
         return client.resolvePath({ path, base: info ? folderOf(info.path) : undefined });

@@ -78,11 +78,12 @@ test('a replay step shows its event and old -> new for what it changed; J/K step
     const now = expected.state.node_runs.find((n: { node_run_id: string }) => n.node_run_id === id);
     const old = expected.before.node_runs.find((n: { node_run_id: string }) => n.node_run_id === id);
     const label = `${now.node_id} #${now.attempt}`;
-    if (!old) await expect(diff.locator('tr', { hasText: label }).filter({ hasText: '(new node-run)' })).toHaveCount(1);
+    const group = diff.locator(`tbody[data-of="${label}"]`);
+    if (!old) await expect(group.locator('tr', { hasText: '(new node-run)' })).toHaveCount(1);
     else if (old.status !== now.status) {
-      const row = diff.locator('tr', { hasText: label }).filter({ has: app.locator('td', { hasText: /^status$/ }) });
-      await expect(row.locator('td.old')).toHaveText(old.status);
-      await expect(row.locator('td.new')).toHaveText(now.status);
+      const row = group.locator('tr', { has: app.locator('th', { hasText: /^status$/ }) });
+      await expect(row.locator('.old')).toHaveText(old.status);
+      await expect(row.locator('.new')).toHaveText(now.status);
     }
   }
   await shots(app, '20-replay-diff');

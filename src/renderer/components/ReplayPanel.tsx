@@ -9,7 +9,7 @@ import { useLedgerRules } from '../lib/ledger-rules.ts';
 import { CheckpointState } from './CheckpointState.tsx';
 import { JsonTree } from './JsonTree.tsx';
 import { Gantt } from './Gantt.tsx';
-import { NodeRunsTable, RunFields } from './Runs.tsx';
+import { IsoTime, NodeRunsTable, RunFields } from './Runs.tsx';
 
 const SPEEDS = [1, 4, 16, 64, 256];
 
@@ -47,40 +47,66 @@ export function useReplayKeys() {
 
 const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
 
-/** Old -> new for every run field and node-run the step changed, as Redux DevTools' diff shows it. */
+type Change = { field: string; old: string; now: string };
+
+/** A value as the diff shows it: a time may break between its date and its time of day. */
+const Value = ({ field, value }: { field: string; value: string }) => (field.endsWith('_at') && value !== '—' ? <IsoTime time={value} /> : value);
+
+/**
+ * Old -> new for every run field and node-run the step changed, as Redux DevTools' diff
+ * shows it: a group for the run and for each node-run, then the field and its change in
+ * two fixed columns. Four columns in the side pane squeezed a status or an id into a few
+ * characters a line; two leave room for any word but a long error's.
+ */
 function StepDiff({ at }: { at: ReplayPosition }) {
-  const rows: Array<{ what: string; field: string; old: string; now: string }> = [];
+  const groups: Array<{ of: string; changes: Change[] }> = [];
   const run = at.state.run;
-  if (run) for (const f of at.changed.run) rows.push({ what: 'run', field: f, old: show(at.before.run?.[f as keyof RunProjection]), now: show(run[f as keyof RunProjection]) });
+  if (run && at.changed.run.length) groups.push({ of: 'run', changes: at.changed.run.map((f) => ({ field: f, old: show(at.before.run?.[f as keyof RunProjection]), now: show(run[f as keyof RunProjection]) })) });
   for (const id of at.changed.node_runs) {
     const now = at.state.node_runs.find((n) => n.node_run_id === id);
     if (!now) continue;
     const old = at.before.node_runs.find((n) => n.node_run_id === id);
-    const label = `${now.node_id} #${now.attempt}`;
-    if (!old) rows.push({ what: label, field: '(new node-run)', old: '—', now: now.status });
-    else for (const f of Object.keys(now) as Array<keyof NodeRunProjection>) if (old[f] !== now[f]) rows.push({ what: label, field: f, old: show(old[f]), now: show(now[f]) });
+    const changes = !old
+      ? [{ field: '(new node-run)', old: '—', now: now.status }]
+      : (Object.keys(now) as Array<keyof NodeRunProjection>).filter((f) => old[f] !== now[f]).map((f) => ({ field: f, old: show(old[f]), now: show(now[f]) }));
+    if (changes.length) groups.push({ of: `${now.node_id} #${now.attempt}`, changes });
   }
-  if (!rows.length) return <p className="muted">This step changed no run field and no node-run.</p>;
+  if (!groups.length) return <p className="muted">This step changed no run field and no node-run.</p>;
   return (
     <table className="diff" data-testid="replay-diff">
+      <colgroup>
+        <col className="d-field" />
+        <col />
+      </colgroup>
       <thead>
         <tr>
-          <th scope="col">of</th>
           <th scope="col">field</th>
-          <th scope="col">before</th>
-          <th scope="col">after</th>
+          <th scope="col">before → after</th>
         </tr>
       </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={`${r.what}:${r.field}`}>
-            <td>{r.what}</td>
-            <td>{r.field}</td>
-            <td className="old">{r.old}</td>
-            <td className="new">{r.now}</td>
+      {groups.map((g) => (
+        <tbody key={g.of} data-of={g.of}>
+          <tr>
+            <th scope="rowgroup" colSpan={2} title={g.of}>
+              {g.of}
+            </th>
           </tr>
-        ))}
-      </tbody>
+          {g.changes.map((c) => (
+            <tr key={c.field}>
+              <th scope="row">{c.field}</th>
+              <td>
+                <span className="old">
+                  <Value field={c.field} value={c.old} />
+                </span>{' '}
+                →{' '}
+                <span className="new">
+                  <Value field={c.field} value={c.now} />
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      ))}
     </table>
   );
 }

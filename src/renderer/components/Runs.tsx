@@ -217,7 +217,7 @@ export function NodeRunsTable({ nodes, drift, changed }: { nodes: NodeRunProject
 }
 
 /** An ISO time that wraps, where it must, between its date and its time. */
-const IsoTime = ({ time }: { time: string }) => (
+export const IsoTime = ({ time }: { time: string }) => (
   <>
     {time.slice(0, 11)}
     <wbr />

@@ -218,7 +218,7 @@ describe('two processes appending to one file at once', () => {
     const events = all(l);
     expect(events).toHaveLength(3000);
     expect(new Set(events.map((e) => e.id)).size).toBe(3000);
-    const byRun = new Map<string, number[]>();
+    const byRun = new Map<string, Array<number | string>>();
     for (const e of events) byRun.set(e.run_id, [...(byRun.get(e.run_id) ?? []), e.seq!]);
     for (const [, seqs] of byRun) expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     // Both writers really interleaved.

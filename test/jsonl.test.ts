@@ -257,11 +257,11 @@ describe('JSONL store', () => {
     m.close();
   });
 
-  it('skips a poisoned line (a time past year 9999 or before year 1, an integer beyond 2^53) with a warning naming file and line, on open and on import', () => {
+  it('skips a poisoned line (a time past year 9999 or before year 1, an integer beyond 2^53, a seq beyond 64 bits) with a warning naming file and line, on open and on import', () => {
     const f = path.join(store, 's.jsonl');
     const poisoned = [
       '{"ts": 1e20, "stream": "s", "event": "far", "payload": {}}\n',
-      `{"ts": 1, "stream": "s", "event": "big", "seq": ${2 ** 53}, "payload": {}}\n`,
+      '{"ts": 1, "stream": "s", "event": "big", "seq": 9223372036854775808, "payload": {}}\n',
       '{"ts": "not a time", "stream": "s", "event": "bad", "payload": {}}\n',
       '{"ts": 1, "stream": "s", "event": "turned", "turn": 1e300, "payload": {}}\n',
       // Plain ISO text is taken by its characters, but year 0 is still before year 1.
@@ -270,7 +270,7 @@ describe('JSONL store', () => {
     fs.writeFileSync(f, [seedLine('s', 'a', {}, 1), ...poisoned, seedLine('s', 'b', {}, 2)].join(''));
     const said = [
       `${f}:2: "ts" is not a time in years 1-9999: 100000000000000000000; line skipped`,
-      `${f}:3: "seq" is an integer beyond 2^53, which cannot be kept exactly; line skipped`,
+      `${f}:3: "seq" is an integer beyond 64 bits (or past 2^53 and not in plain digits), which cannot be kept exactly; line skipped`,
       `${f}:4: "ts" is not a time in years 1-9999: "not a time"; line skipped`,
       `${f}:5: "turn" is an integer beyond 2^53, which cannot be kept exactly; line skipped`,
       `${f}:6: "created_at" is not a time in years 1-9999: "0000-06-01T00:00:00Z"; line skipped`,

@@ -40,7 +40,7 @@ function matches(e: LedgerEvent, q: Query): boolean {
   if (q.offset_to !== undefined && e.offset > q.offset_to) return false;
   if (q.time_from && t < Date.parse(q.time_from)) return false;
   if (q.time_to && t > Date.parse(q.time_to)) return false;
-  if (q.since_seq !== undefined && !(e.seq! > q.since_seq)) return false;
+  if (q.since_seq !== undefined && !(Number(e.seq) > q.since_seq)) return false;
   if (q.text && !e.payload.toLowerCase().includes(q.text.toLowerCase())) return false;
   if (q.json_path) {
     const v = q.json_path.path.slice(2).split('.').reduce((o: any, k) => o?.[k], p);

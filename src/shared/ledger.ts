@@ -11,7 +11,8 @@ export interface LedgerEvent {
   offset: number;
   id: string;
   run_id: string;
-  seq: number | null;
+  /** An integer: a number within ±(2^53 - 1), where numbers are exact; beyond, its exact decimal text. */
+  seq: number | string | null;
   kind: string;
   actor: string | null;
   time: string | null;
@@ -292,7 +293,8 @@ export type AppendEvent = z.input<typeof AppendEventSchema>;
 
 export interface AppendResult {
   /** Per input event, in order: where it landed, or that its id was already there. */
-  results: Array<{ id: string; offset: number; seq: number; status: 'appended' } | { id: string; status: 'duplicate' }>;
+  /** `seq` as in LedgerEvent: exact text past 2^53. */
+  results: Array<{ id: string; offset: number; seq: number | string; status: 'appended' } | { id: string; status: 'duplicate' }>;
   appended: number;
   duplicates: number;
 }

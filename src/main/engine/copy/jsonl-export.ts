@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { progressReporter, throwIfCancelled, type JobControl } from '../base/jobs.ts';
-import { lineText, streamFileName } from '../format/jsonl-format.ts';
+import { lineSeq, lineText, streamFileName } from '../format/jsonl-format.ts';
 import type { LedgerReader } from '../read/reader.ts';
 import { fsError } from '../base/sqlite.ts';
 import { beginWrite, commitFolder } from '../base/atomic-write.ts';
@@ -39,7 +39,7 @@ export function exportJsonl(ledger: LedgerReader, dir: string, query: unknown = 
         stream: e.run_id,
         event: e.kind,
         id: e.id,
-        seq: e.seq,
+        seq: lineSeq(e.seq),
         actor: e.actor ?? undefined,
         created_at: e.time,
         session_id: e.session_id,

@@ -9,6 +9,7 @@ import { FIELD_CANDIDATES, timeToIso, type FieldRole } from './event-fields.ts';
 import { fsError } from '../base/sqlite.ts';
 import { OpenFiles } from '../base/open-files.ts';
 import { fitsOnLine, memberText } from './json-text.ts';
+import { toSeq, type Seq } from '../base/integers.ts';
 
 /** A line's fields besides the payload, which lineText() writes as stored text. */
 export interface JsonlLine {
@@ -17,7 +18,8 @@ export interface JsonlLine {
   stream: string;
   event: string;
   id?: string;
-  seq?: number | null;
+  /** Written as a JSON number, exact past 2^53; other text (a PostgreSQL numeric that is no integer) as a string. */
+  seq?: Seq | string | null;
   actor?: string;
   created_at?: string | null;
   turn?: number;
@@ -37,10 +39,18 @@ export interface JsonlLine {
 export function lineText(fields: JsonlLine, payload: string): string {
   const { ts, stream, event, ...rest } = fields;
   const head = JSON.stringify({ ts, stream, event }).slice(0, -1);
-  const tail = JSON.stringify(rest).slice(1);
+  const tail = JSON.stringify(typeof rest.seq === 'bigint' ? { ...rest, seq: rawJson(String(rest.seq)) } : rest).slice(1);
   const member = fitsOnLine(payload) ? `"payload":${payload}` : `"payload":${JSON.stringify(asValue(payload))},"payload_text":${JSON.stringify(payload)}`;
   return `${head},${member}${tail === '}' ? tail : `,${tail}`}`;
 }
+
+// JSON.stringify writes a bigint's digits only as raw JSON (Node 21 and later).
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+const INTEGER_TEXT = /^-?(0|[1-9]\d*)$/;
+
+/** A seq as an event holds it (exact text past 2^53), as a line writes it: integer text as its number. */
+export const lineSeq = (seq: number | string | null): Seq | string | null => (typeof seq === 'string' && INTEGER_TEXT.test(seq) ? toSeq(BigInt(seq)) : seq);
 
 /** The parsed payload for readers that ignore `payload_text`, or the text itself when it is not JSON. */
 function asValue(payload: string): unknown {
@@ -91,7 +101,21 @@ const list = (role: FieldRole) => FIELD_CANDIDATES[role].map((n) => `"${n}"`).jo
 
 // Stored, a lone surrogate becomes U+FFFD: two distinct ids (or streams) would merge.
 const lone = (name: string, v: string | null) => (v && hasLoneSurrogate(v) ? `"${name}" has a lone UTF-16 surrogate (not valid Unicode), so it cannot be kept distinct` : null);
-const unsafe = (name: string, v: number | null | 'unsafe') => (v === 'unsafe' ? `"${name}" is an integer beyond 2^53, which cannot be kept exactly` : null);
+const unsafe = (name: string, v: Seq | null | 'unsafe', beyond = '2^53') => (v === 'unsafe' ? `"${name}" is an integer beyond ${beyond}, which cannot be kept exactly` : null);
+
+/**
+ * A seq past 2^53 is taken from the line's text, exactly (as our exports write it), where it
+ * is written as plain digits that SQLite's 64-bit INTEGER holds; otherwise it is unsafe as above.
+ */
+function seqOf(o: Record<string, unknown>, text: string): Seq | null | 'unsafe' {
+  const name = pick(o, 'seq');
+  const n = int(name === null ? undefined : o[name]);
+  if (n !== 'unsafe') return n;
+  const digits = memberText(text, name!);
+  if (digits === undefined || !INTEGER_TEXT.test(digits)) return 'unsafe';
+  const big = BigInt(digits);
+  return BigInt.asIntN(64, big) === big ? big : 'unsafe';
+}
 
 /**
  * A parsed line as a canonical row, or a reason it is not one. The seed store's
@@ -127,8 +151,8 @@ export function lineToRow(obj: unknown, text: string, fallbackStream: string, li
   const id = str(valueOf(o, 'id'));
   const turn = int(o.turn);
   const schemaVersion = int(o.schema_version);
-  const seq = int(valueOf(o, 'seq'));
-  const bad = lone('id', id) ?? lone('stream', stream) ?? lone('kind', kind) ?? unsafe('turn', turn) ?? unsafe('schema_version', schemaVersion) ?? unsafe('seq', seq);
+  const seq = seqOf(o, text);
+  const bad = lone('id', id) ?? lone('stream', stream) ?? lone('kind', kind) ?? unsafe('turn', turn) ?? unsafe('schema_version', schemaVersion) ?? unsafe('seq', seq, '64 bits (or past 2^53 and not in plain digits)');
   if (bad) return bad;
   return [
     id ?? `${stream}:${lineNo}`,
@@ -142,7 +166,7 @@ export function lineToRow(obj: unknown, text: string, fallbackStream: string, li
     str(o.session_id),
     str(o.model_profile),
     str(o.model_id),
-    seq as number | null,
+    seq as Seq | null,
   ];
 }
 

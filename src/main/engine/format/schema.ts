@@ -1,5 +1,6 @@
 // The canonical ledger schema: the `events` table of the seed system (same
 // columns, same index names) plus a per-run `seq`. The one place it is written.
+import type { Seq } from '../base/integers.ts';
 
 export const CANONICAL_TABLE = `
 CREATE TABLE IF NOT EXISTS events (
@@ -51,7 +52,8 @@ export type CanonicalRow = [
   session_id: string | null,
   model_profile: string | null,
   model_id: string | null,
-  seq: number | null,
+  /** A bigint past 2^53, where a number would be rounded. */
+  seq: Seq | null,
 ];
 
 /**

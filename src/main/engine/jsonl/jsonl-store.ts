@@ -18,6 +18,7 @@ import { progressReporter, throwIfCancelled, type JobControl } from '../base/job
 import { LineReader, lineToRow, readLines } from '../format/jsonl-format.ts';
 import { CANONICAL_INDEXES, F, INSERT_SQL, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
 import { fsError, openWritable, wrap, type DB } from '../base/sqlite.ts';
+import { toSeq } from '../base/integers.ts';
 import { insertRow, SeqRule } from '../write/seq-rule.ts';
 
 const MAX_STORED_WARNINGS = 1000;
@@ -432,12 +433,12 @@ function tryExtend(src: JsonlSource, cacheFile: string, ctl?: JobControl): Index
     const warnings = new Warnings();
     const insert = db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`);
     const rewind = db.prepare(REWIND_OFFSETS);
-    const maxSeq = db.prepare('SELECT max(seq) FROM events WHERE run_id = ?').pluck();
+    const maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM events WHERE run_id = ?').pluck().safeIntegers();
     const upsert = db.prepare(UPSERT_FILE);
     const addWarning = db.prepare('INSERT INTO jsonl_warnings VALUES (?, ?, ?)');
     let added = 0;
     const extend = db.transaction(() => {
-      const seqs = new SeqRule((run) => (maxSeq.get(run) as number | null) ?? 0);
+      const seqs = new SeqRule((run) => toSeq(maxSeq.get(run) as bigint), src.root);
       for (const st of now) {
         const k = known.get(st.name) ?? { ...st, size: 0, indexed_bytes: 0, next_line: 1, sample: '' };
         if (st.size === k.indexed_bytes && st.size === k.size) continue;

@@ -8,14 +8,12 @@ import type { Readable } from 'node:stream';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PgReply, PgRequest } from './sync-client.ts';
 import { driverConfig, goesOnWithoutTls, NO_ANSWER } from './pg-url.ts';
+import { exactInteger } from '../base/integers.ts';
 
 // Offsets and counts are bigints; as numbers they stay exact up to 2^53. Past it two values
 // would read alike (a seq off by one): such a value stays the text the server sent, exact.
 // (Offsets that large are refused at open.)
-pg.types.setTypeParser(20, (v) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
-});
+pg.types.setTypeParser(20, exactInteger);
 // Times and JSON reach the engine as the server prints them: text, byte for byte.
 for (const oid of [114, 3802, 1082, 1114, 1184]) pg.types.setTypeParser(oid, (v) => v);
 

@@ -19,6 +19,7 @@ import {
 } from '../../../shared/ledger.ts';
 import type { LedgerRules } from '../../../shared/projection.ts';
 import type { JobControl } from '../base/jobs.ts';
+import { exactInteger, maybeRounded } from '../base/integers.ts';
 import { listTables, openReadOnly, sqliteError, wrap, type DB, type ReadDb } from '../base/sqlite.ts';
 import type { Source } from '../layout/layouts.ts';
 import { EMPTY, join, raw, sql, where, type Sql } from '../base/sql.ts';
@@ -63,6 +64,8 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
   private readonly stmts = new Map<string, Statement<unknown[]>>();
   /** Page statements by filter and direction, most recently used last. */
   private readonly pageSql = new Map<string, BuiltPage>();
+  /** Reads a seq exactly, by offset (see toEvent). */
+  private seqStmt: Statement<unknown[]> | null = null;
   /** The file's identity when last looked at: a follower notices a replaced or cut file. */
   private seen: { ino: number; size: number } | null;
 
@@ -136,6 +139,7 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
   protected forgetStatements(): void {
     this.stmts.clear();
     this.pageSql.clear();
+    this.seqStmt = null;
   }
 
   storedState(): StoredState | null {
@@ -207,7 +211,7 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     const has_more = rows.length > req.limit;
     if (has_more) rows.pop();
     if (backward) rows.reverse();
-    const events = rows.map(toEvent);
+    const events = rows.map(this.toEvent);
     const indexing = this.indexing();
     return {
       events,
@@ -255,7 +259,7 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
   event(offset: number): LedgerEvent | null {
     const { col, table } = this.source;
     const row = this.get<Row>(sql`SELECT ${raw(selectList(this.source, 'full'))} FROM ${raw(table)} WHERE ${raw(col.offset)} = ${offset}`);
-    return row ? toEvent(row) : null;
+    return row ? this.toEvent(row) : null;
   }
 
   /** Iterates every matching event in ledger order, full payloads, without holding them all. */
@@ -268,7 +272,7 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     const it = wrap(this.path, () => this.db.prepare(q.text).iterate(...q.params)) as IterableIterator<Row>;
     // SQLite reports a damaged page when the walk reaches it, not when it starts.
     try {
-      for (const row of it) yield toEvent(row);
+      for (const row of it) yield this.toEvent(row);
     } catch (e) {
       throw sqliteError(e, this.path);
     }
@@ -393,6 +397,25 @@ export class SqliteReader extends ReaderBase<Source> implements LedgerReader {
     };
   }
 
+  /**
+   * A row as an event. A seq is the one integer an event holds besides its offset (its text
+   * fields are TEXT columns, or cast to text): one read as a number past 2^53 was rounded,
+   * and is read again, exactly. Reading every seq as a bigint would cost each row of every
+   * page; this costs one comparison, and a lookup only where such a seq is.
+   */
+  private readonly toEvent = (r: Row): LedgerEvent => {
+    if (maybeRounded(r.seq)) r.seq = this.exactSeq(r.offset);
+    return asEvent(r);
+  };
+
+  private exactSeq(offset: number): number | string | null {
+    const { col, table } = this.source;
+    // A statement of its own: the shared ones read numbers.
+    this.seqStmt ??= wrap(this.path, () => this.db.prepare(`SELECT ${col.seq} FROM ${table} WHERE ${col.offset} = ?`).pluck().safeIntegers());
+    const v = wrap(this.path, () => this.seqStmt!.get(offset)) as bigint | number | string | null;
+    return typeof v === 'bigint' ? exactInteger(v) : v;
+  }
+
   /** The highest offset now in the ledger (cheap: an index lookup). */
   lastOffset(): number | null {
     return this.get<{ hi: number | null }>(sql`SELECT max(${raw(this.source.col.offset)}) AS hi FROM ${raw(this.source.table)}`)!.hi;
@@ -421,7 +444,7 @@ function splitForIndex(q: Query): Query[] {
 }
 
 /** Rows come back with the event's field names already; only the flag needs a boolean. In place: pages are hot. */
-function toEvent(r: Row): LedgerEvent {
+function asEvent(r: Row): LedgerEvent {
   (r as unknown as LedgerEvent).truncated = r.truncated === 1;
   if (r.archived !== undefined) (r as unknown as LedgerEvent).archived = !!r.archived;
   return r as unknown as LedgerEvent;

@@ -8,6 +8,7 @@ import { AppendEventSchema, hasLoneSurrogate, quickParseAppendEvent, type Append
 import { F, INSERT_SQL, REWIND_OFFSETS, SEQ_INDEX, type CanonicalRow } from '../format/schema.ts';
 import type { Statement } from 'better-sqlite3';
 import { wrap, type WriteDb } from '../base/sqlite.ts';
+import { exactInteger, toSeq } from '../base/integers.ts';
 import { rowToLine } from '../format/jsonl-format.ts';
 import { memberText, unkeptNumber } from '../format/json-text.ts';
 import { MirrorBatch } from './mirror.ts';
@@ -176,7 +177,8 @@ export class Appender {
         // offset AUTOINCREMENT spent on it is given back, and it takes no seq.
         insert: this.db.prepare(`${INSERT_SQL} ON CONFLICT(id) DO NOTHING`),
         rewind: autoincrement ? this.db.prepare(REWIND_OFFSETS) : null,
-        lastSeq: this.db.prepare(NEXT_SEQ).pluck(),
+        // Exact past 2^53, where a number would hand out a seq already taken.
+        lastSeq: this.db.prepare(NEXT_SEQ).pluck().safeIntegers(),
       };
     }
     return this.stmts;
@@ -185,7 +187,7 @@ export class Appender {
   private insertRows(rows: CanonicalRow[]): AppendResult {
     const { insert, rewind, lastSeq } = this.prepared();
     // The last seq of each run as stored, read under this transaction's write lock.
-    const rule = new SeqRule((run) => lastSeq.get({ run }) as number);
+    const rule = new SeqRule((run) => toSeq(lastSeq.get({ run }) as bigint), this.file);
     const results: AppendResult['results'] = [];
     let appended = 0;
     for (const row of rows) {
@@ -195,7 +197,7 @@ export class Appender {
         continue;
       }
       appended++;
-      results.push({ id: row[F.id], offset: inserted.offset, seq: inserted.seq, status: 'appended' });
+      results.push({ id: row[F.id], offset: inserted.offset, seq: typeof inserted.seq === 'bigint' ? exactInteger(inserted.seq) : inserted.seq, status: 'appended' });
     }
     return { results, appended, duplicates: rows.length - appended };
   }

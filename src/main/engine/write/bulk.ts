@@ -9,6 +9,7 @@ import { LedgerError } from '../../../shared/errors.ts';
 import { CANONICAL_INDEXES, CANONICAL_TABLE, F, INSERT_COLUMNS, insertSql, NUMBER_SEQ, REWIND_OFFSETS, type CanonicalRow } from '../format/schema.ts';
 import { progressReporter, type JobControl } from '../base/jobs.ts';
 import { wrap, type DB } from '../base/sqlite.ts';
+import type { Seq } from '../base/integers.ts';
 import { beginWrite, commitFile, removeWithSidecars } from '../base/atomic-write.ts';
 import { insertRow, SeqRule } from './seq-rule.ts';
 
@@ -47,7 +48,7 @@ export class BulkWriter {
   private readonly flushBatch;
   private batch: CanonicalRow[] = [];
   /** A new file: every run starts at seq 0. */
-  private readonly seqs = new SeqRule(() => 0);
+  private readonly seqs: SeqRule;
   /** Rows handed to add(), how many of those were already there by id, and how many had to be given another seq. */
   rows = 0;
   duplicates = 0;
@@ -61,6 +62,7 @@ export class BulkWriter {
   constructor(dest: string, opts: WriterOptions = {}) {
     this.inPlace = opts.inPlace ?? false;
     this.dest = path.resolve(dest);
+    this.seqs = new SeqRule(() => 0, this.dest);
     if (this.inPlace) {
       // The cache index is written where readers find it: the destination itself.
       if (!opts.overwrite && fs.existsSync(this.dest))
@@ -99,8 +101,8 @@ export class BulkWriter {
     });
     const params: unknown[] = new Array(ROWS_PER_STATEMENT * INSERT_COLUMNS.length);
     // What each row of a statement found, to put back if the statement meets a duplicate id.
-    const given: Array<number | null> = new Array(ROWS_PER_STATEMENT);
-    const before: number[] = new Array(ROWS_PER_STATEMENT);
+    const given: Array<Seq | null> = new Array(ROWS_PER_STATEMENT);
+    const before: Seq[] = new Array(ROWS_PER_STATEMENT);
     this.flushBatch = this.db.transaction((rows: CanonicalRow[]) => {
       let i = 0;
       for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
@@ -126,7 +128,7 @@ export class BulkWriter {
   }
 
   /** A row whose own seq repeated or went back got another. */
-  private countRenumbered(given: number | null, seq: number): void {
+  private countRenumbered(given: Seq | null, seq: Seq): void {
     if (given !== null && given !== seq) this.renumbered++;
   }
 

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'bin/ledger-inspector.js');
@@ -61,8 +62,27 @@ export const test = base.extend<{ app: Page }, { served: { url: string; file: st
     await page.goto(served.url);
     await expect(page.getByTestId('ledger-meta')).toContainText('1,000,000 events');
     await use(page);
+    // A save the page sent as the test ended (a bookmark's) lands before the next test empties the data folder:
+    // the server answers one more call on the same worker only after it.
+    await page.close();
+    await settled(served.url);
   },
 });
+
+/** Resolves once serve has answered a call on its interactive worker, so after every call sent to it before. */
+function settled(url: string): Promise<void> {
+  const u = new URL(url);
+  const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'prefs', args: { scope: DATA } })));
+    ws.on('message', (d) => {
+      if (JSON.parse(String(d)).id !== 1) return;
+      ws.close();
+      resolve();
+    });
+    ws.on('error', reject);
+  });
+}
 
 export { expect };
 

@@ -3,7 +3,7 @@
 // name is never broken at all, and the table keeps its columns and the pane's width from
 // step to step.
 import type { Page } from '@playwright/test';
-import { cliJson, expect, shots, SIZES, test } from './serve.ts';
+import { cliJson, expect, openFailedRunReplay, shots, SIZES, test } from './serve.ts';
 
 type Cell = { text: string; broken: Array<{ word: string; width: number }>; room: number; cut: boolean; title: string | null };
 
@@ -40,12 +40,8 @@ const frame = (page: Page) =>
   }));
 
 test('the replay diff breaks a key or value only where a word is wider than its column, at 1280x800 and 1440x900', async ({ app, served }) => {
-  const runId = cliJson(['runs', served.file, '--status', 'failed'])[0].run_id as string;
-  await app.getByTestId('run-status-filter').selectOption('failed');
-  await app.locator(`.runs tbody tr[data-run="${runId}"]`).click({ timeout: 90_000 });
-  await app.getByTestId('replay-button').click();
+  const runId = await openFailedRunReplay(app, served.file);
   const step = app.getByTestId('replay-step');
-  await expect(step).toContainText('step 0 /');
   // The run's first steps (a run starting, node-runs new, started, done, their times) and its first failure (an error text).
   const firstFailure = cliJson(['query', served.file, '--run', runId, '--limit', '10000']).events.findIndex((e: { kind: string }) => /fail/i.test(e.kind)) + 1;
   const steps = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, firstFailure];

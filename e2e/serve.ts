@@ -112,4 +112,14 @@ export async function shots(page: Page, name: string): Promise<void> {
   if (before) await page.setViewportSize(before);
 }
 
+/** Opens the replay of the ledger's first failed run from the runs panel, at step 0; its run id. */
+export async function openFailedRunReplay(page: Page, file: string): Promise<string> {
+  const runId = cliJson(['runs', file, '--status', 'failed'])[0].run_id as string;
+  await page.getByTestId('run-status-filter').selectOption('failed');
+  await page.locator(`.runs tbody tr[data-run="${runId}"]`).click({ timeout: 90_000 });
+  await page.getByTestId('replay-button').click();
+  await expect(page.getByTestId('replay-step')).toContainText('step 0 /');
+  return runId;
+}
+
 export const selectedOffset = (page: Page) => page.locator('.row.selected').getAttribute('data-offset');

@@ -11,7 +11,7 @@ import { EngineHost } from '../src/main/host/host.ts';
 import type { Request, Response } from '../src/shared/contract.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
 import { runCli } from './helpers/cli.ts';
-import { canonicalFromSqlite } from './helpers/pg-fixtures.ts';
+import { canonicalFromSqlite, hangBackends } from './helpers/pg-fixtures.ts';
 import { PG_PASSWORD, startPgServer, type PgServer } from './helpers/pg-server.ts';
 
 let server: PgServer;
@@ -181,7 +181,7 @@ describe('the CLI over PostgreSQL', () => {
   it("answers a file ledger's calls while a PostgreSQL ledger open beside it waits on a hung server", async () => {
     // The app's host (every lane started at once), as serve and the desktop app run it.
     const host = new EngineHost({ cacheDir, log: () => {} });
-    let pids: number[] = [];
+    let hung: { resume: () => void } | undefined;
     let id = 0;
     const call = (method: string, args: object, job = false) => host.request({ id: ++id, method, args, ...(job && { job: crypto.randomUUID() }) } as Request);
     const ledgerOf = async (p: string) => {
@@ -196,12 +196,7 @@ describe('the CLI over PostgreSQL', () => {
       expect(await call('count', { ledger: pg }, true)).toMatchObject({ ok: true, result: 2000 });
       expect(await call('event', { ledger: pg, offset: 1 })).toMatchObject({ ok: true });
       // The ledger's backends stopped, as a hung server is: its statement timeout never fires.
-      pids = server
-        .psql("SELECT pid FROM pg_stat_activity WHERE datname = 'team' AND application_name = 'ledger-inspector'")
-        .trim()
-        .split('\n')
-        .map(Number);
-      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      hung = hangBackends(server, 'team');
       const order: string[] = [];
       const settled = (name: string, p: Promise<Response>) => p.then((r) => (order.push(name), r));
       const pgRows = settled('pg rows', call('rows', { ledger: pg, start: 10, count: 5 }));
@@ -213,16 +208,15 @@ describe('the CLI over PostgreSQL', () => {
       // Both file calls answered while the PostgreSQL calls were still waiting.
       expect(order).toEqual(['file rows', 'file count']);
       // Those give up as before (statement timeout + 5 s), saying so; the next call reconnects.
-      const hung = await pgRows;
-      expect(hung).toMatchObject({ ok: false, error: { code: 'source_changed', message: expect.stringMatching(/sent no answer .*the next call reconnects/) } });
+      expect(await pgRows).toMatchObject({ ok: false, error: { code: 'source_changed', message: expect.stringMatching(/sent no answer .*the next call reconnects/) } });
       expect(await pgCount).toMatchObject({ ok: false });
       expect(order.slice(2).sort()).toEqual(['pg count', 'pg rows']);
-      for (const pid of pids.splice(0)) process.kill(pid, 'SIGCONT');
+      hung.resume();
       expect(await call('event', { ledger: pg, offset: 5 })).toMatchObject({ ok: true, result: { offset: 5 } });
       expect(await call('close', { ledger: pg })).toMatchObject({ ok: true });
       expect(await call('rows', { ledger: file, start: 0, count: 1 })).toMatchObject({ ok: true });
     } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      hung?.resume();
       await host.close();
     }
   });

@@ -14,7 +14,7 @@ import { canonicalSelect } from '../src/main/engine/pg/pg-snapshot.ts';
 import { exportJsonl } from '../src/main/engine/copy/jsonl-export.ts';
 import { View } from '../src/main/engine/read/view.ts';
 import { generateLedger } from '../src/main/engine/write/generate.ts';
-import { canonicalFromSqlite, generatedCanonical } from './helpers/pg-fixtures.ts';
+import { canonicalFromSqlite, generatedCanonical, hangBackends } from './helpers/pg-fixtures.ts';
 import { startPgServer, type PgServer } from './helpers/pg-server.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -254,21 +254,16 @@ describe('a canonical PostgreSQL ledger', () => {
 
   it('gives up on a server that sends no answer, saying so, and connects afresh once it answers again', () => {
     const l = PgLedger.open(`${server.url('team')}?table=events&statement_timeout=1000`, { cacheDir: path.join(dir, 'cache-hang') });
-    let pids: number[] = [];
+    let hung: { resume: () => void } | undefined;
     try {
       expect(l.count({})).toBe(3000);
       // Its connection's backend stopped, as a hung server is: the statement timeout never fires on the server.
-      pids = server
-        .psql("SELECT pid FROM pg_stat_activity WHERE datname = 'team' AND application_name = 'ledger-inspector'")
-        .trim()
-        .split('\n')
-        .map(Number);
-      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      hung = hangBackends(server, 'team');
       expect(() => l.event(5)).toThrow(expect.objectContaining({ code: 'source_changed', message: expect.stringMatching(/sent no answer \(no answer within 6 s\); the next call reconnects/) }));
-      for (const pid of pids.splice(0)) process.kill(pid, 'SIGCONT');
+      hung.resume();
       expect(l.event(5)!.offset).toBe(5);
     } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      hung?.resume();
       l.close();
     }
   });

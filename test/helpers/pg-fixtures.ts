@@ -94,3 +94,17 @@ export function generatedCanonical(server: PgServer, db: string, n: number): voi
     db,
   );
 }
+
+/**
+ * Stops the inspector's backends on a database, as a hung server is (a statement timeout
+ * never fires); `resume()` lets them go on, and is safe to call again.
+ */
+export function hangBackends(server: PgServer, db: string): { resume: () => void } {
+  const pids = server
+    .psql(`SELECT pid FROM pg_stat_activity WHERE datname = '${db}' AND application_name = 'ledger-inspector'`)
+    .trim()
+    .split('\n')
+    .map(Number);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  return { resume: () => pids.splice(0).forEach((pid) => process.kill(pid, 'SIGCONT')) };
+}
